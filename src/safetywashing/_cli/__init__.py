@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "_audit",
     "_claim",
     "_ingest",
+    "_items",
     "_place",
     "_report",
 )
