@@ -131,6 +131,7 @@ def items_cmd(
     subset of items chosen to lower the correlation, whose correlation is
     estimated by cross-fitting over models (in-sample figure beside it).
 
+    \b
     Example: safetywashing items examples/items_long.csv --model-scores examples/items_model_scores.csv
     """
     if fmt is None:

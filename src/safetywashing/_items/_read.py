@@ -376,7 +376,7 @@ def read_items(
             con.register("small_rows", df)
             parts.append("SELECT benchmark, model, item, score, src, bad FROM small_rows")
         union = " UNION ALL ".join(f"({p})" for p in parts)
-        where = f"WHERE benchmark = {_sql_str(benchmark)}" if benchmark is not None else ""
+        where = "WHERE (score IS NOT NULL OR bad)" + (f" AND benchmark = {_sql_str(benchmark)}" if benchmark is not None else "")
         try:
             con.execute(
                 f"CREATE TEMP TABLE resp AS SELECT benchmark, model, item, avg(score)::FLOAT AS score, "
