@@ -28,8 +28,19 @@ from safetywashing._items._synth import draw_models, make_items
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 ITEMS = HERE / "data" / "items"
-CONTRACT = {"benchmark", "n_models", "n_items", "correlation", "ci_low", "ci_high", "reliability", "noise_ceiling",
-            "disattenuated_correlation", "items", "subset"}
+CONTRACT = {
+    "benchmark",
+    "n_models",
+    "n_items",
+    "correlation",
+    "ci_low",
+    "ci_high",
+    "reliability",
+    "noise_ceiling",
+    "disattenuated_correlation",
+    "items",
+    "subset",
+}
 ITEM_KEYS = {"item", "n", "mean", "correlation", "p_value", "q_value", "capability_driven"}
 SUBSET_KEYS = {"items", "n_items", "correlation", "ci_low", "ci_high", "reliability", "in_sample_correlation"}
 
@@ -278,8 +289,17 @@ def test_cli_help_example_runs_as_printed(cli):
 
 
 def test_cli_json_contract(cli):
-    proc = cli("items", "examples/items_long.csv", "--model-scores", "examples/items_model_scores.csv",
-               "--format", "json", "--bootstrap", "200", cwd=ROOT)
+    proc = cli(
+        "items",
+        "examples/items_long.csv",
+        "--model-scores",
+        "examples/items_model_scores.csv",
+        "--format",
+        "json",
+        "--bootstrap",
+        "200",
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
     assert CONTRACT <= set(d)
@@ -300,15 +320,36 @@ def test_cli_several_benchmarks_and_output_csv(cli, tmp_path):
     out = tmp_path / "items.csv"
     proc = cli("items", str(ITEMS / "lm_eval"), str(ITEMS / "inspect"), "--model-scores", str(tmp_path / "s.csv"))
     assert proc.returncode == 2 and "no such file" in proc.stderr
-    (tmp_path / "s.csv").write_text("model,capabilities_score\n" + "".join(f"org/model-{i},{i}\n" for i in range(1, 7))
-                                    + "".join(f"model-{i},{i}\n" for i in range(1, 7)))
+    (tmp_path / "s.csv").write_text(
+        "model,capabilities_score\n"
+        + "".join(f"org/model-{i},{i}\n" for i in range(1, 7))
+        + "".join(f"model-{i},{i}\n" for i in range(1, 7))
+    )
     # two sources with the same task name are one benchmark: lm-eval items 0..11 and Inspect items q0..q9
-    proc = cli("items", str(ITEMS / "lm_eval"), str(ITEMS / "inspect"), "--model-scores", str(tmp_path / "s.csv"),
-               "--output", str(out), "--bootstrap", "200")
+    proc = cli(
+        "items",
+        str(ITEMS / "lm_eval"),
+        str(ITEMS / "inspect"),
+        "--model-scores",
+        str(tmp_path / "s.csv"),
+        "--output",
+        str(out),
+        "--bootstrap",
+        "200",
+    )
     assert proc.returncode == 0, proc.stderr
     df = pd.read_csv(out)
-    assert list(df.columns) == ["benchmark", "item", "n", "mean", "correlation", "p_value", "q_value", "capability_driven",
-                                "in_subset"]
+    assert list(df.columns) == [
+        "benchmark",
+        "item",
+        "n",
+        "mean",
+        "correlation",
+        "p_value",
+        "q_value",
+        "capability_driven",
+        "in_subset",
+    ]
     assert len(df) == 22
     # Inspect fixture: model-k has capability k; item q1 is right for models 2..6 -> positive correlation
     q1 = df[df["item"] == "q1"].iloc[0]
@@ -327,8 +368,9 @@ def test_cli_several_benchmarks_json(cli, tmp_path):
     doc = json.loads(proc.stdout)
     assert [b["benchmark"] for b in doc["benchmarks"]] == ["b1", "b2"]
     assert all(CONTRACT <= set(b) for b in doc["benchmarks"])
-    one = json.loads(cli("items", str(p), "--model-scores", str(tmp_path / "s.csv"), "-f", "json", "-b", "b2",
-                         "--bootstrap", "100").stdout)
+    one = json.loads(
+        cli("items", str(p), "--model-scores", str(tmp_path / "s.csv"), "-f", "json", "-b", "b2", "--bootstrap", "100").stdout
+    )
     assert one["benchmark"] == "b2"
 
 

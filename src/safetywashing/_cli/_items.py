@@ -6,15 +6,16 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from .._items import ItemsReport, ItemsResult, items, read_model_scores
-from .._items._audit import Q_FLAG
 from .._panels import load_panel, panel_names
 from . import app
 from ._common import check_choice, emit
+
+if TYPE_CHECKING:
+    from .._items import ItemsReport, ItemsResult
 
 ITEMS_FORMATS = ("table", "json", "csv")
 TABLE_ROWS = 15  # items listed per benchmark in the table view
@@ -33,6 +34,8 @@ def _p(x: float) -> str:
 
 
 def _one(res: ItemsResult) -> list[str]:
+    from .._items._audit import Q_FLAG
+
     d = res.to_dict()
     lines = [
         f"Benchmark {res.benchmark}: {res.n_models} models x {res.n_items} items ({res.method}; "
@@ -47,7 +50,8 @@ def _one(res: ItemsResult) -> list[str]:
     sub = res.subset
     if sub is not None:
         est = (
-            f"{_n(sub.correlation)} [{_n(sub.ci_low)}, {_n(sub.ci_high)}] cross-fitted ({sub.repeats} x {sub.folds}-fold over models)"
+            f"{_n(sub.correlation)} [{_n(sub.ci_low)}, {_n(sub.ci_high)}] cross-fitted "
+            f"({sub.repeats} x {sub.folds}-fold over models)"
             if sub.correlation is not None
             else "no cross-fitted estimate (too few models)"
         )
@@ -60,8 +64,14 @@ def _one(res: ItemsResult) -> list[str]:
     head = ("item", "n", "mean", "r", "p", "q", "flag", "subset")
     rows = [
         (
-            str(r.item)[:40], str(r.n), _n(r.mean, False), _n(r.correlation), _p(r.p_value), _p(r.q_value),
-            "capability" if r.capability_driven else "", "yes" if r.in_subset else "",
+            str(r.item)[:40],
+            str(r.n),
+            _n(r.mean, False),
+            _n(r.correlation),
+            _p(r.p_value),
+            _p(r.q_value),
+            "capability" if r.capability_driven else "",
+            "yes" if r.in_subset else "",
         )
         for r in df.head(TABLE_ROWS).itertuples()
     ]
@@ -106,20 +116,29 @@ def render_items(rep: ItemsReport, fmt: str) -> str:
 @app.command("items")
 def items_cmd(
     sources: list[Path] = typer.Argument(
-        ..., metavar="SOURCES...",
+        ...,
+        metavar="SOURCES...",
         help="Per-sample results: long CSV/Parquet (model,item,score), lm-eval samples_*.jsonl, Inspect logs, HELM run folders.",
     ),
     panel: Optional[str] = typer.Option(None, "--panel", "-p", help="Capabilities scores from an embedded panel (chat or base)."),
-    model_scores: Optional[Path] = typer.Option(None, "--model-scores", help="CSV model,capabilities_score (higher = more capable)."),
+    model_scores: Optional[Path] = typer.Option(
+        None, "--model-scores", help="CSV model,capabilities_score (higher = more capable)."
+    ),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="Audit only this benchmark (task)."),
     metric: Optional[str] = typer.Option(None, "--metric", help="Per-sample metric (lm-eval key, Inspect scorer, HELM stat)."),
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman or pearson."),
-    subset_size: Optional[int] = typer.Option(None, "--subset-size", help="Decorrelated subset of this many items (default: half)."),
-    max_correlation: Optional[float] = typer.Option(None, "--max-correlation", help="Or: the largest subset with correlation <= R."),
+    subset_size: Optional[int] = typer.Option(
+        None, "--subset-size", help="Decorrelated subset of this many items (default: half)."
+    ),
+    max_correlation: Optional[float] = typer.Option(
+        None, "--max-correlation", help="Or: the largest subset with correlation <= R."
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed (bootstrap, splits, cross-fitting)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples of the models."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="table, json or csv (default: from --output's extension, else table)."),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", "-f", help="table, json or csv (default: from --output's extension, else table)."
+    ),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically), e.g. items.csv."),
 ) -> None:
     """Which items of a safety benchmark are capability tests? Reliability and a decorrelated subset.
@@ -134,17 +153,18 @@ def items_cmd(
     \b
     Example: safetywashing items examples/items_long.csv --model-scores examples/items_model_scores.csv
     """
+    from .._errors import InputError
+    from .._items import items, read_model_scores
+
+    if subset_size is not None and max_correlation is not None:
+        raise InputError("--subset-size and --max-correlation: give one of them, not both")
     if fmt is None:
         suffix = output.suffix.lower() if output is not None else ""
         fmt = {".csv": "csv", ".json": "json"}.get(suffix, "table")
     check_choice(fmt, ITEMS_FORMATS, "--format")
     if (panel is None) == (model_scores is None):
-        from .._errors import InputError
-
         raise InputError("give the models' capabilities scores with --model-scores FILE or --panel NAME (one of them)")
     if bootstrap < 100:
-        from .._errors import InputError
-
         raise InputError(f"--bootstrap: {bootstrap} resamples are too few for a percentile interval; use at least 100")
     pm = None
     scores = None
@@ -155,13 +175,21 @@ def items_cmd(
         assert model_scores is not None
         scores = read_model_scores(model_scores)
     rep = items(
-        list(sources), model_scores=scores, panel=pm, benchmark=benchmark, metric=metric, method=method,
-        subset_size=subset_size, max_correlation=max_correlation, seed=seed, n_boot=bootstrap, level=ci,
+        list(sources),
+        model_scores=scores,
+        panel=pm,
+        benchmark=benchmark,
+        metric=metric,
+        method=method,
+        subset_size=subset_size,
+        max_correlation=max_correlation,
+        seed=seed,
+        n_boot=bootstrap,
+        level=ci,
     )
     if rep.unmatched:
         print(
-            f"safetywashing: warning: {len(rep.unmatched)} model(s) without a capabilities score were left out "
-            f"(see the notes)",
+            f"safetywashing: warning: {len(rep.unmatched)} model(s) without a capabilities score were left out (see the notes)",
             file=sys.stderr,
         )
     inputs = tuple(sources) + ((model_scores,) if model_scores is not None else ())

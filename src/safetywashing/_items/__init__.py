@@ -54,7 +54,7 @@ class ItemsReport:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """One benchmark: its dict (``benchmark, n_models, n_items, correlation, ..., items, subset``); several: ``{"benchmarks": [...]}``."""
+        """One benchmark: its dict (``benchmark, n_models, ..., items, subset``); several: ``{"benchmarks": [...]}``."""
         common = {
             "capabilities_scores": self.score_source,
             "matched_models": dict(self.matched),
@@ -83,7 +83,9 @@ def read_model_scores(path: str | os.PathLike[str]) -> pd.Series:
         raise InputError(f"{p}: not a readable CSV ({exc.__class__.__name__})") from None
     need = [c for c in ("model", "capabilities_score") if c not in df.columns]
     if need:
-        raise InputError(f"{p}: missing column(s) {', '.join(need)} (have: {', '.join(map(str, df.columns))}); need model,capabilities_score")
+        raise InputError(
+            f"{p}: missing column(s) {', '.join(need)} (have: {', '.join(map(str, df.columns))}); need model,capabilities_score"
+        )
     vals = pd.to_numeric(df["capabilities_score"], errors="coerce")
     bad = vals.isna() & df["capabilities_score"].notna()
     if bad.any():
@@ -163,7 +165,10 @@ def items(
         shown = ", ".join(repr(u) for u in unmatched[:8]) + (f" and {len(unmatched) - 8} more" if len(unmatched) > 8 else "")
         notes.append(f"{len(unmatched)} model(s) without a capabilities score in {where}, left out: {shown}")
     if no_score:
-        notes.append(f"{len(no_score)} matched model(s) have no capabilities score in {where} (missing capability benchmarks): {', '.join(no_score[:8])}")
+        notes.append(
+            f"{len(no_score)} matched model(s) have no capabilities score in {where} (missing capability benchmarks): "
+            f"{', '.join(no_score[:8])}"
+        )
     results = []
     for mat in mats:
         s = np.array([scores.get(m, np.nan) for m in mat.models], dtype=float)
@@ -174,8 +179,16 @@ def items(
             )
         results.append(
             audit_items(
-                mat.y, s, list(mat.items), benchmark=mat.benchmark, method=method, subset_size=subset_size,
-                max_correlation=max_correlation, seed=seed, n_boot=n_boot, level=level,
+                mat.y,
+                s,
+                list(mat.items),
+                benchmark=mat.benchmark,
+                method=method,
+                subset_size=subset_size,
+                max_correlation=max_correlation,
+                seed=seed,
+                n_boot=n_boot,
+                level=level,
             )
         )
     return ItemsReport(tuple(results), matched, tuple(unmatched), where, tuple(notes))

@@ -283,7 +283,10 @@ def audit_items(
     if alpha is not None and alpha <= 0:
         notes.append(f"reliability {alpha:.2f} <= 0: the items do not measure one thing; no noise ceiling or disattenuation")
     if method == "spearman":
-        notes.append("disattenuation (r / sqrt(reliability)) is Spearman's formula for Pearson correlations; with rank correlations it is approximate")
+        notes.append(
+            "disattenuation (r / sqrt(reliability)) is Spearman's formula for Pearson correlations; "
+            "with rank correlations it is approximate"
+        )
 
     subset = None
     if k >= 2:
@@ -294,8 +297,16 @@ def audit_items(
         sub_alpha = _f(cronbach_alpha(y[:, cols])) if len(cols) >= 2 else None
         if n >= MIN_CROSSFIT:
             cf = crossfit_subset(
-                y, s, size=size, max_correlation=max_correlation, method=method, folds=folds, repeats=repeats,
-                n_boot=min(n_boot, 1000), level=level, seed=seed,
+                y,
+                s,
+                size=size,
+                max_correlation=max_correlation,
+                method=method,
+                folds=folds,
+                repeats=repeats,
+                n_boot=min(n_boot, 1000),
+                level=level,
+                seed=seed,
             )
             c_est, c_lo, c_hi, nf, nr, ms = cf.correlation, cf.ci_low, cf.ci_high, cf.folds, cf.repeats, cf.mean_size
         else:

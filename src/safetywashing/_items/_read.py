@@ -156,7 +156,9 @@ def _lmeval_first(path: Path) -> dict[str, Any]:
             line = fh.readline()
         obj = json.loads(line)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: line 1 is not a JSON record ({exc.__class__.__name__}); is it an lm-eval samples file?") from None
+        raise InputError(
+            f"{path}: line 1 is not a JSON record ({exc.__class__.__name__}); is it an lm-eval samples file?"
+        ) from None
     if not isinstance(obj, dict) or "doc_id" not in obj:
         raise InputError(f"{path}: line 1 has no 'doc_id': not an lm-eval samples file")
     return obj
@@ -243,12 +245,17 @@ def _long_part(con: Any, path: Path) -> tuple[str, str, dict[str, str]]:
     sc = f"TRY_CAST({q('score')} AS DOUBLE)"
     raw = f"CAST({q('score')} AS VARCHAR)"
     return (
-        f"SELECT {bench} AS benchmark, CAST({q('model')} AS VARCHAR) AS model, CAST({q('item')} AS VARCHAR) AS item, "
-        f"{sc} AS score, {_sql_str(path)} AS src, "
-        f"(({sc} IS NULL AND trim(coalesce({raw}, '')) NOT IN ('', 'NA', 'nan', 'NaN')) OR {sc} < 0 OR {sc} > 1 "
-        f"OR trim(coalesce(CAST({q('model')} AS VARCHAR), '')) = '' OR trim(coalesce(CAST({q('item')} AS VARCHAR), '')) = '') AS bad "
-        f"FROM {src}"
-    ), src, lower
+        (
+            f"SELECT {bench} AS benchmark, CAST({q('model')} AS VARCHAR) AS model, CAST({q('item')} AS VARCHAR) AS item, "
+            f"{sc} AS score, {_sql_str(path)} AS src, "
+            f"(({sc} IS NULL AND trim(coalesce({raw}, '')) NOT IN ('', 'NA', 'nan', 'NaN')) OR {sc} < 0 OR {sc} > 1 "
+            f"OR trim(coalesce(CAST({q('model')} AS VARCHAR), '')) = '' "
+            f"OR trim(coalesce(CAST({q('item')} AS VARCHAR), '')) = '') AS bad "
+            f"FROM {src}"
+        ),
+        src,
+        lower,
+    )
 
 
 def _locate_bad_long(con: Any, path: Path, src: str, lower: dict[str, str]) -> str:
@@ -302,7 +309,9 @@ def _inspect_rows(path: Path, metric: str | None) -> list[tuple[str, str, str, f
             continue
         name = metric if metric is not None else next(iter(scores))
         if name not in scores:
-            raise InputError(f"{path}: sample {smp.id!r} has no scorer {name!r} (have: {', '.join(scores)}); choose with --metric")
+            raise InputError(
+                f"{path}: sample {smp.id!r} has no scorer {name!r} (have: {', '.join(scores)}); choose with --metric"
+            )
         v = float(to_float(scores[name].value))
         if not 0.0 <= v <= 1.0:
             raise InputError(f"{path}: sample {smp.id!r}, scorer {name!r}: value {v} is not a score in [0, 1]")
@@ -318,7 +327,10 @@ def _helm_rows(path: Path, metric: str | None) -> list[tuple[str, str, str, floa
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path.parent}: HELM run folder not readable ({exc.__class__.__name__}; needs run_spec.json and per_instance_stats.json)") from None
+        raise InputError(
+            f"{path.parent}: HELM run folder not readable ({exc.__class__.__name__}; "
+            "needs run_spec.json and per_instance_stats.json)"
+        ) from None
     model = str((spec.get("adapter_spec") or {}).get("model") or "")
     if not model:
         raise InputError(f"{spec_path}: no adapter_spec.model")
@@ -331,7 +343,9 @@ def _helm_rows(path: Path, metric: str | None) -> list[tuple[str, str, str, floa
         by = {st["name"]["name"]: st for st in inst.get("stats", []) if not st["name"].get("perturbation") and st.get("count")}
         hit = next((m for m in wanted if m in by), None)
         if hit is None:
-            raise InputError(f"{path}: instance {inst.get('instance_id')!r} has none of the metrics {', '.join(wanted)}; choose with --metric")
+            raise InputError(
+                f"{path}: instance {inst.get('instance_id')!r} has none of the metrics {', '.join(wanted)}; choose with --metric"
+            )
         v = float(by[hit]["mean"])
         rows.append((bench, model, str(inst["instance_id"]), v))
     return rows
@@ -353,7 +367,9 @@ def read_items(
     srcs = collect_sources(paths)
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="sw-items-") as spill:
-        con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": spill, "threads": max(1, os.cpu_count() or 1)})
+        con = duckdb.connect(
+            config={"memory_limit": DUCKDB_MEMORY, "temp_directory": spill, "threads": max(1, os.cpu_count() or 1)}
+        )
         parts: list[str] = []
         long_meta = []
         for p in srcs["long"]:
@@ -403,7 +419,9 @@ def read_items(
         out = []
         for b in benches:
             bq = _sql_str(b)
-            models = [r[0] for r in con.execute(f"SELECT DISTINCT model FROM resp WHERE benchmark = {bq} ORDER BY model").fetchall()]
+            models = [
+                r[0] for r in con.execute(f"SELECT DISTINCT model FROM resp WHERE benchmark = {bq} ORDER BY model").fetchall()
+            ]
             items = [
                 r[0]
                 for r in con.execute(

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _st
+from scipy.special import stdtr
 
 from .._stats import pairwise_corr_masked, rankdata
 
@@ -59,7 +59,7 @@ def corr_pvalues(r: np.ndarray, n: np.ndarray) -> np.ndarray:
     df = np.asarray(n, dtype=float) - 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.abs(r) * np.sqrt(df / np.maximum(1.0 - r * r, 0.0))
-        p = 2.0 * _st.t.sf(t, df)
+        p = 2.0 * stdtr(np.maximum(df, 1.0), -t)
     p = np.where(np.abs(r) >= 1.0, 0.0, p)
     return np.where(np.isnan(r) | (df < 1), np.nan, p)
 
@@ -187,7 +187,7 @@ def noise_ceiling(reliability: float | None) -> float | None:
 
 
 def disattenuate(r: float | None, reliability: float | None) -> float | None:
-    """Spearman's correction for attenuation ``r / sqrt(reliability)`` (capabilities score taken as error-free), clipped to [-1, 1]."""
+    """Spearman's correction ``r / sqrt(reliability)`` (capabilities score taken as error-free), clipped to [-1, 1]."""
     ceil = noise_ceiling(reliability)
     if r is None or ceil is None or not np.isfinite(r):
         return None
@@ -250,7 +250,7 @@ def _prefix_sizes(k: int, max_points: int = 256) -> np.ndarray:
 def choose_subset(
     y: np.ndarray, s: np.ndarray, *, size: int | None = None, max_correlation: float | None = None, method: str = "spearman"
 ) -> np.ndarray:
-    """Indices of the decorrelated subset chosen on these models (``size`` items, or the largest prefix under ``max_correlation``).
+    """Indices of the subset chosen on these models (``size`` items, or the largest prefix under ``max_correlation``).
 
     With ``max_correlation``, prefix sizes (all, or 256 on a log grid when
     there are more items) are tried in key order and the largest whose
