@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, InsufficientDataError
-from ._reliability import NOISE_LIMITED
 from ._matrix import ScoreMatrix
+from ._reliability import NOISE_LIMITED
 from ._stats import _check_method, corr_matrix, pairwise_corr_masked, top_components, zscore
 from ._stats import finite_or_none as _f
 from ._verdict import is_single_band, verdict, verdict_bands

@@ -32,7 +32,9 @@ def family_codes(models: pd.DataFrame, column: str = "family", source: str = "")
             f"{where}--cluster {column}: no {column!r} column in the model metadata "
             f"(add a text column named {column!r} to your table, one family per model)"
         )
-    fam = [str(f).strip() if isinstance(f, str) and str(f).strip() else f"(model) {m}" for m, f in zip(models.index, models[column])]
+    fam = [
+        str(f).strip() if isinstance(f, str) and str(f).strip() else f"(model) {m}" for m, f in zip(models.index, models[column])
+    ]
     names = list(dict.fromkeys(fam))
     if len(names) < MIN_FAMILIES:
         raise InputError(

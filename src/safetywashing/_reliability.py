@@ -81,7 +81,8 @@ def reliability_from_counts(p: np.ndarray, n_items: np.ndarray | float) -> Relia
         n=n,
     )
     if one:
-        return Reliability(*(np.asarray(getattr(out, f))[0] for f in ("reliability", "noise_ceiling", "error_variance", "variance", "n")))
+        names = ("reliability", "noise_ceiling", "error_variance", "variance", "n")
+        return Reliability(*(np.asarray(getattr(out, f))[0] for f in names))
     return out
 
 

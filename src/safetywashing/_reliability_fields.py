@@ -36,7 +36,8 @@ def reliability_fields(
     given = dict(n_items or {})
     unknown = [c for c in given if c not in cols]
     if unknown:
-        raise InputError(f"--n-items: no benchmark column {', '.join(repr(c) for c in unknown)} in {matrix.source or matrix.name}")
+        where = matrix.source or matrix.name
+        raise InputError(f"--n-items: no benchmark column {', '.join(repr(c) for c in unknown)} in {where}")
     bad = [c for c, v in given.items() if not (isinstance(v, (int, float)) and v >= 1)]
     if bad:
         raise InputError(f"--n-items: item count of {', '.join(bad)} must be a whole number >= 1")

@@ -90,7 +90,6 @@ def render_table(results: list[AnalysisResult]) -> str:
     lines: list[str] = []
     for res in results:
         has_ci = any("ci_low" in r.extra for r in res.results)
-        level = res.settings.get("ci") or 0.95
         lines.append(
             f"Panel {res.panel!r}: {res.n_models} models; {res.method} correlation with the capabilities score "
             f"(PC1 of {len(res.capability_benchmarks)} capability benchmarks, {res.pc1_variance_explained:.1%} of their variance)"
@@ -153,16 +152,14 @@ def render_markdown(results: list[AnalysisResult]) -> str:
             f"### Panel `{res.panel}` ({res.n_models} models, {res.method}; "
             f"PC1 = {res.pc1_variance_explained:.1%} of capability variance)\n"
         )
-        level = res.settings.get("ci") or 0.95
         head = "| Area | Benchmark | id | r |" + (f" {ci_header(res)} |" if has_ci else "") + " n | verdict |"
         out.append(head)
         out.append("|" + "---|" * (head.count("|") - 1))
         for area, rows in grouped(res):
             for r in rows:
                 ci = f" {_ci(r)} |" if has_ci else ""
-                out.append(
-                    f"| {area_label(area)} | {r.name} | `{r.benchmark}` | {_num(r.correlation)} |{ci} {r.n} | {shown_verdict(r)} |"
-                )
+                cells = f"| {area_label(area)} | {r.name} | `{r.benchmark}` | {_num(r.correlation)} |{ci}"
+                out.append(f"{cells} {r.n} | {shown_verdict(r)} |")
         out.append("")
         out.append(verdict_legend(res))
         out.append("")

@@ -141,8 +141,9 @@ def extend(
         collinear = ~is_cap & (np.abs(part["score_compute"]) >= SCALE_COLLINEAR)
         if (sc is not None and abs(sc) >= SCALE_COLLINEAR) or collinear.any():
             notes.append(
-                f"capabilities score and log10 {compute} correlate at {_fmt(sc)} over the {settings['capabilities_compute_n']} "
-                f"models with a known {compute} count (>= {SCALE_COLLINEAR} on the models of {int(collinear.sum())} benchmark(s)): "
+                f"capabilities score and log10 {compute} correlate at {_fmt(sc)} over the "
+                f"{settings['capabilities_compute_n']} models with a known {compute} count (>= {SCALE_COLLINEAR} on the "
+                f"models of {int(collinear.sum())} benchmark(s)): "
                 "this panel cannot separate capabilities from scale; see partial_compute_correlation (controlling for "
                 "log compute)"
             )

@@ -82,9 +82,8 @@ def analyze(
 
       safetywashing analyze --data examples/my_leaderboard.csv --capabilities MMLU,GSM8K,ARC-C,HellaSwag
     """
-    from ._data import data_matrices
-
     from .._multiplicity import ADJUST_CHOICES
+    from ._data import data_matrices
 
     check_choice(fmt, FORMATS, "--format")
     check_choice(compute, ("flop", "params", "none"), "--compute")
