@@ -316,9 +316,10 @@ def test_intervals_hold_their_point_estimates_on_the_panels(method):
         outside = [r.benchmark for r in rows if not (r.extra["ci_low"] - 1e-12 <= r.correlation <= r.extra["ci_high"] + 1e-12)]
         assert res.settings["n_ci_excluding_estimate"] == len(outside) == 0, outside
         assert res.settings["n_ci_percentile_fallback"] == 0
-        assert all(r.verdict in ("uncertain", sw.band(r.correlation)) for r in rows)
+        # every verdict names the point estimate's band among the bands its interval overlaps
+        assert all(sw.band(r.correlation) in r.extra["verdict_bands"] for r in rows)
         hi = [r for r in rows if r.verdict == "high"]
-        assert hi and all(r.extra["ci_low"] >= 0.4 for r in hi)  # "high" needs an interval that rules out "low"
+        assert hi and all(r.extra["ci_low"] >= 0.7 for r in hi)  # "high" alone only when the interval lies in the band
 
 
 def test_seed_reproducible_and_seed_recorded():

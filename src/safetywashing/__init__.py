@@ -26,9 +26,11 @@ from ._matrix import ScoreMatrix
 from ._panels import load_panel, panel_names
 from ._place import PlacementResult, place
 from ._read import read_table
-from ._registry import registry
+from ._registry import corrections, registry
+from ._reliability import Reliability, disattenuated, reliability_from_counts
+from ._reliability_fields import item_counts
 from ._report import build_report
-from ._verdict import band, verdict
+from ._verdict import band, verdict, verdict_bands
 
 __version__ = "0.1.0"
 
@@ -45,6 +47,7 @@ __all__ = [
     "LeaderboardResult",
     "ModelMatch",
     "PlacementResult",
+    "Reliability",
     "SafetywashingError",
     "ScoreMatrix",
     "UnknownIdError",
@@ -55,7 +58,10 @@ __all__ = [
     "build_report",
     "capability_direction",
     "claim",
+    "corrections",
+    "disattenuated",
     "ingest",
+    "item_counts",
     "leaderboard",
     "load_panel",
     "match_models",
@@ -64,6 +70,8 @@ __all__ = [
     "place",
     "read_table",
     "registry",
+    "reliability_from_counts",
     "render_figures",
     "verdict",
+    "verdict_bands",
 ]
