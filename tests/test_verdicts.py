@@ -372,3 +372,32 @@ def test_cli_bad_new_options(cli, args, needle):
     assert proc.returncode == 2
     assert needle in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- power
+
+
+def test_interval_width_equals_scipy_fisher_interval():
+    """Pearson: scipy's pearsonr confidence interval is the Fisher-z interval with SE 1/sqrt(n - 3)."""
+    from safetywashing._power import interval_width
+
+    rng = np.random.default_rng(1)
+    for n in (12, 26, 80):
+        x = rng.normal(size=n)
+        y = 0.6 * x + rng.normal(size=n)
+        res = scipy.stats.pearsonr(x, y)
+        ci = res.confidence_interval(0.95)
+        assert interval_width(n, res.statistic, 0.95, "pearson") == pytest.approx(ci.high - ci.low, abs=1e-9)
+
+
+def test_models_needed_is_the_smallest_n_with_the_power():
+    from safetywashing._power import models_needed, separation_power
+
+    for rho in (0.2, 0.55, 0.85, -0.55):
+        n = models_needed(rho, 0.4 if rho > 0 else -0.4)
+        b = 0.4 if rho > 0 else -0.4
+        assert separation_power(n, rho, b) >= 0.8 > separation_power(n - 1, rho, b)
+    # by hand for rho = 0.55, Spearman: 3 + (1 + 0.55^2/2) ((1.95996 + 0.84162) / (atanh 0.55 - atanh 0.4))^2
+    q = scipy.stats.norm.ppf(0.975) + scipy.stats.norm.ppf(0.8)
+    want = 3 + (1 + 0.55**2 / 2) * (q / (math.atanh(0.55) - math.atanh(0.4))) ** 2
+    assert models_needed(0.55) == math.ceil(want)

@@ -26,6 +26,7 @@ from ._matrix import ScoreMatrix
 from ._panels import load_panel, panel_names
 from ._place import PlacementResult, place
 from ._read import read_table
+from ._power import interval_width, models_needed, separation_power
 from ._registry import corrections, registry
 from ._reliability import Reliability, disattenuated, reliability_from_counts
 from ._reliability_fields import item_counts
@@ -61,10 +62,12 @@ __all__ = [
     "corrections",
     "disattenuated",
     "ingest",
+    "interval_width",
     "item_counts",
     "leaderboard",
     "load_panel",
     "match_models",
+    "models_needed",
     "normalise_model_name",
     "panel_names",
     "place",
@@ -72,6 +75,7 @@ __all__ = [
     "registry",
     "reliability_from_counts",
     "render_figures",
+    "separation_power",
     "verdict",
     "verdict_bands",
 ]
