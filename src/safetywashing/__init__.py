@@ -25,8 +25,8 @@ from ._match import ModelMatch, match_models, normalise_model_name
 from ._matrix import ScoreMatrix
 from ._panels import load_panel, panel_names
 from ._place import PlacementResult, place
-from ._read import read_table
 from ._power import interval_width, models_needed, separation_power
+from ._read import read_table
 from ._registry import corrections, registry
 from ._reliability import Reliability, disattenuated, reliability_from_counts
 from ._reliability_fields import item_counts
