@@ -394,11 +394,13 @@ def analyze(
         tested = [row for row in rows if row.role != "capability" and row.correlation is not None]
         single = [row for row in tested if is_single_band(row.verdict)]
         adj = settings.get("adjust", "none")
+        counts = ", ".join(f"{b} {c}" for b, c in _band_counts(single))
         notes.append(
             f"verdicts name only the bands the {settings.get('ci', ci):.0%} interval"
             + ("" if adj == "none" else f" ({adj}-adjusted)")
-            + f" overlaps: {len(single)} of {len(tested)} non-capability benchmarks get a single band "
-            f"({', '.join(f'{b} {c}' for b, c in _band_counts(single))}); the others a range such as 'low to high'"
+            + f" overlaps: {len(single)} of {len(tested)} non-capability benchmarks get a single band"
+            + (f" ({counts})" if counts else "")
+            + "; the others a range such as 'low to high'"
         )
         limited = [row.benchmark for row in rows if row.extra.get("noise_limited")]
         if limited:

@@ -208,6 +208,12 @@ def extend(
             f"every correlation recomputed in each resample; {skipped} degenerate resample(s) skipped"
         )
         settings["cluster"] = None if cluster_codes is None else "family"
+        if cluster_codes is not None and settings["n_families"] < FEW_CLUSTERS:
+            notes.append(
+                f"only {settings['n_families']} families: with fewer than ~{FEW_CLUSTERS} clusters a cluster bootstrap "
+                "tends to understate the uncertainty (its intervals can come out narrower than the model bootstrap's); "
+                "read --cluster family as a sensitivity check, not as a sharper verdict"
+            )
         settings["resampled_units"] = unit
         notes += _adjust(fields, settings, r_point, run.r[run.ok], jack.r, is_cap, ci, ci_method, adjust, bootstrap)
         if outside.any():
@@ -234,6 +240,7 @@ def extend(
     return fields, settings, notes
 
 
+FEW_CLUSTERS = 20  # Cameron, Gelbach & Miller (2008): cluster-robust inference needs more clusters than this
 MIN_TAIL = 10  # resamples beyond each end below which an extreme quantile is poorly resolved
 
 
