@@ -100,8 +100,9 @@ def _claim_table(r: ClaimResult) -> str:
     )
     con.print(f"n = {r.n} panel models in the fit; intervals: {boot}.")
     con.print(
-        "Intervals cover the uncertainty of the panel's direction and fit, not a single model's scatter around the fit "
-        f"line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)})."
+        "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi adds "
+        f"the scatter of the two single models around the fit line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)}, "
+        f"t with {r.n - 2} df) and decides whether the part beyond capabilities is supported."
     )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
