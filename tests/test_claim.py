@@ -94,8 +94,11 @@ def test_chat_panel_predicted_is_slope_times_score_difference(reference):
 
 # --------------------------------------------------------------------------- prediction interval of the part beyond
 def _sm_difference_pi(s_panel, y_panel, s_b, s_a, level):
-    """statsmodels: var of (y_a - yhat_a) - (y_b - yhat_b) for two new models = se_obs_a^2 + se_obs_b^2 - 2 cov(yhat_a, yhat_b)."""
-    sm = pytest.importorskip("statsmodels.api")
+    """statsmodels: var of (y_a - yhat_a) - (y_b - yhat_b) for two new models.
+
+    = se_obs_a^2 + se_obs_b^2 - 2 cov(yhat_a, yhat_b), all from the OLS results of statsmodels.
+    """
+    import statsmodels.api as sm
     res = sm.OLS(y_panel, sm.add_constant(s_panel)).fit()
     ex = np.array([[1.0, s_b], [1.0, s_a]])
     pr = res.get_prediction(ex).summary_frame(alpha=1 - level)
