@@ -117,8 +117,8 @@ class ScoreMatrix:
         empty = [c for c in missing if c in empty_columns(self.notes)]
         if empty:
             raise InputError(
-                f"{self.source or self.name}: capability column(s) {', '.join(map(repr, empty))} are empty (no value in any row); "
-                "fill them or choose other --capabilities"
+                f"{self.source or self.name}: capability column(s) {', '.join(map(repr, empty))} are empty "
+                "(no value in any row); fill them or choose other --capabilities"
             )
         if missing:
             from ._match import suggest

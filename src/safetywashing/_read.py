@@ -206,7 +206,9 @@ def _grid(path: Path) -> _Grid:
                     widths.append(len(rec))
                 start = reader.line_num
         except csv.Error as exc:
-            raise InputError(f"{src}: line {reader.line_num}: cannot parse the table ({exc}); check quotes and delimiters") from None
+            raise InputError(
+                f"{src}: line {reader.line_num}: cannot parse the table ({exc}); check quotes and delimiters"
+            ) from None
         if header_row is None:
             raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
         header = header_row
