@@ -14,7 +14,7 @@ from .._audit import audit as run_audit
 from .._panels import load_panel, panel_names
 from .._read import read_table
 from . import app
-from ._common import check_choice, emit, render_result, split_ids
+from ._common import check_choice, emit, refuse_sparse, render_result, split_ids
 
 AUDIT_FORMATS = ("table", "json", "csv", "markdown")
 
@@ -108,6 +108,7 @@ def audit_from_file(
 ) -> AuditResult:
     """Read an audit SCORES file and audit it against an embedded panel (shared by ``audit`` and ``report``)."""
     check_choice(panel, panel_names(), "--panel")
+    refuse_sparse(panel)
     table = read_table(scores, model_column=model_column, lower_is_better=split_ids(lower_is_better))
     return run_audit(
         table, load_panel(panel), method=method, capabilities=split_ids(capabilities), n_boot=bootstrap, seed=seed, level=ci

@@ -18,7 +18,7 @@ from .._leaderboard import leaderboard as run_leaderboard
 from .._matrix import ScoreMatrix
 from .._panels import load_panel, panel_names
 from . import app
-from ._common import check_choice, emit, render_result, split_ids
+from ._common import check_choice, emit, refuse_sparse, render_result, split_ids
 
 FORMATS = ("table", "json", "csv", "markdown")
 _MODEL_COLUMNS = ("model", "model_name", "name")
@@ -180,6 +180,7 @@ def claim_from_file(
 ) -> ClaimResult:
     """Read a claim FILE and run the claim check against an embedded panel (shared by ``claim`` and ``report``)."""
     check_choice(panel, tuple(panel_names()), "--panel")
+    refuse_sparse(panel)
     check_choice(method, ("spearman", "pearson"), "--method")
     matrix = load_panel(panel)
     if benchmark not in matrix.scores.columns:
@@ -292,6 +293,7 @@ def leaderboard(
         matrix = read_matrix(data)
     else:
         check_choice(panel, tuple(panel_names()), "--panel")
+        refuse_sparse(panel)
         matrix = load_panel(panel)
     res = run_leaderboard(matrix, benchmark, capabilities=split_ids(capabilities), method=method)
     text = render_result(res, fmt, table=_lb_table, markdown=_lb_markdown)

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from . import app
-from ._common import check_choice, emit
+from ._common import check_choice, emit, refuse_sparse
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -112,6 +112,7 @@ def place(
     from ._ingest import provenance_path
 
     check_choice(panel, tuple(panel_names()), "--panel")
+    refuse_sparse(panel)
     check_choice(fmt, ("table", "json", "csv"), "--format")
     m = read_matrix_csv(matrix)
     prov_file = provenance if provenance is not None else provenance_path(matrix)
