@@ -401,3 +401,16 @@ def test_models_needed_is_the_smallest_n_with_the_power():
     q = scipy.stats.norm.ppf(0.975) + scipy.stats.norm.ppf(0.8)
     want = 3 + (1 + 0.55**2 / 2) * (q / (math.atanh(0.55) - math.atanh(0.4))) ** 2
     assert models_needed(0.55) == math.ceil(want)
+
+
+def test_csv_carries_verdict_bands_as_text(cli):
+    import io
+
+    proc = cli("analyze", "--panel", "base", "--bootstrap", "200", "--format", "csv", "--no-sensitivity")
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(io.StringIO(proc.stdout), keep_default_na=False)
+    for _, r in df.iterrows():
+        if r["verdict_bands"]:
+            bands = r["verdict_bands"].split(";")
+            assert r["verdict"] == (bands[0] if len(bands) == 1 else f"{bands[0]} to {bands[-1]}")
+            assert bands == _bands_by_thresholds(float(r["ci_low"]), float(r["ci_high"]))

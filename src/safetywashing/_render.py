@@ -139,8 +139,11 @@ def results_frame(results: list[AnalysisResult]) -> pd.DataFrame:
 
 
 def render_csv(results: list[AnalysisResult]) -> str:
-    """Tidy CSV: one row per panel x benchmark."""
-    return results_frame(results).to_csv(index=False)
+    """Tidy CSV: one row per panel x benchmark (``verdict_bands`` as ``moderate;high``)."""
+    df = results_frame(results)
+    if "verdict_bands" in df.columns:
+        df["verdict_bands"] = df["verdict_bands"].map(lambda v: ";".join(v) if isinstance(v, list) else "")
+    return df.to_csv(index=False)
 
 
 def render_markdown(results: list[AnalysisResult]) -> str:
