@@ -309,7 +309,7 @@ def test_cluster_bootstrap_equals_scipy_over_families():
         row = res.result(bid)
         assert row.extra["ci_low"] == pytest.approx(ref.confidence_interval.low[j], abs=1e-9), bid
         assert row.extra["ci_high"] == pytest.approx(ref.confidence_interval.high[j], abs=1e-9), bid
-    assert any("8 model families (12 models)" in n for n in res.notes)
+    assert any("8 model families of the 12 models" in n for n in res.notes)
 
 
 def test_panels_ship_families_and_cluster_reports_them():

@@ -202,7 +202,9 @@ def extend(
         settings["n_ci_excluding_estimate"] = int(outside.sum())
         settings["n_ci_percentile_fallback"] = int(iv.fallback.sum())
         label = "BCa" if ci_method == "bca" else "percentile"
-        what = f"the {n} models" if cluster_codes is None else f"the {settings['n_families']} model families ({n} models)"
+        what = f"the {n} models"
+        if cluster_codes is not None:
+            what = f"the {settings['n_families']} model families of the {n} models"
         notes.append(
             f"{ci:.0%} {label} bootstrap intervals: {bootstrap} resamples of {what} (seed {seed}); z-scores, PC1 and "
             f"every correlation recomputed in each resample; {skipped} degenerate resample(s) skipped"
