@@ -511,7 +511,17 @@ def claim(
     ClaimResult
         Observed, predicted (= slope x capabilities-score difference) and
         beyond-capabilities change in benchmark units (higher = better), share
-        explained, the fit, intervals and a verdict sentence.
+        explained, the fit, bootstrap intervals, the prediction interval of
+        the part beyond capabilities (``beyond_capabilities_pi_low``/``_high``,
+        at ``level``) with ``beyond_capabilities_supported`` (True only when it
+        excludes 0), and a verdict sentence that leads with that decision.
+
+    Raises
+    ------
+    InputError
+        A capability value above 1 where the panel stores fractions, or more
+        than one panel range outside the panel's minimum or maximum (the
+        message names the columns); a missing or non-numeric value.
     """
     if benchmark not in matrix.scores.columns:
         from ._match import suggest
@@ -550,7 +560,8 @@ def claim(
     share = pred / obs if obs != 0 else None
     hw, se = difference_halfwidth(fit, s_b, s_a, level)
     pi_lo, pi_hi = beyond - hw, beyond + hw
-    supported = bool(pi_lo > 0 or pi_hi < 0)
+    # excludes 0, and is more than rounding noise (a perfect panel fit has a zero-width interval)
+    supported = bool((pi_lo > 0 or pi_hi < 0) and abs(beyond) > 1e-9 * max(1.0, abs(obs), abs(pred)))
 
     intervals: dict[str, tuple[float | None, float | None]] = {q: (None, None) for q in INTERVAL_QUANTITIES}
     used = skipped = 0
