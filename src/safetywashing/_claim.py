@@ -183,7 +183,7 @@ class ClaimResult:
             ("benchmark_after", self.benchmark_after, bu),
             ("observed_change", self.observed_change, bu),
             ("predicted_change", self.predicted_change, bu),
-            ("beyond_capabilities", self.beyond_capabilities, bu),
+            ("beyond_capabilities", self.beyond_capabilities, f"{bu}, interval of the fit only"),
             ("share_explained", self.share_explained, "share of observed change"),
             ("slope", self.slope, "benchmark units per capabilities-score unit"),
             ("intercept", self.intercept, bu),
@@ -464,7 +464,9 @@ def verdict_sentence(r: ClaimResult, spread: float | None = None) -> str:
     tail = f" Panel models scatter around the fit line with a residual SD of {rsd}."
     share = ""
     if r.share_explained is not None:
-        share = f" Capabilities account for {r.share_explained:.0%} of the observed change."
+        slo, shi = r.ci("share_explained")
+        sci = f" ({pct}% bootstrap interval {slo:.0%} to {shi:.0%})" if slo is not None and shi is not None else ""
+        share = f" Capabilities account for {r.share_explained:.0%} of the observed change{sci}."
     sc = (f" Capabilities score {r.capability_score_before:+.2f} -> {r.capability_score_after:+.2f} "
           f"(slope {f(r.slope)} per score unit, fit over n = {r.n} panel models).")
     return lead + head + tail + share + sc
