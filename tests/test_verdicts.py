@@ -409,6 +409,7 @@ def test_csv_carries_verdict_bands_as_text(cli):
     proc = cli("analyze", "--panel", "base", "--bootstrap", "200", "--format", "csv", "--no-sensitivity")
     assert proc.returncode == 0, proc.stderr
     df = pd.read_csv(io.StringIO(proc.stdout), keep_default_na=False)
+    assert set(df["adjust"]) == {"fcr"}  # the default is stated on every row
     for _, r in df.iterrows():
         if r["verdict_bands"]:
             bands = r["verdict_bands"].split(";")
