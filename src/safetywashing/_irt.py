@@ -242,7 +242,9 @@ def unit_scales(x: np.ndarray, names: list[str], registry_scale: list[str] | Non
 # ----------------------------------------------------------------------------- selection
 
 
-def select(obs: np.ndarray, min_benchmarks: int, min_models: int) -> tuple[np.ndarray, np.ndarray, dict[int, str], dict[int, str]]:
+def select(
+    obs: np.ndarray, min_benchmarks: int, min_models: int
+) -> tuple[np.ndarray, np.ndarray, dict[int, str], dict[int, str]]:
     """Rows and columns of the boolean ``obs`` mask that enter the fit, and why the others do not."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -418,7 +420,6 @@ def _solve(prob: _Problem, p0: np.ndarray, max_iter: int = 500, tol: float = 1e-
     models x benchmarks + benchmarks^3, never models^2.
     """
     p = p0.copy()
-    n = prob.n
     f = prob.objective(p)
     mu = 1e-3
     nfev = 1
@@ -460,7 +461,8 @@ def _solve_scipy(prob: _Problem, p0: np.ndarray):  # noqa: ANN202
     """The same fit by ``scipy.optimize.minimize`` (L-BFGS-B, analytic gradient): an independent check of :func:`_solve`."""
     from scipy.optimize import minimize
 
-    return minimize(prob.objective, p0, jac=prob.gradient, method="L-BFGS-B", options={"maxiter": 20000, "ftol": 1e-15, "gtol": 1e-10})
+    opts = {"maxiter": 20000, "ftol": 1e-15, "gtol": 1e-10}
+    return minimize(prob.objective, p0, jac=prob.gradient, method="L-BFGS-B", options=opts)
 
 
 @_one_blas_thread
@@ -492,7 +494,9 @@ def fit_irt(
         raise InputError(f"prior_sd: {prior_sd!r} must be > 0")
     finite = y[~np.isnan(y)]
     if finite.size and (finite.min() < 0 or finite.max() > 1):
-        raise InputError(f"{source}: scores for the logistic capability model must lie in 0-1 (got {finite.min():g}..{finite.max():g})")
+        raise InputError(
+            f"{source}: scores for the logistic capability model must lie in 0-1 (got {finite.min():g}..{finite.max():g})"
+        )
     rows, cols, drop_m, drop_b = select(~np.isnan(y), min_benchmarks, min_models)
     if rows.size < 5 or cols.size < 2:
         why = "; ".join(f"{names[j]}: {r}" for j, r in list(drop_b.items())[:5])
@@ -507,7 +511,8 @@ def fit_irt(
         a_local = int(np.argmax(counts))
     else:
         if anchor not in cols:
-            raise InputError(f"{source}: anchor benchmark {names[anchor]!r} does not enter the fit ({drop_b.get(anchor, 'dropped')})")
+            why = drop_b.get(anchor, "dropped")
+            raise InputError(f"{source}: anchor benchmark {names[anchor]!r} does not enter the fit ({why})")
         a_local = int(np.flatnonzero(cols == anchor)[0])
     prob = _Problem(sub, a_local, DEFAULT_RIDGE)
     if prob.m <= prob.n_par:
