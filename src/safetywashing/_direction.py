@@ -40,6 +40,30 @@ class CapabilityDirection:
     eigenvalues: tuple[float, ...]
     method: str
     n_complete: int
+    kind: str = "pca"
+
+    @property
+    def min_benchmarks(self) -> int:
+        """A row needs every capability benchmark to get a score."""
+        return len(self.benchmarks)
+
+    def describe(self) -> str:
+        """One sentence: what the capabilities score is."""
+        return (
+            f"PC1 of {len(self.benchmarks)} z-scored capability benchmarks ({self.method} correlation matrix over "
+            f"{self.n_complete} complete models; {self.variance_explained[0]:.1%} of their variance)"
+        )
+
+    def score_se(self, capability_scores: pd.DataFrame) -> pd.DataFrame:
+        """:meth:`score` with the capability-model interface's columns.
+
+        ``capabilities_score_se`` is NaN: a PCA score is an exact linear
+        function of the row; ``n_benchmarks`` counts the row's capability
+        benchmarks.
+        """
+        s = self.score(capability_scores.reindex(columns=list(self.benchmarks)))
+        n = capability_scores.reindex(columns=list(self.benchmarks)).notna().sum(axis=1)
+        return pd.DataFrame({"capabilities_score": s, "capabilities_score_se": np.nan, "n_benchmarks": n})
 
     @property
     def variance_explained(self) -> tuple[float, ...]:

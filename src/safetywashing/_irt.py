@@ -10,13 +10,22 @@ instead (the model Epoch AI fits for its Epoch Capabilities Index)::
 for scores on a bounded 0-1 scale (fractions; percentages are divided by 100).
 
 Fit
-    Regularised least squares over the observed cells,
-    ``sum (score - predicted)^2 + ridge * (sum capability^2 + sum difficulty^2
-    + sum log(slope)^2)``, by ``scipy.optimize.least_squares`` (trust region
-    reflective) with the analytic, sparse Jacobian (three non-zeros per
-    observed cell). Slopes are parameterised as ``exp(log_slope)``, so every
-    benchmark rises with capability. The ridge (default 1e-4) is weak: it only
-    keeps the fit finite for a model at 100% (or 0%) on all its benchmarks.
+    Maximum a posteriori of a quasi-binomial likelihood (fractional logit:
+    a score's variance is ``dispersion * p (1 - p)``, as for the share of
+    items a model gets right) with a weak Gaussian prior N(0, 10^2) on every
+    capability, difficulty and log slope, i.e. minimise
+    ``sum_cells [-y log p - (1 - y) log(1 - p)] + ridge/2 * |parameters|^2``
+    with ``ridge = dispersion / 10^2`` (two stages: the dispersion is
+    estimated from a nearly unregularised first fit). Solved by
+    Levenberg-Marquardt (damped Fisher scoring) with the analytic Jacobian,
+    using that the capabilities' block of the information matrix is diagonal
+    (a Schur complement leaves a 2 x benchmarks system per step; cost grows
+    as observed cells + models x benchmarks, never models^2).
+    ``scipy.optimize.minimize`` with the analytic gradient reaches the same
+    optimum (a test checks it) but slower. Slopes are parameterised as
+    ``exp(log_slope)``, so every benchmark rises with capability. The prior
+    only matters for a model at 100% (or 0%) on all its benchmarks, whose
+    likelihood alone has no finite maximum.
 
 Anchoring (the scale)
     The model is unchanged by shifting or stretching the capability axis, so
@@ -26,9 +35,9 @@ Anchoring (the scale)
     unit is one logit of the anchor's score. Higher = more capable.
 
 Standard errors (``capabilities_score_se``)
-    From the curvature: ``s^2 (J'J)^-1`` at the optimum (Gauss-Newton
-    approximation; ``J`` includes the ridge rows; ``s^2`` = residual sum of
-    squares / (observations - parameters)). They include the uncertainty of
+    From the curvature: ``dispersion * (Fisher information + ridge)^-1`` at
+    the optimum, the dispersion being Pearson chi^2 / (observed cells -
+    parameters). They include the uncertainty of
     the benchmarks' difficulties and slopes, in the anchor's frame. A new row
     scored against fitted benchmarks (:meth:`IRTModel.score_se`) gets the
     conditional SE of its own fit plus, by the delta method, the part that
@@ -99,6 +108,7 @@ class IRTModel:
     slopes: tuple[float, ...]
     difficulty_se: tuple[float, ...]
     slope_se: tuple[float, ...]
+    benchmark_dispersion: tuple[float, ...]
     unit_scale: tuple[str, ...]
     anchor: str
     dispersion: float
@@ -122,7 +132,7 @@ class IRTModel:
             f"logistic capability model (score = sigmoid(slope * (capability - difficulty))) fitted to "
             f"{self.n_obs} scores of {self.n_models} models on {len(self.benchmarks)} benchmarks; scale anchored on "
             f"{self.anchor!r} (difficulty 0, slope 1: capability 0 = 50% expected there, 1 unit = 1 logit); "
-            f"dispersion {self.dispersion:.3g} (Pearson chi2 / df; 1 = binomial noise of a single item)"
+            f"each benchmark weighted by 1 / its dispersion (median {float(np.median(self.benchmark_dispersion)):.3g})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,6 +147,7 @@ class IRTModel:
             "unit_scale": list(self.unit_scale),
             "anchor": self.anchor,
             "dispersion": self.dispersion,
+            "benchmark_dispersion": list(self.benchmark_dispersion),
             "n_obs": self.n_obs,
             "n_models": self.n_models,
             "ridge": self.ridge,
@@ -166,6 +177,7 @@ class IRTModel:
             np.asarray(self.difficulties),
             np.asarray(self.slopes),
             dispersion=self.dispersion,
+            weights=1.0 / np.asarray(self.benchmark_dispersion),
             ridge=self.ridge,
             item_cov=self._item_cov,
             anchor=self.benchmarks.index(self.anchor),
@@ -291,7 +303,7 @@ def select(
 class _Problem:
     """Residuals and sparse Jacobian of the regularised least-squares fit (free parameters only)."""
 
-    def __init__(self, y: np.ndarray, anchor: int, ridge: float):
+    def __init__(self, y: np.ndarray, anchor: int, ridge: float, bench_weight: np.ndarray | None = None):
         self.n, self.k = y.shape
         self.anchor = anchor
         ii, jj = np.nonzero(~np.isnan(y))
@@ -305,8 +317,11 @@ class _Problem:
         self.pos = pos  # benchmark -> index among free benchmarks (-1 = anchor)
         self.n_par = self.n + 2 * free.size
         self.ridge = ridge
+        # per-cell weight = 1 / the benchmark's dispersion (1 in the first stage)
+        self.w = np.ones(self.m) if bench_weight is None else np.asarray(bench_weight, dtype=float)[jj]
         yc = np.clip(self.y, 1e-15, 1 - 1e-15)
-        self.saturated = float(-(self.y * np.log(yc) + (1 - self.y) * np.log1p(-yc)).sum())  # so the objective is a deviance/2
+        sat = -(self.y * np.log(yc) + (1 - self.y) * np.log1p(-yc))
+        self.saturated = float((self.w * sat).sum())  # so the objective is a (weighted) deviance / 2
         fj = pos[jj]
         self.has = fj >= 0  # cells of a free (non-anchor) benchmark
         self.fj = fj
@@ -334,13 +349,13 @@ class _Problem:
         """Quasi-binomial negative log-likelihood of the observed cells + ridge/2 * |free parameters|^2."""
         pr, _, _ = self.probabilities(p)
         pr = np.clip(pr, 1e-15, 1 - 1e-15)
-        nll = -(self.y * np.log(pr) + (1 - self.y) * np.log1p(-pr)).sum() - self.saturated
+        nll = (self.w * -(self.y * np.log(pr) + (1 - self.y) * np.log1p(-pr))).sum() - self.saturated
         return float(nll + 0.5 * self.ridge * (p @ p))
 
     def gradient(self, p: np.ndarray) -> np.ndarray:
         """Analytic gradient of :meth:`objective` (for the independent scipy check)."""
         pr, a, u = self.probabilities(p)
-        e = pr - self.y
+        e = self.w * (pr - self.y)
         n, nf = self.n, self.free.size
         g = np.zeros(self.n_par)
         g[:n] = np.bincount(self.ii, weights=a * e, minlength=n)
@@ -382,9 +397,10 @@ def _blocks(prob: _Problem, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     """
     pr, a, u = prob.probabilities(p)
     v = np.clip(pr * (1.0 - pr), 1e-12, None)
+    sw_ = np.sqrt(prob.w)
     sv = np.sqrt(v)
-    r = (pr - prob.y) / sv  # Pearson residuals
-    jt = sv * a  # whitened Jacobian: J'J = Fisher information, J'r = score
+    r = sw_ * (pr - prob.y) / sv  # (weighted) Pearson residuals
+    jt = sw_ * sv * a  # whitened Jacobian: J'J = Fisher information, J'r = score
     n, nf = prob.n, prob.free.size
     lam = prob.ridge
     amat = np.bincount(prob.ii, weights=jt * jt, minlength=n) + lam
@@ -523,17 +539,17 @@ def fit_irt(
     theta0, d0, l0 = _initial(sub, a_local)
     df = prob.m - prob.n_par
     sol = _solve(prob, prob.pack(theta0, d0, l0))
-    # Stage 2: the prior N(0, prior_sd^2) on every parameter is a ridge of dispersion / prior_sd^2 on the
-    # quasi-likelihood (whose curvature is the Fisher information times 1 / dispersion).
-    s2 = max(float(np.sum(sol.fun**2)) / df, 1e-12)
-    ridge = s2 / prior_sd**2
-    prob = _Problem(sub, a_local, ridge)
+    # Stage 2: each benchmark's cells weighted by 1 / its dispersion (Pearson chi^2 per residual degree of
+    # freedom, the df shared out in proportion to its cells), so the likelihood is on the scale of the data's
+    # noise; the prior N(0, prior_sd^2) on every parameter is then a ridge of 1 / prior_sd^2.
+    bench_disp = _bench_dispersion(sol.fun, prob.jj, kk := cols.size, df / prob.m)
+    ridge = 1.0 / prior_sd**2
+    prob = _Problem(sub, a_local, ridge, 1.0 / bench_disp)
     sol2 = _solve(prob, sol.x)
     sol = _Solution(sol2.x, sol2.fun, sol.nfev + sol2.nfev, sol2.status)
-    s2 = max(float(np.sum(sol.fun**2)) / df, 1e-12)  # Pearson dispersion
+    s2 = max(float(np.sum(sol.fun**2)) / df, 1e-12)  # remaining overall dispersion (about 1)
     theta, d, logs = prob.unpack(sol.x)
     a = np.exp(logs)
-    kk = cols.size
     se_theta = np.full(rows.size, np.nan)
     se_d = np.full(kk, np.nan)
     se_a = np.full(kk, np.nan)
@@ -561,6 +577,7 @@ def fit_irt(
         unit_scale=tuple(unit_scale[j] for j in cols),
         anchor=names[cols[a_local]],
         dispersion=s2,
+        benchmark_dispersion=tuple(float(v) for v in bench_disp),
         n_obs=int(prob.m),
         n_models=int(rows.size),
         ridge=float(ridge),
@@ -570,6 +587,15 @@ def fit_irt(
         _item_cov=item_cov,
     )
     return IRTFit(model, theta.copy(), se_theta, rows, cols, drop_m, drop_b, int(sol.nfev))
+
+
+def _bench_dispersion(pearson: np.ndarray, jj: np.ndarray, k: int, df_share: float) -> np.ndarray:
+    """Each benchmark's dispersion: sum of its squared Pearson residuals / (its cells x residual df per cell)."""
+    chi2 = np.bincount(jj, weights=pearson**2, minlength=k)
+    cells = np.bincount(jj, minlength=k)
+    disp = chi2 / np.maximum(cells * df_share, 1e-12)
+    pooled = float(chi2.sum() / max(cells.sum() * df_share, 1e-12))
+    return np.clip(disp, max(pooled * 1e-3, 1e-12), None)
 
 
 def covariance(prob: _Problem, p: np.ndarray, s2: float) -> np.ndarray:
@@ -598,6 +624,7 @@ def score_rows(
     a: np.ndarray,
     *,
     dispersion: float,
+    weights: np.ndarray | None = None,
     ridge: float = DEFAULT_RIDGE,
     item_cov: np.ndarray | None = None,
     anchor: int = 0,
@@ -617,20 +644,21 @@ def score_rows(
     y = np.atleast_2d(np.asarray(y, dtype=float))
     obs = ~np.isnan(y)
     n_b = obs.sum(axis=1)
+    wb = np.ones(y.shape[1]) if weights is None else np.asarray(weights, dtype=float)
     yz = np.where(obs, y, 0.0)
     z = np.log(np.clip(yz, 0.02, 0.98) / (1 - np.clip(yz, 0.02, 0.98)))
     theta = np.where(n_b > 0, (np.where(obs, z / a + d, 0.0)).sum(axis=1) / np.maximum(n_b, 1), 0.0)
     for _ in range(iterations):
         p = _sigmoid(a * (theta[:, None] - d[None, :]))
-        grad = np.where(obs, a * (p - yz), 0.0).sum(axis=1) + ridge * theta
-        hess = np.where(obs, a * a * p * (1 - p), 0.0).sum(axis=1) + ridge
+        grad = np.where(obs, wb * a * (p - yz), 0.0).sum(axis=1) + ridge * theta
+        hess = np.where(obs, wb * a * a * p * (1 - p), 0.0).sum(axis=1) + ridge
         step = np.clip(grad / hess, -1.0, 1.0)
         theta = theta - step
         if np.abs(step).max(initial=0.0) < 1e-10:
             break
     u = theta[:, None] - d[None, :]
     p = _sigmoid(a * u)
-    w = np.where(obs, a * a * p * (1 - p), 0.0)
+    w = np.where(obs, wb * a * a * p * (1 - p), 0.0)
     hess = w.sum(axis=1) + ridge
     var = dispersion / hess
     if item_cov is not None:
@@ -655,7 +683,9 @@ def bootstrap_refits(
     """
     y = np.asarray(y, dtype=float)
     full = fit_irt(y, anchor=anchor, prior_sd=prior_sd, with_se=False)
-    ridge = full.model.ridge  # the full fit's prior strength, kept in every refit
+    ridge = full.model.ridge  # the full fit's prior strength and benchmark weights, kept in every refit
+    wfull = np.ones(y.shape[1])
+    wfull[full.kept_cols] = 1.0 / np.asarray(full.model.benchmark_dispersion)
     anchor_col = int(full.kept_cols[full.model.benchmarks.index(full.model.anchor)])
     rng = np.random.default_rng(seed)
     n = y.shape[0]
@@ -671,7 +701,7 @@ def bootstrap_refits(
                 continue
             sub = yb[np.ix_(rows, cols)]
             a_local = int(np.flatnonzero(cols == anchor_col)[0])
-            prob = _Problem(sub, a_local, ridge)
+            prob = _Problem(sub, a_local, ridge, wfull[cols])
             fd = dict(zip(full.kept_cols, full.model.difficulties))
             fl = dict(zip(full.kept_cols, np.log(full.model.slopes)))
             d0 = np.array([fd.get(c, 0.0) for c in cols])
