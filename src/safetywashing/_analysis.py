@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._direction import MIN_MODELS, CapabilityDirection, capability_direction
+from ._errors import InputError
 from ._matrix import ScoreMatrix
 from ._stats import corr_matrix, pairwise_corr_masked, zscore
 from ._stats import finite_or_none as _f
@@ -80,20 +82,25 @@ class AnalysisResult(ResultLookup):
     dropped_models: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+    score_method: str = "pca"
+    model_score_se: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``analyze --format json`` contract for one panel)."""
         return {
             "panel": self.panel,
             "method": self.method,
+            "score_method": self.score_method,
+            "capability_model": self.direction.describe(),
             "n_models": self.n_models,
             "n_models_scored": len(self.model_scores),
             "capability_benchmarks": list(self.capability_benchmarks),
-            "pc1_variance_explained": self.pc1_variance_explained,
-            "mean_capability_intercorrelation": self.mean_capability_intercorrelation,
-            "variance_explained": list(self.direction.variance_explained),
+            "pc1_variance_explained": _f(self.pc1_variance_explained),
+            "mean_capability_intercorrelation": _f(self.mean_capability_intercorrelation),
+            "variance_explained": list(getattr(self.direction, "variance_explained", ())),
             "direction": self.direction.to_dict(),
             "model_scores": dict(self.model_scores),
+            "model_score_se": dict(self.model_score_se),
             "dropped_models": list(self.dropped_models),
             "notes": list(self.notes),
             "settings": dict(self.settings),
@@ -123,6 +130,7 @@ def analyze(
     sensitivity: bool = False,
     impute: bool = False,
     progress: Callable[[int], None] | None = None,
+    score_method: str = "pca",
 ) -> AnalysisResult:
     """Capabilities correlation of every benchmark of ``matrix`` (the paper's method), with uncertainty.
 
@@ -169,6 +177,13 @@ def analyze(
         models; a note says what changed.
     progress:
         Optional callback ``progress(k)`` after every ``k`` bootstrap resamples.
+    score_method:
+        The capability model: ``"pca"`` (default, the paper's PC1; needs
+        models with every capability benchmark) or ``"irt"`` (the logistic
+        model of :mod:`safetywashing._irt` for sparse tables: any 3
+        capability benchmarks per model, a standard error per score; its
+        intervals resample models and draw each score from its sampling
+        distribution; percentile intervals; no leave-one-out ranges).
 
     Rows always carry ``slope`` (benchmark units per 1 SD of the capabilities
     score), ``slope_sd`` (benchmark SDs per capabilities SD) and ``spread``
@@ -182,38 +197,56 @@ def analyze(
         rises with capabilities), ``n``, verdict and the extra fields above.
         Without ``bootstrap``/``impute`` the figures are exactly the paper's.
     """
+    from ._capability import check_score_method, fit_capability_model
     from ._sensitivity import check_options, extend
 
     check_options(bootstrap, ci, ci_method, permutations, compute, seed)
+    check_score_method(score_method)
     extra_notes: list[str] = []
+    if impute and score_method == "irt":
+        raise InputError("--impute fills gaps for the PCA score; --score-method irt uses incomplete models as they are")
     if impute:
         from ._impute import impute_capabilities
 
         matrix, extra_notes = impute_capabilities(matrix, matrix.resolve_capabilities(capabilities), method)
-    direction, scores, dropped = capability_direction(matrix, capabilities, method)
+    cfit = fit_capability_model(matrix, capabilities, method, score_method)
+    direction, scores, dropped = cfit.model, cfit.scores, list(cfit.dropped)
     m = matrix.with_capabilities(list(direction.benchmarks))
     caps = list(direction.benchmarks)
     x = m.scores.to_numpy(dtype=float)
     r, n = pairwise_corr_masked(x, scores.to_numpy(), method)
     k = len(caps)
-    c = corr_matrix(zscore(m.scores[caps].to_numpy(dtype=float))[0][scores.notna().to_numpy()], method)
-    mean_ic = float((c.sum() - k) / (k * (k - 1)))
-    fields, settings, unc_notes = extend(
-        m,
-        caps,
-        method,
-        scores.to_numpy(),
-        r,
-        direction.variance_explained,
-        bootstrap=bootstrap,
-        ci=ci,
-        ci_method=ci_method,
-        seed=seed,
-        permutations=permutations,
-        compute=compute,
-        sensitivity=sensitivity,
-        progress=progress,
-    )
+    if score_method == "irt":
+        from ._irt_analysis import extend_irt
+
+        cm = m.scores[caps].corr(method=method, min_periods=MIN_MODELS).to_numpy()
+        off = cm[~np.eye(k, dtype=bool)]
+        mean_ic = float(np.nanmean(off)) if np.isfinite(off).any() else float("nan")
+        fields, settings, unc_notes = extend_irt(
+            m, caps, method, scores.to_numpy(), cfit.se.to_numpy(), r, bootstrap=bootstrap, ci=ci, seed=seed,
+            permutations=permutations, compute=compute, sensitivity=sensitivity, progress=progress,
+        )
+        if bootstrap and ci_method != "percentile":
+            unc_notes.append(f"--ci-method {ci_method}: the irt score's intervals are percentile intervals")
+    else:
+        c = corr_matrix(zscore(m.scores[caps].to_numpy(dtype=float))[0][scores.notna().to_numpy()], method)
+        mean_ic = float((c.sum() - k) / (k * (k - 1)))
+        fields, settings, unc_notes = extend(
+            m,
+            caps,
+            method,
+            scores.to_numpy(),
+            r,
+            direction.variance_explained,
+            bootstrap=bootstrap,
+            ci=ci,
+            ci_method=ci_method,
+            seed=seed,
+            permutations=permutations,
+            compute=compute,
+            sensitivity=sensitivity,
+            progress=progress,
+        )
     rows = []
     meta = m.benchmarks
     for j, bid in enumerate(m.scores.columns):
@@ -232,8 +265,20 @@ def analyze(
                 extra=extra,
             )
         )
-    notes = list(matrix.notes) + extra_notes
-    if dropped:
+    notes = list(matrix.notes) + extra_notes + list(cfit.notes)
+    if score_method == "irt":
+        notes.append(f"capabilities score: {direction.describe()}")
+        if dropped:
+            notes.append(
+                f"{len(dropped)} model(s) have no capabilities score: "
+                + "; ".join(f"{mm} ({cfit.drop_reasons[mm]})" for mm in dropped)
+            )
+    if all(rr.role == "capability" for rr in rows):
+        notes.append(
+            "every benchmark here is one of the capability benchmarks the score is built from: each correlation "
+            "is of a part with the whole it belongs to (inflated), a check of the score, not of a separate property"
+        )
+    if dropped and score_method == "pca":
         notes.append(
             f"{len(dropped)} model(s) lack some capability benchmark and have no capabilities score: {', '.join(dropped)}"
             + ("" if impute else " (--impute fills them by low-rank PCA)")
@@ -242,7 +287,7 @@ def analyze(
     if undefined:
         notes.append(f"{len(undefined)} benchmark(s) have no correlation (constant or < 3 models): {', '.join(undefined)}")
     notes += unc_notes
-    if sensitivity:
+    if sensitivity and score_method == "pca":
         sh = direction.variance_explained
         pcs = " / ".join(f"{v:.1%}" for v in sh[:3])
         ci_txt = ""
@@ -255,7 +300,7 @@ def analyze(
         n_models=matrix.n_models,
         capability_benchmarks=tuple(caps),
         direction=direction,
-        pc1_variance_explained=direction.variance_explained[0],
+        pc1_variance_explained=direction.variance_explained[0] if score_method == "pca" else float("nan"),
         mean_capability_intercorrelation=mean_ic,
         model_scores={k2: float(v) for k2, v in scores.dropna().items()},
         results=tuple(rows),
@@ -268,8 +313,11 @@ def analyze(
             "compute": compute,
             "sensitivity": bool(sensitivity),
             "impute": bool(impute),
+            "score_method": score_method,
             **settings,
         },
+        score_method=score_method,
+        model_score_se={k2: float(v) for k2, v in cfit.se.dropna().items()},
     )
 
 

@@ -1,0 +1,133 @@
+"""Uncertainty of a capabilities analysis whose score comes from the logistic capability model.
+
+The counterpart of :func:`safetywashing._sensitivity.extend` for
+``score_method="irt"``. The PCA engine recomputes PC1 inside every bootstrap
+resample; refitting the logistic model thousands of times is too slow for a
+default run, so here each resample (a) resamples the models with replacement
+and (b) draws every drawn model's capabilities score from N(estimate, SE^2),
+its sampling distribution under the fit; the benchmarks' difficulties and
+slopes stay at the full fit (their uncertainty is part of each SE). Intervals
+are percentiles of the resampled correlations.
+
+Pure functions: no printing, no I/O; random draws only from the given seed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._capability import draw_scores
+from ._effects import compute_correlations, log_compute, slopes
+from ._matrix import ScoreMatrix
+from ._stats import pairwise_corr_masked
+
+INTERVAL_METHOD_IRT = (
+    "percentile bootstrap: models resampled and each model's capabilities score drawn from N(estimate, SE^2) "
+    "in every resample (capability model's benchmark parameters fixed at the full fit)"
+)
+_CHUNK_CELLS = 4_000_000  # resamples x models x benchmarks per batch (32 MB of float64)
+
+
+def bootstrap_correlations(
+    x: np.ndarray,
+    s: np.ndarray,
+    se: np.ndarray,
+    *,
+    method: str,
+    n_boot: int,
+    rng: np.random.Generator,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """``(n_boot, p)`` correlations of ``x``'s columns with scores drawn around ``s`` (SD ``se``) in model resamples.
+
+    Batched: memory stays below ~32 MB whatever ``n_boot`` (chunks of resamples).
+    """
+    n, p = x.shape
+    out = np.empty((n_boot, p))
+    step = max(1, _CHUNK_CELLS // max(1, n * p))
+    for start in range(0, n_boot, step):
+        b = min(step, n_boot - start)
+        idx = rng.integers(0, n, size=(b, n))
+        sd = draw_scores(s, se, idx, rng)
+        out[start : start + b] = pairwise_corr_masked(x[idx], sd, method)[0]
+        if progress is not None:
+            progress(b)
+    return out
+
+
+def extend_irt(
+    matrix: ScoreMatrix,
+    caps: list[str],
+    method: str,
+    scores: np.ndarray,
+    se: np.ndarray,
+    r_point: np.ndarray,
+    *,
+    bootstrap: int = 0,
+    ci: float = 0.95,
+    seed: int | None = None,
+    permutations: int = 0,
+    compute: str | None = None,
+    sensitivity: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
+    """Per-benchmark extra fields, settings and notes (the shape of ``_sensitivity.extend``'s return)."""
+    from ._bootstrap import permutation_pvalues
+
+    x = matrix.scores.to_numpy(dtype=float)
+    n, p = x.shape
+    cols = list(matrix.scores.columns)
+    is_cap = np.isin(cols, caps)
+    fields: dict[str, np.ndarray] = {}
+    settings: dict[str, Any] = {}
+    notes: list[str] = []
+    eff = slopes(x, scores)
+    fields["slope"], fields["slope_sd"], fields["spread"] = eff["slope"], eff["slope_sd"], eff["spread"]
+    settings["capabilities_score_sd"] = float(np.nanstd(scores))
+    if compute is not None:
+        lc = log_compute(matrix.models, compute)
+        rc, nc = compute_correlations(x, lc, method)
+        fields["compute_correlation"], fields["compute_n"] = rc, nc.astype(float)
+        r_s, n_s = pairwise_corr_masked(scores[:, None], lc, method)
+        settings["compute"] = compute
+        settings["capabilities_compute_correlation"] = None if np.isnan(r_s[0]) else float(r_s[0])
+        settings["capabilities_compute_n"] = int(n_s[0])
+        if int((~np.isnan(lc)).sum()) < 3:
+            notes.append(f"no compute correlation: fewer than 3 models have a known {compute} count")
+    if seed is None and (bootstrap or permutations):
+        seed = int(np.random.SeedSequence().entropy)
+    if bootstrap or permutations:
+        settings["seed"] = seed
+    if sensitivity:
+        notes.append("leave-one-out ranges are computed for the PCA score only (--score-method pca); not for this model")
+    if bootstrap > 0:
+        rng = np.random.default_rng(seed)
+        keep = ~np.isnan(scores)
+        r_b = bootstrap_correlations(x[keep], scores[keep], se[keep], method=method, n_boot=bootstrap, rng=rng,
+                                     progress=progress)
+        alpha = (1.0 - ci) / 2.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo = np.nanquantile(r_b, alpha, axis=0)
+            hi = np.nanquantile(r_b, 1.0 - alpha, axis=0)
+        used = (~np.isnan(r_b)).sum(axis=0)
+        undefined = np.isnan(r_point)
+        lo[undefined] = hi[undefined] = np.nan
+        fields["ci_low"], fields["ci_high"], fields["n_boot_used"] = lo, hi, used.astype(float)
+        settings.update(bootstrap=int(bootstrap), ci=float(ci), ci_method="percentile", n_boot_skipped=0,
+                        interval_method=INTERVAL_METHOD_IRT)
+        notes.append(
+            f"{ci:.0%} intervals: {INTERVAL_METHOD_IRT}; {bootstrap} resamples of the {int(keep.sum())} scored models "
+            f"(seed {seed})"
+        )
+    if permutations > 0:
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+        pv = permutation_pvalues(x, scores, method, permutations, rng)
+        pv[is_cap | np.isnan(r_point)] = np.nan
+        fields["p_value"] = pv
+        settings["permutations"] = int(permutations)
+    return fields, settings, notes
