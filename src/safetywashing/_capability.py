@@ -41,6 +41,7 @@ from ._irt import IRTModel, fit_irt, unit_scales
 from ._matrix import ScoreMatrix
 
 SCORE_METHODS = ("pca", "irt")
+SPARSE_PANELS = ("frontier",)  # embedded panels whose default capability model is "irt" (no model has every benchmark)
 
 
 @runtime_checkable
@@ -101,6 +102,11 @@ class CapabilityFit:
                 "dropped_reason": pd.Series(self.drop_reasons, dtype=object).reindex(self.scores.index),
             }
         )
+
+
+def default_score_method(panel: str | None) -> str:
+    """``"irt"`` for a sparse embedded panel (``frontier``), else ``"pca"`` (the paper's)."""
+    return "irt" if panel in SPARSE_PANELS else "pca"
 
 
 def check_score_method(score_method: str) -> str:
@@ -188,6 +194,7 @@ __all__ = [
     "CapabilityFit",
     "CapabilityModel",
     "check_score_method",
+    "default_score_method",
     "draw_scores",
     "fit_capability_model",
 ]

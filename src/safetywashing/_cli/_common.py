@@ -66,3 +66,16 @@ def render_result(res: Any, fmt: str, *, table: Callable[[Any], str], markdown: 
     if fmt == "markdown":
         return markdown(res)
     return table(res)
+
+
+SCORE_METHOD_HELP = (
+    "Capability model: pca (the paper's PC1; a model needs every capability benchmark) or irt (logistic model for "
+    "sparse tables: any 3 benchmarks, each score with a standard error). Default: irt for the frontier panel, else pca."
+)
+
+
+def score_method_for(value: str | None, panel: str | None) -> str:
+    """The ``--score-method`` value, or the panel's default when not given."""
+    from .._capability import check_score_method, default_score_method
+
+    return default_score_method(panel) if value is None else check_score_method(value)
