@@ -11,7 +11,7 @@ from .._analysis import analyze as run_analysis
 from .._panels import load_panel, panel_names
 from .._render import FORMATS, render
 from . import app
-from ._common import bootstrap_progress, check_choice, emit, split_ids
+from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, score_method_for, split_ids
 
 
 def _panels(panel: str) -> list[str]:
@@ -49,6 +49,7 @@ def analyze(
     sensitivity: bool = typer.Option(
         True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."
     ),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Capabilities correlation of every benchmark (the paper's analysis), with intervals.
 
@@ -82,7 +83,11 @@ def analyze(
     opts = dict(bootstrap=bootstrap, ci=ci, ci_method=ci_method, seed=seed, permutations=permutations,
                 compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity)
     with bootstrap_progress(bootstrap * len(matrices)) as tick:
-        results = [run_analysis(m, capabilities=caps, method=method, progress=tick, **opts) for m in matrices]
+        results = [
+            run_analysis(m, capabilities=caps, method=method, progress=tick,
+                         score_method=score_method_for(score_method, None if data is not None else m.name), **opts)
+            for m in matrices
+        ]
     emit(render(results, fmt), output, inputs=(data,) if data is not None else ())
 
 
@@ -131,8 +136,13 @@ def models(
     panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: base, chat or all."),
     method: str = typer.Option("spearman", "--method", "-m", help="spearman or pearson."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """List a panel's models with their capabilities scores (higher = more capable).
+
+    With the logistic capability model (--score-method irt; the default for
+    the frontier panel) every score has a standard error (capabilities_score_se),
+    and models it cannot score are listed with the reason.
 
     Example: safetywashing models --panel base
     """
@@ -141,16 +151,22 @@ def models(
     import pandas as pd
 
     check_choice(fmt, ("table", "csv", "json"), "--format")
+    from .._capability import fit_capability_model
+
     frames = []
+    titles = []
     for p in _panels(panel):
         m = load_panel(p)
-        res = run_analysis(m, method=method)
+        fit = fit_capability_model(m, method=method, score_method=score_method_for(score_method, p))
         df = m.models.copy()
-        df["capabilities_score"] = pd.Series(res.model_scores)
+        df["capabilities_score"] = fit.scores
+        df["capabilities_score_se"] = fit.se
+        df["not_scored_because"] = pd.Series(fit.drop_reasons, dtype=object).reindex(df.index)
         df.insert(0, "panel", p)
-        df = df.sort_values("capabilities_score", ascending=False)
-        df.insert(1, "rank", range(1, len(df) + 1))
+        df = df.sort_values("capabilities_score", ascending=False, na_position="last")
+        df.insert(1, "rank", [*range(1, int(fit.scores.notna().sum()) + 1), *([None] * int(fit.scores.isna().sum()))])
         frames.append(df.reset_index())
+        titles.append(f"{p}: {fit.model.describe()}")
     df = pd.concat(frames, ignore_index=True)
     if fmt == "csv":
         emit(df.to_csv(index=False), None)
@@ -161,14 +177,24 @@ def models(
         from rich.markup import escape
         from rich.table import Table
 
-        t = Table(title="Models by capabilities score (PC1; higher = more capable)", title_justify="left")
-        for c in ("panel", "rank", "model", "name", "params", "flop", "capabilities_score"):
-            t.add_column(c, justify="right" if c in ("rank", "params", "flop", "capabilities_score") else "left")
+        has_se = bool(df["capabilities_score_se"].notna().any())
+        title = "Models by capabilities score (higher = more capable)\n" + "\n".join(titles)
+        t = Table(title=escape(title), title_justify="left")
+        cols = ["panel", "rank", "model", "name", "params", "flop", "capabilities_score"] + (["SE"] if has_se else [])
+        for c in cols:
+            t.add_column(c, justify="right" if c in ("rank", "params", "flop", "capabilities_score", "SE") else "left")
         for _, r in df.iterrows():
-            t.add_row(
-                r["panel"], str(r["rank"]), escape(r["model"]), escape(str(r["name"])),
+            cells = [
+                r["panel"], "-" if pd.isna(r["rank"]) else str(int(r["rank"])), escape(r["model"]), escape(str(r["name"])),
                 "-" if pd.isna(r["params"]) else f"{r['params']:.3g}",
                 "-" if pd.isna(r["flop"]) else f"{r['flop']:.2g}",
-                f"{r['capabilities_score']:+.3f}",
-            )
+                "-" if pd.isna(r["capabilities_score"]) else f"{r['capabilities_score']:+.3f}",
+            ]
+            if has_se:
+                cells.append("-" if pd.isna(r["capabilities_score_se"]) else f"{r['capabilities_score_se']:.3f}")
+            t.add_row(*cells)
         Console(width=120).print(t)
+        unscored = df[df["capabilities_score"].isna()]
+        if len(unscored):
+            print(f"{len(unscored)} model(s) without a capabilities score: "
+                  + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()))
