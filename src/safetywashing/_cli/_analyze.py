@@ -162,6 +162,7 @@ def models(
         df["capabilities_score"] = fit.scores
         df["capabilities_score_se"] = fit.se
         df["not_scored_because"] = pd.Series(fit.drop_reasons, dtype=object).reindex(df.index)
+        df["score_method"] = fit.kind
         df.insert(0, "panel", p)
         df = df.sort_values("capabilities_score", ascending=False, na_position="last")
         df.insert(1, "rank", [*range(1, int(fit.scores.notna().sum()) + 1), *([None] * int(fit.scores.isna().sum()))])
