@@ -105,8 +105,9 @@ def _claim_table(r: ClaimResult) -> str:
     )
     con.print(f"n = {r.n} panel models in the fit; intervals: {boot}.")
     con.print(
-        "Intervals cover the uncertainty of the panel's direction and fit, not a single model's scatter around the fit "
-        f"line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)})."
+        "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi adds "
+        f"the scatter of the two single models around the fit line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)}, "
+        f"t with {r.n - 2} df) and decides whether the part beyond capabilities is supported."
     )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
@@ -251,11 +252,16 @@ def claim(
     with --score-method irt the logistic model's score, any 3 benchmarks);
     OLS over the panel models with B: B = a + b s; observed = B_after -
     B_before; predicted = b (s_after - s_before); beyond capabilities =
-    observed - predicted; share explained = predicted / observed. Intervals:
-    percentile bootstrap over the panel's models, recomputing mu, sigma, w, a
-    and b in every resample.
+    observed - predicted; share explained = predicted / observed. The part
+    beyond capabilities is supported only when its prediction interval
+    (beyond +- t(n-2) x residual SD x sqrt(2 + (s_after - s_before)^2 / Sxx):
+    the two single models' scatter around the fit) excludes 0. Other
+    intervals: percentile bootstrap over the panel's models, recomputing mu,
+    sigma, w, a and b in every resample (the fit's uncertainty only).
+    Capability values in percent where the panel has fractions, or far
+    outside the panel's range, are refused.
 
-    Example: safetywashing claim release.csv --panel chat --benchmark ethics_all --bootstrap 2000 --seed 0
+    Example: safetywashing claim examples/claim_release.csv --panel chat --benchmark ethics_all --seed 0
     """
     check_choice(fmt, FORMATS, "--format")
     res = claim_from_file(
