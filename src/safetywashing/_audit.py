@@ -21,7 +21,7 @@ import pandas as pd
 from ._analysis import MIN_MODELS, BenchmarkResult, ResultLookup, _f
 from ._capability import AnyCapabilityModel, fit_capability_model
 from ._errors import InputError, InsufficientDataError
-from ._match import ModelMatch, match_models
+from ._match import ModelMatch, match_to_panel
 from ._matrix import ScoreMatrix
 from ._stats import _check_method, pairwise_corr_masked
 from ._verdict import verdict
@@ -237,7 +237,7 @@ def audit(
             f"{panel.name!r}); add a column with your benchmark's scores"
         )
     names = list(scores.scores.index)
-    mm: ModelMatch = match_models(names, {m: panel.display_name(m) for m in panel.scores.index})
+    mm: ModelMatch = match_to_panel(names, panel)
     by_model: dict[str, list[str]] = {}
     for inp, mid in mm.matched.items():
         by_model.setdefault(mid, []).append(inp)
@@ -250,6 +250,11 @@ def audit(
         )
 
     notes: list[str] = list(scores.notes)
+    if mm.loose:
+        notes.append(
+            f"{len(mm.loose)} name(s) matched by filling in a snapshot date or reasoning variant (the only panel model "
+            f"that fits; check them): {mm.describe_loose()}"
+        )
     warns: list[str] = []
     # Models the panel does not have, placed from their own capability scores.
     has_caps = sum(c in scores.scores.columns for c in caps) >= min(direction.min_benchmarks, len(caps))

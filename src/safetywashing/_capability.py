@@ -41,7 +41,6 @@ from ._irt import IRTModel, fit_irt, unit_scales
 from ._matrix import ScoreMatrix
 
 SCORE_METHODS = ("pca", "irt")
-SPARSE_PANELS = ("frontier",)  # embedded panels whose default capability model is "irt" (no model has every benchmark)
 
 
 @runtime_checkable
@@ -106,7 +105,9 @@ class CapabilityFit:
 
 def default_score_method(panel: str | None) -> str:
     """``"irt"`` for a sparse embedded panel (``frontier``), else ``"pca"`` (the paper's)."""
-    return "irt" if panel in SPARSE_PANELS else "pca"
+    from ._panels import is_sparse_panel
+
+    return "irt" if panel is not None and is_sparse_panel(panel) else "pca"
 
 
 def check_score_method(score_method: str) -> str:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from .._analysis import analyze as run_analysis
-from .._panels import load_panel, panel_names
+from .._panels import COMPLETE_PANELS, load_panel, panel_names
 from .._render import FORMATS, render
 from . import app
 from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, score_method_for, split_ids
@@ -16,7 +16,7 @@ from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, 
 
 def _panels(panel: str) -> list[str]:
     check_choice(panel, (*panel_names(), "all"), "--panel")
-    return panel_names() if panel == "all" else [panel]
+    return list(COMPLETE_PANELS) if panel == "all" else [panel]
 
 
 @app.command()
