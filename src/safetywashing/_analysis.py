@@ -211,8 +211,9 @@ def analyze(
         matrix, extra_notes = impute_capabilities(matrix, matrix.resolve_capabilities(capabilities), method)
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     direction, scores, dropped = cfit.model, cfit.scores, list(cfit.dropped)
-    m = matrix.with_capabilities(list(direction.benchmarks))
     caps = list(direction.benchmarks)
+    # irt may leave a benchmark out of the score (too few models); it stays a capability benchmark of the table
+    m = matrix.with_capabilities(caps if score_method == "pca" else matrix.resolve_capabilities(capabilities))
     x = m.scores.to_numpy(dtype=float)
     r, n = pairwise_corr_masked(x, scores.to_numpy(), method)
     k = len(caps)
@@ -227,7 +228,7 @@ def analyze(
             permutations=permutations, compute=compute, sensitivity=sensitivity, progress=progress,
         )
         if bootstrap and ci_method != "percentile":
-            unc_notes.append(f"--ci-method {ci_method}: the irt score's intervals are percentile intervals")
+            unc_notes.append(f"--ci-method {ci_method} does not apply: the irt score's intervals are median-centred percentile")
     else:
         c = corr_matrix(zscore(m.scores[caps].to_numpy(dtype=float))[0][scores.notna().to_numpy()], method)
         mean_ic = float((c.sum() - k) / (k * (k - 1)))
@@ -273,7 +274,7 @@ def analyze(
                 f"{len(dropped)} model(s) have no capabilities score: "
                 + "; ".join(f"{mm} ({cfit.drop_reasons[mm]})" for mm in dropped)
             )
-    if all(rr.role == "capability" for rr in rows):
+    if all(matrix.benchmarks.loc[b, "role"] == "capability" for b in matrix.scores.columns):
         notes.append(
             "every benchmark here is one of the capability benchmarks the score is built from: each correlation "
             "is of a part with the whole it belongs to (inflated), a check of the score, not of a separate property"

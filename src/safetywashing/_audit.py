@@ -270,6 +270,12 @@ def audit(
                 placed_se[str(inp)] = float(e)
             else:
                 still.append(str(inp))
+        short = [f"{inp} ({int(nb)})" for inp, nb in zip(s_new.index, s_new["n_benchmarks"]) if str(inp) in still and nb > 0]
+        if short:
+            notes.append(
+                f"not placed, fewer than {direction.min_benchmarks} of the panel's capability benchmarks (number given): "
+                + ", ".join(short)
+            )
         if placed and direction.kind == "pca":
             z = (rows.loc[list(placed)].to_numpy(float) - np.asarray(direction.means)) / np.asarray(direction.sds)
             far = [f"{n} ({caps[int(np.argmax(np.abs(zz)))]})" for n, zz in zip(placed, z) if np.abs(zz).max() > 6]
@@ -367,13 +373,10 @@ def audit(
     if direction.kind == "pca":
         lo, hi, n_valid = bootstrap_corr_fixed(y, s, method=method, n_boot=n_boot, level=level, rng=rng)
     else:
-        from ._irt_analysis import INTERVAL_METHOD_IRT, bootstrap_correlations
+        from ._irt_analysis import INTERVAL_METHOD_IRT, bootstrap_correlations, centred_interval
 
         r_b = bootstrap_correlations(y, s, s_se, method=method, n_boot=n_boot, rng=rng)
-        alpha = (1.0 - level) / 2.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            lo, hi = np.nanquantile(r_b, alpha, axis=0), np.nanquantile(r_b, 1.0 - alpha, axis=0)
+        lo, hi = centred_interval(pairwise_corr_masked(y, s, method)[0], r_b, level)
         n_valid = (~np.isnan(r_b)).sum(axis=0)
         interval_method = INTERVAL_METHOD_IRT
         notes.append(f"capabilities score: {direction.describe()}")

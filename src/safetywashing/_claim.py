@@ -405,7 +405,8 @@ def leave_pair_out(
 
 
 def _row(values: pd.Series | Mapping[str, float]) -> pd.Series:
-    return values if isinstance(values, pd.Series) else pd.Series(dict(values), dtype=object)
+    row = values if isinstance(values, pd.Series) else pd.Series(dict(values), dtype=object)
+    return row[~row.index.duplicated()]
 
 
 def _value(row: pd.Series, col: str, what: str) -> float:

@@ -181,20 +181,25 @@ def models(
         has_se = bool(df["capabilities_score_se"].notna().any())
         title = "Models by capabilities score (higher = more capable)\n" + "\n".join(titles)
         t = Table(title=escape(title), title_justify="left")
-        cols = ["panel", "rank", "model", "name", "params", "flop", "capabilities_score"] + (["SE"] if has_se else [])
+        meta = [c for c in ("params", "flop") if df[c].notna().any()]
+        meta += [c for c in ("release_date", "organisation") if c in df.columns and df[c].fillna("").astype(str).ne("").any()]
+        cols = ["panel", "rank", "model", "name", *meta, "capabilities_score"] + (["SE"] if has_se else [])
+        right = ("rank", "params", "flop", "capabilities_score", "SE")
         for c in cols:
-            t.add_column(c, justify="right" if c in ("rank", "params", "flop", "capabilities_score", "SE") else "left")
+            t.add_column(c, justify="right" if c in right else "left")
         for _, r in df.iterrows():
-            cells = [
-                r["panel"], "-" if pd.isna(r["rank"]) else str(int(r["rank"])), escape(r["model"]), escape(str(r["name"])),
-                "-" if pd.isna(r["params"]) else f"{r['params']:.3g}",
-                "-" if pd.isna(r["flop"]) else f"{r['flop']:.2g}",
-                "-" if pd.isna(r["capabilities_score"]) else f"{r['capabilities_score']:+.3f}",
-            ]
+            cells = [r["panel"], "-" if pd.isna(r["rank"]) else str(int(r["rank"])), escape(r["model"]), escape(str(r["name"]))]
+            for c in meta:
+                v = r[c]
+                if c in ("params", "flop"):
+                    cells.append("-" if pd.isna(v) else f"{v:.3g}" if c == "params" else f"{v:.2g}")
+                else:
+                    cells.append("-" if pd.isna(v) or v == "" else escape(str(v)))
+            cells.append("-" if pd.isna(r["capabilities_score"]) else f"{r['capabilities_score']:+.3f}")
             if has_se:
                 cells.append("-" if pd.isna(r["capabilities_score_se"]) else f"{r['capabilities_score_se']:.3f}")
             t.add_row(*cells)
-        Console(width=120).print(t)
+        Console(width=140).print(t)
         unscored = df[df["capabilities_score"].isna()]
         if len(unscored):
             print(f"{len(unscored)} model(s) without a capabilities score: "

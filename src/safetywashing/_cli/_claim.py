@@ -207,7 +207,7 @@ def claim_from_file(
     if benchmark not in table.columns:
         raise InputError(f"{file}: no column {benchmark!r} (the claimed benchmark); add it with the before and after values")
     bname, brow, aname, arow = claim_rows(
-        table, before=before, after=after, columns=[*caps, benchmark], source=str(file)
+        table, before=before, after=after, columns=list(dict.fromkeys([*caps, benchmark])), source=str(file)
     )
     progress, done = _progress(bootstrap)
     try:

@@ -34,7 +34,14 @@ def _table(res) -> str:  # noqa: ANN001
     )
     for m in res.models:
         if m.capabilities_score is None:
-            con.print(f"\n{escape(m.model)}: not placed (lacks {', '.join(m.missing)})", highlight=False)
+            k = len(res.capability_benchmarks)
+            need = res.direction.min_benchmarks
+            why = (
+                f"lacks {', '.join(m.missing)}"
+                if need == k
+                else f"has {k - len(m.missing)} of the panel's {k} capability benchmarks, needs {need}"
+            )
+            con.print(f"\n{escape(m.model)}: not placed ({escape(why)})", highlight=False)
             continue
         se = "" if m.capabilities_score_se is None else f" (SE {m.capabilities_score_se:.3f})"
         con.print(
