@@ -131,3 +131,99 @@ def test_cli_score_method_irt(cli, args):
 def test_cli_bad_score_method(cli):
     p = cli("analyze", "--panel", "chat", "--score-method", "pc2")
     assert p.returncode == 2 and "--score-method" in p.stderr and "pca, irt" in p.stderr
+
+
+# --- --panel frontier in every command (the logistic capability score is the default there) ---
+
+REPO = __import__("pathlib").Path(__file__).parents[1]
+
+
+def test_models_frontier_lists_scores_with_standard_errors(cli):
+    p = cli("models", "--panel", "frontier", "--format", "json", cwd=REPO)
+    assert p.returncode == 0, p.stderr
+    rows = json.loads(p.stdout)
+    assert len(rows) == len(sw.load_panel("frontier").scores)
+    scored = [r for r in rows if r["capabilities_score"] is not None]
+    assert len(scored) >= 150 and all(r["capabilities_score_se"] > 0 for r in scored)
+    assert all(r["score_method"] == "irt" for r in rows)
+    assert all(r["release_date"] for r in rows)
+    # ranks follow the score
+    s = [r["capabilities_score"] for r in scored]
+    assert s == sorted(s, reverse=True)
+
+
+def test_analyze_frontier_says_all_benchmarks_are_capability_benchmarks(cli):
+    p = cli("analyze", "--panel", "frontier", "--bootstrap", "200", "--format", "json", cwd=REPO)
+    assert p.returncode == 0, p.stderr
+    panel = json.loads(p.stdout)["panels"][0]
+    assert panel["score_method"] == "irt" and panel["pc1_variance_explained"] is None
+    assert any("part with the whole" in n for n in panel["notes"])
+    assert all(r["role"] == "capability" for r in panel["results"])
+    r = {x["benchmark"]: x for x in panel["results"]}["epoch_gpqa_diamond"]
+    assert r["ci_low"] <= r["correlation"] <= r["ci_high"]
+    t = cli("analyze", "--panel", "frontier", "--bootstrap", "0", cwd=REPO)
+    assert t.returncode == 0 and "logistic capability model" in t.stdout
+
+
+def test_audit_frontier_example(cli):
+    p = cli("audit", "examples/frontier_benchmark.csv", "--panel", "frontier", "--lower-is-better", "jailbreak_asr",
+            "--bootstrap", "500", "--format", "json", cwd=REPO)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["score_method"] == "irt" and "N(estimate, SE^2)" in out["interval"]["method"]
+    assert len(out["matched"]) == 18 and list(out["placed"]) == ["our-lab/model-y"]
+    assert out["unmatched"] == ["our-lab/model-z-preview"]
+    assert any("fewer than 3" in n and "model-z-preview (2)" in n for n in out["notes"])
+    for r in out["results"]:
+        assert r["n"] == 19 and r["ci_low"] <= r["correlation"] <= r["ci_high"]
+
+
+def test_place_frontier_model_with_four_benchmarks(cli):
+    p = cli("place", "examples/frontier_benchmark.csv", "--panel", "frontier", "--format", "json", cwd=REPO)
+    assert p.returncode == 0, p.stderr
+    models = {m["model"]: m for m in json.loads(p.stdout)["models"]}
+    y = models["our-lab/model-y"]
+    assert y["capabilities_score"] is not None and y["capabilities_score_se"] > 0 and 0 <= y["percentile"] <= 100
+    assert models["our-lab/model-z-preview"]["capabilities_score"] is None
+
+
+def test_claim_and_leaderboard_frontier(cli, tmp_path):
+    f = tmp_path / "claim.csv"
+    f.write_text("model,epoch_mmlu,epoch_gpqa_diamond,epoch_math_level_5,epoch_swe_bench_verified\n"
+                 "v1,0.80,0.45,0.60,0.40\nv2,0.84,0.55,0.70,0.52\n")
+    p = cli("claim", str(f), "--panel", "frontier", "--benchmark", "epoch_swe_bench_verified", "--bootstrap", "300",
+            "--format", "json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["capability_score_after"] > out["capability_score_before"]
+    assert any("itself one of the capability benchmarks" in n for n in out["notes"])
+    lb = cli("leaderboard", "--panel", "frontier", "--benchmark", "epoch_swe_bench_verified", "--format", "json")
+    assert lb.returncode == 0, lb.stderr
+    assert json.loads(lb.stdout)["n"] >= 20
+
+
+def test_figures_and_report_frontier(cli, tmp_path):
+    p = cli("figures", "--panel", "frontier", "--output-dir", str(tmp_path / "f"), "--format", "svg")
+    assert p.returncode == 0, p.stderr
+    names = sorted(x.name for x in (tmp_path / "f").iterdir())
+    assert "frontier_over_time.svg" in names and "frontier_scree.svg" not in names
+    svg = (tmp_path / "f" / "frontier_over_time.svg").read_text()
+    assert "Release date" in svg and "n = " in svg and "1.96 SE" in svg
+    r = cli("report", "--panel", "frontier", "--bootstrap", "200", "--output", str(tmp_path / "r.html"))
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "r.html").read_text()
+    assert "Capabilities over time" in html and "logistic capability model" in html
+
+
+def test_over_time_data_matches_the_fit():
+    from safetywashing._capability import fit_capability_model
+    from safetywashing._chartdata import over_time
+
+    m = sw.load_panel("frontier")
+    res = sw.analyze(m, score_method="irt")
+    d = over_time(res, m)
+    fit = fit_capability_model(m, score_method="irt")
+    row = d.set_index("model").loc["gpt-5-2025-08-07_medium"]
+    assert row["capabilities_score"] == pytest.approx(fit.scores["gpt-5-2025-08-07_medium"])
+    assert row["high"] - row["capabilities_score"] == pytest.approx(1.959964 * fit.se["gpt-5-2025-08-07_medium"], rel=1e-5)
+    assert str(row["release_date"].date()) == m.models.loc["gpt-5-2025-08-07_medium", "release_date"]
