@@ -137,7 +137,13 @@ def render_markdown(results: list[AnalysisResult]) -> str:
     for res in results:
         has_ci = any("ci_low" in r.extra for r in res.results)
         out.append(
-            f"### Panel `{res.panel}` ({res.n_models} models, {res.method}; {score_label(res)})\n"
+            f"### Panel `{res.panel}` ({res.n_models} models, {res.method}; "
+            + (
+                f"PC1 = {res.pc1_variance_explained:.1%} of capability variance"
+                if res.score_method == "pca"
+                else score_label(res)
+            )
+            + ")\n"
         )
         level = res.settings.get("ci") or 0.95
         head = "| Area | Benchmark | id | r |" + (f" {int(round(level * 100))}% CI |" if has_ci else "") + " n | verdict |"
