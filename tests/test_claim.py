@@ -61,6 +61,11 @@ def test_synthetic_exact_fit_matches_hand_computation(method):
     assert r.beyond_capabilities == pytest.approx(7.0 - pred, abs=1e-9)
     assert r.share_explained == pytest.approx(pred / 7.0, abs=1e-9)
     assert f"Of the +7.00 gain on B, {pred:+.2f} is what the capability change predicts and" in r.verdict
+    # a perfect fit has a zero-width prediction interval: a real +/-x beyond is supported, rounding noise is not
+    assert r.beyond_capabilities_se == pytest.approx(0.0, abs=1e-9) and r.beyond_capabilities_supported
+    on_line = dict(after, B=11.0 + pred)
+    r0 = sw.claim(m, before, on_line, "B", capabilities=["c1", "c2"], method=method, n_bootstrap=0)
+    assert r0.beyond_capabilities == pytest.approx(0.0, abs=1e-9) and not r0.beyond_capabilities_supported
     assert r.n_bootstrap_used == 0 and r.ci("predicted_change") == (None, None)
     d = r.to_dict()
     assert d["predicted_change_ci_low"] is None and d["beyond_capabilities_ci_high"] is None  # keys kept, null

@@ -184,7 +184,7 @@ class ClaimResult:
             ("benchmark_after", self.benchmark_after, bu),
             ("observed_change", self.observed_change, bu),
             ("predicted_change", self.predicted_change, bu),
-            ("beyond_capabilities", self.beyond_capabilities, bu),
+            ("beyond_capabilities", self.beyond_capabilities, f"{bu}, interval of the fit only"),
             ("share_explained", self.share_explained, "share of observed change"),
             ("slope", self.slope, "benchmark units per capabilities-score unit"),
             ("intercept", self.intercept, bu),
@@ -466,7 +466,9 @@ def verdict_sentence(r: ClaimResult, spread: float | None = None) -> str:
     tail = f" Panel models scatter around the fit line with a residual SD of {rsd}."
     share = ""
     if r.share_explained is not None:
-        share = f" Capabilities account for {r.share_explained:.0%} of the observed change."
+        slo, shi = r.ci("share_explained")
+        sci = f" ({pct}% bootstrap interval {slo:.0%} to {shi:.0%})" if slo is not None and shi is not None else ""
+        share = f" Capabilities account for {r.share_explained:.0%} of the observed change{sci}."
     sc = (f" Capabilities score {r.capability_score_before:+.2f} -> {r.capability_score_after:+.2f} "
           f"(slope {f(r.slope)} per score unit, fit over n = {r.n} panel models).")
     return lead + head + tail + share + sc
@@ -520,7 +522,17 @@ def claim(
     ClaimResult
         Observed, predicted (= slope x capabilities-score difference) and
         beyond-capabilities change in benchmark units (higher = better), share
-        explained, the fit, intervals and a verdict sentence.
+        explained, the fit, bootstrap intervals, the prediction interval of
+        the part beyond capabilities (``beyond_capabilities_pi_low``/``_high``,
+        at ``level``) with ``beyond_capabilities_supported`` (True only when it
+        excludes 0), and a verdict sentence that leads with that decision.
+
+    Raises
+    ------
+    InputError
+        A capability value above 1 where the panel stores fractions, or more
+        than one panel range outside the panel's minimum or maximum (the
+        message names the columns); a missing or non-numeric value.
     """
     if benchmark not in matrix.scores.columns:
         from ._match import suggest
@@ -571,7 +583,8 @@ def claim(
     share = pred / obs if obs != 0 else None
     hw, se = difference_halfwidth(fit, s_b, s_a, level)
     pi_lo, pi_hi = beyond - hw, beyond + hw
-    supported = bool(pi_lo > 0 or pi_hi < 0)
+    # excludes 0, and is more than rounding noise (a perfect panel fit has a zero-width interval)
+    supported = bool((pi_lo > 0 or pi_hi < 0) and abs(beyond) > 1e-9 * max(1.0, abs(obs), abs(pred)))
 
     intervals: dict[str, tuple[float | None, float | None]] = {q: (None, None) for q in INTERVAL_QUANTITIES}
     used = skipped = 0

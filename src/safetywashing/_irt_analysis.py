@@ -140,7 +140,7 @@ def extend_irt(
         undefined = np.isnan(r_point)
         lo[undefined] = hi[undefined] = np.nan
         fields["ci_low"], fields["ci_high"], fields["n_boot_used"] = lo, hi, used.astype(float)
-        settings.update(bootstrap=int(bootstrap), ci=float(ci), ci_method="centred percentile", n_boot_skipped=0,
+        settings.update(bootstrap=int(bootstrap), ci=float(ci), ci_method="centred percentile", n_boot_skipped=0, adjust="none",
                         interval_method=INTERVAL_METHOD_IRT)
         notes.append(
             f"{ci:.0%} intervals: {INTERVAL_METHOD_IRT}; {bootstrap} resamples of the {int(keep.sum())} scored models "
