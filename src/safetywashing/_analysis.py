@@ -345,13 +345,14 @@ def analyze(
         single = [row for row in tested if is_single_band(row.verdict)]
         adj = settings.get("adjust", "none")
         counts = ", ".join(f"{b} {c}" for b, c in _band_counts(single))
-        notes.append(
-            f"verdicts name only the bands the {settings.get('ci', ci):.0%} interval"
-            + ("" if adj == "none" else f" ({adj}-adjusted)")
-            + f" overlaps: {len(single)} of {len(tested)} non-capability benchmarks get a single band"
-            + (f" ({counts})" if counts else "")
-            + "; the others a range such as 'low to high'"
-        )
+        if tested:
+            notes.append(
+                f"verdicts name only the bands the {settings.get('ci', ci):.0%} interval"
+                + ("" if adj == "none" else f" ({adj}-adjusted)")
+                + f" overlaps: {len(single)} of {len(tested)} non-capability benchmarks get a single band"
+                + (f" ({counts})" if counts else "")
+                + "; the others a range such as 'low to high'"
+            )
         limited = [row.benchmark for row in rows if row.extra.get("noise_limited")]
         if limited:
             notes.append(
