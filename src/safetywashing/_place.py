@@ -5,22 +5,26 @@ is computed with the panel's means, SDs and PC1 loadings
 (:meth:`CapabilityDirection.score`); for each non-capability benchmark the
 model has, the panel's OLS fit of that benchmark on the capabilities score
 (:func:`_fit.fit_on_scores`) gives the predicted value, the residual and a
-prediction interval for a new model.
+prediction interval for a new model, and the studentized residual (residual
+over its prediction SE, leverage included: Student's t with ``n - 2`` df
+under the linear model). How heavy the tails really are is measured on the
+panel itself (leave-one-out studentized residuals of its own models) and
+reported beside every placement.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._analysis import CapabilityDirection, capability_direction
+from ._capability import AnyCapabilityModel, fit_capability_model
 from ._errors import InputError, InsufficientDataError
-from ._fit import fit_on_scores
+from ._fit import fit_on_scores, leverage, studentized_loo, tail_summary
 from ._matrix import ScoreMatrix
 from ._stats import finite_or_none as _f
 
@@ -32,7 +36,10 @@ class ModelPlacement:
     ``capabilities_score`` is in the panel's PC1 units (higher = more capable;
     the panel's own scores have mean ~0); ``percentile`` is the share of the
     ``n_panel`` panel models scoring below it (ties count half), 0-100.
-    ``missing`` lists capability benchmarks the model lacks (then no score).
+    ``missing`` lists capability benchmarks the model lacks (with PCA, then
+    no score; with the logistic model a score needs any 3 of them).
+    ``capabilities_score_se`` is the score's standard error (logistic model;
+    None for PCA, whose score is an exact function of the row).
     """
 
     model: str
@@ -41,6 +48,7 @@ class ModelPlacement:
     n_panel: int
     missing: tuple[str, ...] = ()
     in_panel: bool = False
+    capabilities_score_se: float | None = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,13 @@ class BenchmarkPlacement:
     predict); ``residual_sd`` = residual / the fit's residual SD;
     ``pi_low``/``pi_high`` = prediction interval of a new model's value at its
     capabilities score; ``n`` = panel models in the fit; ``slope`` in
-    benchmark units per 1 unit of capabilities score.
+    benchmark units per 1 unit of capabilities score. ``leverage`` =
+    ``1/n + (s - mean s)^2 / Sxx`` of the model's score in the fit;
+    ``studentized_residual`` = residual / (residual SD x sqrt(1 + leverage)),
+    Student's t with ``n - 2`` df if the panel's scatter were normal (the
+    panel's real tails are in :attr:`PlacementResult.tails`). For a model
+    that is itself in the panel, the studentized residual comes from the fit
+    without it (the externally studentized residual).
     """
 
     model: str
@@ -70,6 +84,8 @@ class BenchmarkPlacement:
     slope: float
     fit_resid_sd: float
     outside_interval: bool
+    leverage: float = math.nan
+    studentized_residual: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -80,11 +96,12 @@ class PlacementResult:
     method: str
     level: float
     capability_benchmarks: tuple[str, ...]
-    direction: CapabilityDirection
+    direction: AnyCapabilityModel
     models: tuple[ModelPlacement, ...]
     benchmarks: tuple[BenchmarkPlacement, ...]
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    tails: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per (model, benchmark), model score and percentile repeated.
@@ -99,6 +116,7 @@ class PlacementResult:
                 "panel": self.panel,
                 "model": m.model,
                 "capabilities_score": m.capabilities_score,
+                "capabilities_score_se": m.capabilities_score_se,
                 "percentile": m.percentile,
                 "n_panel": m.n_panel,
             }
@@ -112,6 +130,7 @@ class PlacementResult:
             "panel",
             "model",
             "capabilities_score",
+            "capabilities_score_se",
             "percentile",
             "n_panel",
             "benchmark",
@@ -128,6 +147,8 @@ class PlacementResult:
             "slope",
             "fit_resid_sd",
             "outside_interval",
+            "leverage",
+            "studentized_residual",
         ]
         return pd.DataFrame(rows, columns=cols)
 
@@ -136,6 +157,8 @@ class PlacementResult:
         return {
             "panel": self.panel,
             "method": self.method,
+            "score_method": self.direction.kind,
+            "capability_model": self.direction.describe(),
             "level": self.level,
             "capability_benchmarks": list(self.capability_benchmarks),
             "direction": self.direction.to_dict(),
@@ -143,6 +166,7 @@ class PlacementResult:
             "benchmarks": [{k: (_f(v) if isinstance(v, float) else v) for k, v in asdict(b).items()} for b in self.benchmarks],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            "tails": {k: (_f(v) if isinstance(v, float) else v) for k, v in self.tails.items()},
         }
 
 
@@ -206,6 +230,7 @@ def place(
     provenance: pd.DataFrame | None = None,
     method: str = "spearman",
     level: float = 0.95,
+    score_method: str = "pca",
 ) -> PlacementResult:
     """Place every model of ``matrix`` in ``panel``'s capability coordinates.
 
@@ -222,6 +247,10 @@ def place(
     method, level:
         Correlation used for the panel's PC1 (``spearman``, the paper's) and the
         prediction-interval level (0.95).
+    score_method:
+        The panel's capability model: ``"pca"`` (a model needs every
+        capability benchmark) or ``"irt"`` (the logistic model: any 3 of the
+        panel's capability benchmarks give a score with its standard error).
 
     Returns
     -------
@@ -232,16 +261,21 @@ def place(
     """
     if not 0 < level < 1:
         raise InputError(f"--level {level}: must be between 0 and 1, e.g. 0.95")
-    direction, pscores, _dropped = capability_direction(panel, method=method)
+    cfit = fit_capability_model(panel, method=method, score_method=score_method)
+    direction, pscores = cfit.model, cfit.scores
     caps = list(direction.benchmarks)
+    need = direction.min_benchmarks
     src = matrix.source or matrix.name
     present = [c for c in caps if c in matrix.scores.columns]
     if not present:
         raise InputError(
-            f"{src}: no capability benchmark column of panel {panel.name!r}; a model needs all of: {', '.join(caps)}"
+            f"{src}: no capability benchmark column of panel {panel.name!r}; a model needs "
+            f"{'all' if need == len(caps) else f'any {need}'} of: {', '.join(caps)}"
         )
     frame = matrix.scores.reindex(columns=caps)
-    s = direction.score(frame).to_numpy()
+    scored = direction.score_se(frame)
+    s = scored["capabilities_score"].to_numpy(dtype=float)
+    s_se = scored["capabilities_score_se"].to_numpy(dtype=float)
     ps = pscores.to_numpy()
     n_panel = int((~np.isnan(ps)).sum())
     pct = percentile_of(s, ps)
@@ -250,16 +284,22 @@ def place(
     warnings: list[str] = []
     for i, m in enumerate(matrix.scores.index):
         miss = tuple(c for c in caps if pd.isna(frame.iloc[i][c]))
-        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, m in panel.scores.index))
-        if miss:
-            notes.append(f"{m}: not placed, lacks {len(miss)} of {len(caps)} capability benchmark(s): {', '.join(miss)}")
+        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, m in panel.scores.index, _f(s_se[i])))
+        if np.isnan(s[i]):
+            have = len(caps) - len(miss)
+            notes.append(
+                f"{m}: not placed, lacks {len(miss)} of {len(caps)} capability benchmark(s)"
+                + (f" (has {have}, needs {need})" if need < len(caps) else "")
+                + f": {', '.join(miss)}"
+            )
         elif m in panel.scores.index:
             notes.append(f"{m}: is itself a model of panel {panel.name!r} (and so is in the fits)")
     placed = ~np.isnan(s)
     if not placed.any():
         lacks = "; ".join(f"{m.model} lacks {', '.join(m.missing)}" for m in models[:3])
         raise InsufficientDataError(
-            f"{src}: no model has all {len(caps)} capability benchmarks of panel {panel.name!r} ({lacks}"
+            f"{src}: no model has {'all' if need == len(caps) else f'at least {need} of the'} {len(caps)} capability "
+            f"benchmarks of panel {panel.name!r} ({lacks}"
             f"{'; ...' if len(models) > 3 else ''}); run the missing tasks or add their columns"
         )
     lo, hi = float(np.nanmin(ps)), float(np.nanmax(ps))
@@ -297,7 +337,18 @@ def place(
         res = fit.residual(sv, yv)
         hw = fit.prediction_halfwidth(sv, q_level)
         rsd = fit.resid_sd
+        lev = leverage(fit, sv)
+        stud = res / (rsd * np.sqrt(1.0 + lev)) if rsd > 0 else np.full(len(sv), math.nan)
         for j, m in enumerate(matrix.scores.index[use]):
+            if m in panel.scores.index:  # its own row is in the fit: studentize against the fit without it
+                yp = panel.scores[b].to_numpy(dtype=float).copy()
+                yp[list(panel.scores.index).index(m)] = np.nan
+                try:
+                    f2 = fit_on_scores(ps, yp, what=f"panel {panel.name!r} / {b} without {m}")
+                    d2 = f2.resid_sd * math.sqrt(1.0 + float(leverage(f2, sv[j])))
+                    stud[j] = float(f2.residual(sv[j], yv[j])) / d2 if d2 > 0 else math.nan
+                except InsufficientDataError:
+                    stud[j] = math.nan
             rows.append(
                 BenchmarkPlacement(
                     model=str(m),
@@ -315,11 +366,14 @@ def place(
                     slope=fit.slope,
                     fit_resid_sd=rsd,
                     outside_interval=bool(abs(res[j]) > hw[j]),
+                    leverage=float(lev[j]),
+                    studentized_residual=float(stud[j]),
                 )
             )
     unknown = [b for b in matrix.scores.columns if b not in panel.scores.columns]
     if unknown:
         notes.append(f"{len(unknown)} column(s) not in panel {panel.name!r}, not compared: {', '.join(unknown)}")
+    tails = panel_tails(panel, ps, caps)
     w2, n2 = settings_warnings(provenance, [m.model for m in models if m.capabilities_score is not None], caps)
     return PlacementResult(
         panel=panel.name,
@@ -331,6 +385,37 @@ def place(
         benchmarks=tuple(rows),
         warnings=tuple(warnings + w2),
         notes=tuple(notes + n2),
+        tails=tails,
+    )
+
+
+def panel_tails(panel: ScoreMatrix, scores: np.ndarray, caps: list[str]) -> dict[str, Any]:
+    """How heavy the tails of the residuals are on ``panel`` itself.
+
+    Leave-one-out (externally) studentized residuals of every panel model on
+    every non-capability benchmark (:func:`_fit.studentized_loo`, capability
+    direction of the full panel) and their share beyond ``|2|`` and ``|3|``
+    against Student's t (:func:`_fit.tail_summary`), plus ``panel``.
+    """
+    others = [b for b in panel.scores.columns if b not in caps]
+    t, df = studentized_loo(scores, panel.scores[others].to_numpy(dtype=float))
+    return {"panel": panel.name, "residuals": "leave-one-out studentized, panel models x non-capability benchmarks",
+            **tail_summary(t, df)}
+
+
+def tails_sentence(tails: dict[str, Any]) -> str:
+    """One plain sentence on the panel's tails (for table output and the README)."""
+    if not tails or not tails.get("n_residuals"):
+        return ""
+    return (
+        f"Tails on panel {tails['panel']!r} ({tails['n_residuals']} leave-one-out studentized residuals of its own models "
+        f"on {tails['n_benchmarks']} benchmarks): |t| > 2 in {tails['share_abs_gt_2']:.1%} (Student's t: "
+        f"{tails['expected_abs_gt_2']:.1%}), |t| > 3 in {tails['share_abs_gt_3']:.1%} (t: {tails['expected_abs_gt_3']:.1%}, "
+        f"{tails['ratio_abs_gt_3']:.1f}x as often): beyond |3|, t's tail probabilities are too small by about that factor."
+        if tails["ratio_abs_gt_3"] > 1.2 else
+        f"Tails on panel {tails['panel']!r} ({tails['n_residuals']} leave-one-out studentized residuals of its own models "
+        f"on {tails['n_benchmarks']} benchmarks): |t| > 2 in {tails['share_abs_gt_2']:.1%} (Student's t: "
+        f"{tails['expected_abs_gt_2']:.1%}), |t| > 3 in {tails['share_abs_gt_3']:.1%} (t: {tails['expected_abs_gt_3']:.1%})."
     )
 
 
@@ -364,9 +449,11 @@ __all__ = [
     "BenchmarkPlacement",
     "ModelPlacement",
     "PlacementResult",
+    "panel_tails",
     "place",
     "percentile_of",
     "read_matrix_csv",
     "read_provenance_csv",
     "settings_warnings",
+    "tails_sentence",
 ]

@@ -159,7 +159,7 @@ def figure_scatter(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) 
             }
         )
     title = f"{_pt(name)}: {rtxt}, n = {d['n']} (verdict: {_pt(row.verdict if row else 'undefined')})"
-    lay = _layout(title, cd.CAPABILITY_AXIS + " →", _ylabel(cd.benchmark_label(matrix, benchmark)), height=480,
+    lay = _layout(title, cd.capability_axis(result) + " →", _ylabel(cd.benchmark_label(matrix, benchmark)), height=480,
                   margin={"l": 60, "r": 20, "t": 70, "b": 50},
                   showlegend=True, legend={"orientation": "h", "y": -0.2})
     return {"data": traces, "layout": lay}
@@ -231,15 +231,50 @@ def figure_ranking(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, Any
         ],
         "layout": _layout(
             f"Models by capabilities score, panel '{_pt(result.panel)}' (n = {len(rk)} scored)",
-            cd.CAPABILITY_AXIS + " →", "", height=max(360, 18 * len(rk) + 120),
+            cd.capability_axis(result) + " →", "", height=max(360, 18 * len(rk) + 120),
             yaxis={"tickvals": list(range(len(rk))), "ticktext": [_pt(n) for n in rk["name"]], "autorange": "reversed"},
             margin={"l": 220, "r": 20, "t": 50, "b": 50},
         ),
     }
 
 
+def figure_over_time(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, Any] | None:
+    """Capabilities score against release date (error bars = 95% intervals when the score has SEs); None without dates."""
+    d = cd.over_time(result, matrix)
+    if d.empty:
+        return None
+    has_se = bool(d["se"].notna().any())
+    orgs = d["organisation"].value_counts()
+    top = [o for o in orgs.index[:7] if o]
+    traces = []
+    for k, org in enumerate([*top, "other"]):
+        g = d[~d["organisation"].isin(top)] if org == "other" else d[d["organisation"] == org]
+        if g.empty:
+            continue
+        tr: dict[str, Any] = {
+            "type": "scatter", "mode": "markers", "name": f"{_pt(org)} ({len(g)})",
+            "x": [t.strftime("%Y-%m-%d") for t in g["release_date"]], "y": g["capabilities_score"].tolist(),
+            "text": [_pt(n) for n in g["name"]],
+            "marker": {"size": 7, "color": "#999999" if org == "other" else cd._PALETTE[k % len(cd._PALETTE)],
+                       "line": {"width": 0.5, "color": "#333"}},
+            "hovertemplate": "<b>%{text}</b><br>released %{x}<br>capabilities score %{y:+.3f}<extra></extra>",
+        }
+        if has_se:
+            tr["error_y"] = {"type": "data", "array": (g["high"] - g["capabilities_score"]).tolist(), "thickness": 0.8,
+                             "width": 0}
+        traces.append(tr)
+    unc = "; error bars: 95% intervals (estimate ± 1.96 SE)" if has_se else ""
+    return {
+        "data": traces,
+        "layout": _layout(
+            f"Capabilities over time, panel '{_pt(result.panel)}' (n = {len(d)} models{unc})",
+            "Release date →", _ylabel(cd.capability_axis(result) + " →"), height=480,
+        ),
+    }
+
+
 def figure_points(title: str, points: Sequence[dict[str, Any]], benchmark: str, ylabel: str,
-                  fit: dict[str, float] | None = None) -> dict[str, Any]:
+                  fit: dict[str, float] | None = None, xlabel: str = cd.CAPABILITY_AXIS) -> dict[str, Any]:
     """Scatter of audit points (``capabilities_score`` vs ``benchmark``), hover = the user's model name."""
     pts = [p for p in points if _num(p.get("capabilities_score")) is not None and _num(p.get(benchmark)) is not None]
     traces: list[dict[str, Any]] = [
@@ -255,7 +290,7 @@ def figure_points(title: str, points: Sequence[dict[str, Any]], benchmark: str, 
         traces.append({"type": "scatter", "mode": "lines", "name": "OLS fit", "x": xs,
                        "y": [fit["intercept"] + fit["slope"] * x for x in xs], "line": {"color": "#555", "dash": "dash"},
                        "hoverinfo": "skip"})
-    return {"data": traces, "layout": _layout(title, cd.CAPABILITY_AXIS + " →", ylabel, height=440,
+    return {"data": traces, "layout": _layout(title, xlabel + " →", ylabel, height=440,
                                               legend={"orientation": "h", "y": -0.2})}
 
 
@@ -304,15 +339,20 @@ def figure_claim(claim: dict[str, Any], result: AnalysisResult | None, matrix: S
         {"x": xa, "y": (ya + ypred) / 2, "xref": "x", "yref": "y", "showarrow": False, "xanchor": "left", "xshift": 8,
          "text": f"beyond capabilities: {beyond:+.3g}", "font": {"color": "#AA3377"}},
     ]
+    plo, phi = _num(claim.get("beyond_capabilities_pi_low")), _num(claim.get("beyond_capabilities_pi_high"))
     lo, hi = _num(claim.get("beyond_capabilities_ci_low")), _num(claim.get("beyond_capabilities_ci_high"))
-    itv = f" [{lo:+.3g}, {hi:+.3g}]" if lo is not None and hi is not None else ""
+    if plo is not None and phi is not None:  # the prediction interval (single models' scatter) decides
+        sup = "supported" if claim.get("beyond_capabilities_supported") else "not supported"
+        itv = f" [{plo:+.3g}, {phi:+.3g}] prediction interval, {sup}"
+    else:
+        itv = f" [{lo:+.3g}, {hi:+.3g}]" if lo is not None and hi is not None else ""
     title = (f"Claim on {_pt(claim.get('benchmark_name') or bench)}: observed {obs:+.3g} = predicted by capabilities {pred:+.3g} "
              f"+ beyond capabilities {beyond:+.3g}{itv}")
     if share is not None:
         title += f" ({share:.0%} explained by capabilities)"
     ylabel = _ylabel(cd.benchmark_label(matrix, bench) if matrix is not None and bench in matrix.scores.columns
                      else bench + "; higher = safer / better")
-    return {"data": traces, "layout": _layout(title, cd.CAPABILITY_AXIS + " →", ylabel, height=480, annotations=ann,
+    return {"data": traces, "layout": _layout(title, cd.capability_axis(claim) + " →", ylabel, height=480, annotations=ann,
                                               legend={"orientation": "h", "y": -0.2})}
 
 
@@ -326,6 +366,7 @@ def _table_rows(results: Sequence[AnalysisResult]) -> list[dict[str, Any]]:
                 "ci_low": _num(r.extra.get("ci_low")), "ci_high": _num(r.extra.get("ci_high")),
                 "p_value": _num(r.extra.get("p_value")), "slope": _num(r.extra.get("slope")),
                 "n": r.n, "verdict": r.verdict, "verdict_text": verdict_text(r.verdict),
+                "noise_limited": bool(r.extra.get("noise_limited")),
             })
     return rows
 
@@ -339,11 +380,13 @@ def report_figures(
         if progress:
             progress(f"charts for panel {res.panel}")
         scat = {r.benchmark: figure_scatter(res, m, r.benchmark) for r in res.results if r.benchmark in m.scores.columns}
+        pca = res.score_method == "pca"
         out.append({
             "correlations": figure_correlations(res),
-            "scree": figure_scree(res),
-            "heatmap": figure_heatmap(res, m),
+            "scree": figure_scree(res) if pca else None,
+            "heatmap": figure_heatmap(res, m) if pca else None,
             "ranking": figure_ranking(res, m),
+            "over_time": figure_over_time(res, m),
             "scatter": scat,
         })
     return out
@@ -441,6 +484,8 @@ def build_report(
             "capability_names": [str(m.benchmarks.loc[b, "name"]) if b in m.benchmarks.index else b
                                  for b in res.capability_benchmarks],
             "pc1": res.pc1_variance_explained, "mean_ic": res.mean_capability_intercorrelation,
+            "pca": res.score_method == "pca", "capability_model": res.direction.describe(),
+            "over_time": figs[i]["over_time"] is not None,
             "bootstrap": st.get("bootstrap"), "ci": st.get("ci"), "ci_method": st.get("ci_method"), "seed": st.get("seed"),
             "n_benchmarks": len(res.results), "n_safety": sum(r.role == "safety" for r in res.results),
             "verdicts": _verdict_counts(res), "notes": list(res.notes), "dropped": list(res.dropped_models),
@@ -464,7 +509,9 @@ def build_report(
         extra["claim"] = figure_claim(claim, *res_m)
         claim_view = {k: claim.get(k) for k in ("benchmark", "panel", "observed_change", "predicted_change",
                                                 "beyond_capabilities", "share_explained", "slope",
-                                                "beyond_capabilities_ci_low", "beyond_capabilities_ci_high")}
+                                                "beyond_capabilities_ci_low", "beyond_capabilities_ci_high",
+                                                "beyond_capabilities_pi_low", "beyond_capabilities_pi_high",
+                                                "beyond_capabilities_supported", "level")}
         claim_view["name"] = claim.get("benchmark_name") or claim.get("benchmark")
         claim_view["verdict"] = claim.get("verdict") if isinstance(claim.get("verdict"), str) else None
     if progress:
@@ -483,6 +530,7 @@ def build_report(
     return tpl.render(
         title=title, version=__version__, generated=when, panels=panels, rows=_table_rows(results),
         has_ci=any("ci_low" in r.extra for res in results for r in res.results),
+        verdict_options=verdict_options(results),
         has_p=any("p_value" in r.extra for res in results for r in res.results),
         sources=list(sources), audit=audit_view, claim=claim_view,
         data_json=_json_island(data), plotly_js=_plotly_js(),
@@ -494,8 +542,25 @@ def _verdict_counts(res: AnalysisResult) -> list[tuple[str, int]]:
     for r in res.results:
         if r.role == "safety":
             counts[r.verdict] = counts.get(r.verdict, 0) + 1
-    order = ["high", "moderate", "low", "moderate negative", "high negative", "uncertain", "undefined"]
-    return [(v, counts[v]) for v in order if v in counts]
+    return sorted(counts.items(), key=lambda kv: _verdict_key(kv[0]))
+
+
+def _verdict_key(v: str) -> tuple[int, int, int]:
+    """Single bands first (high to high negative), then ranges (narrow first), then undefined."""
+    from ._verdict import BANDS
+
+    if v in BANDS:
+        return (0, -BANDS.index(v), 0)
+    if " to " in v:
+        a, b = v.split(" to ", 1)
+        if a in BANDS and b in BANDS:
+            return (1, BANDS.index(b) - BANDS.index(a), -BANDS.index(b))
+    return (2, 0, 0)
+
+
+def verdict_options(results: list[AnalysisResult]) -> list[str]:
+    """Every verdict present in ``results``, in the report's order (for the table's filter)."""
+    return sorted({r.verdict for res in results for r in res.results}, key=_verdict_key)
 
 
 def _audit_view(audit: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -513,7 +578,7 @@ def _audit_view(audit: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         rtxt = f"r = {corr:+.2f}{ci}" if corr is not None else "r undefined"
         figs[f"a{i}"] = figure_points(
             f"Audit: {_pt(name)}: {rtxt}, n = {r.get('n', len(xs))} (verdict: {_pt(r.get('verdict', ''))})",
-            xs, b, _ylabel(name + "; higher = safer / better"), fit,
+            xs, b, _ylabel(name + "; higher = safer / better"), fit, xlabel=cd.capability_axis(audit),
         )
         view_rows.append({"key": f"a{i}", "name": name, "benchmark": b, "r": corr, "ci_low": _num(r.get("ci_low")),
                           "ci_high": _num(r.get("ci_high")), "n": r.get("n"), "verdict": str(r.get("verdict", "")),
@@ -522,4 +587,6 @@ def _audit_view(audit: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return {"panel": str(audit.get("panel", "")), "matched": [str(x) if not isinstance(x, dict) else
                                                               f"{x.get('input_name', '')} -> {x.get('model', '')}"
                                                               for x in audit.get("matched", [])],
-            "unmatched": [str(x) for x in audit.get("unmatched", [])], "rows": view_rows}
+            "unmatched": [str(x) for x in audit.get("unmatched", [])], "rows": view_rows,
+            "sd_ratio": _num(audit.get("capability_sd_ratio")), "n_panel": audit.get("n_panel_scored"),
+            "warnings": [str(w) for w in audit.get("warnings", []) if "restricted range" in str(w)]}

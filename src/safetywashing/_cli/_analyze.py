@@ -8,15 +8,16 @@ from typing import Optional
 import typer
 
 from .._analysis import analyze as run_analysis
-from .._panels import load_panel, panel_names
+from .._errors import InputError
+from .._panels import COMPLETE_PANELS, load_panel, panel_names
 from .._render import FORMATS, render
 from . import app
-from ._common import bootstrap_progress, check_choice, emit, split_ids
+from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, score_method_for, split_ids
 
 
 def _panels(panel: str) -> list[str]:
     check_choice(panel, (*panel_names(), "all"), "--panel")
-    return panel_names() if panel == "all" else [panel]
+    return list(COMPLETE_PANELS) if panel == "all" else [panel]
 
 
 @app.command()
@@ -49,6 +50,17 @@ def analyze(
     sensitivity: bool = typer.Option(
         True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."
     ),
+    adjust: str = typer.Option(
+        "fcr", "--adjust", help="Multiplicity adjustment of the intervals behind the verdicts: fcr (default), bonferroni, none."
+    ),
+    cluster: str = typer.Option("none", "--cluster", help="Resample model families (family) instead of models (none)."),
+    n_items: Optional[str] = typer.Option(
+        None, "--n-items", help="Item counts for reliability, e.g. my_acc=500,other=120 (fraction-scale accuracies)."
+    ),
+    as_published: bool = typer.Option(
+        False, "--as-published", help="The paper's values and roles exactly (no registry corrections)."
+    ),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Capabilities correlation of every benchmark (the paper's analysis), with intervals.
 
@@ -65,25 +77,59 @@ def analyze(
 
       safetywashing analyze --panel chat --bootstrap 10000 --permutations 10000 --format json
 
+      safetywashing analyze --panel chat --cluster family --adjust bonferroni --bootstrap 10000
+
+      safetywashing analyze --as-published --bootstrap 0
+
       safetywashing analyze --data examples/my_leaderboard.csv --capabilities MMLU,GSM8K,ARC-C,HellaSwag
     """
+    from .._multiplicity import ADJUST_CHOICES
     from ._data import data_matrices
 
     check_choice(fmt, FORMATS, "--format")
     check_choice(compute, ("flop", "params", "none"), "--compute")
+    check_choice(adjust, ADJUST_CHOICES, "--adjust")
+    check_choice(cluster, ("none", "family"), "--cluster")
+    items = parse_n_items(n_items)
     caps = split_ids(capabilities)
     data_opts = dict(
         model_column=model_column, lower_is_better=lower_is_better, flop_column=flop_column, params_column=params_column
     )
     if data is not None or any(data_opts.values()):
+        if as_published:
+            raise InputError("--as-published applies to the embedded panels, not to --data")
         matrices = data_matrices(data, panel=panel, capabilities=caps, **data_opts)
     else:
-        matrices = [load_panel(p) for p in _panels(panel)]
+        matrices = [load_panel(p, as_published=as_published) for p in _panels(panel)]
     opts = dict(bootstrap=bootstrap, ci=ci, ci_method=ci_method, seed=seed, permutations=permutations,
-                compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity)
+                compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity,
+                adjust=adjust, cluster=None if cluster == "none" else cluster, n_items=items)
     with bootstrap_progress(bootstrap * len(matrices)) as tick:
-        results = [run_analysis(m, capabilities=caps, method=method, progress=tick, **opts) for m in matrices]
+        results = [
+            run_analysis(m, capabilities=caps, method=method, progress=tick,
+                         score_method=score_method_for(score_method, None if data is not None else m.name), **opts)
+            for m in matrices
+        ]
     emit(render(results, fmt), output, inputs=(data,) if data is not None else ())
+
+
+def parse_n_items(text: str | None) -> dict[str, float] | None:
+    """``"a=500,b=120"`` -> ``{"a": 500.0, "b": 120.0}`` (InputError naming the bad part)."""
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, val = part.partition("=")
+        try:
+            num = float(val)
+        except ValueError:
+            num = float("nan")
+        if not sep or not name.strip() or not (num >= 1 and num == int(num)):
+            raise InputError(f"--n-items: {part!r} is not column=COUNT with a whole COUNT >= 1 (e.g. my_acc=500)")
+        out[name.strip()] = num
+    return out
 
 
 @app.command()
@@ -131,8 +177,13 @@ def models(
     panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: base, chat or all."),
     method: str = typer.Option("spearman", "--method", "-m", help="spearman or pearson."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """List a panel's models with their capabilities scores (higher = more capable).
+
+    With the logistic capability model (--score-method irt; the default for
+    the frontier panel) every score has a standard error (capabilities_score_se),
+    and models it cannot score are listed with the reason.
 
     Example: safetywashing models --panel base
     """
@@ -141,16 +192,23 @@ def models(
     import pandas as pd
 
     check_choice(fmt, ("table", "csv", "json"), "--format")
+    from .._capability import fit_capability_model
+
     frames = []
+    titles = []
     for p in _panels(panel):
         m = load_panel(p)
-        res = run_analysis(m, method=method)
+        fit = fit_capability_model(m, method=method, score_method=score_method_for(score_method, p))
         df = m.models.copy()
-        df["capabilities_score"] = pd.Series(res.model_scores)
+        df["capabilities_score"] = fit.scores
+        df["capabilities_score_se"] = fit.se
+        df["not_scored_because"] = pd.Series(fit.drop_reasons, dtype=object).reindex(df.index)
+        df["score_method"] = fit.kind
         df.insert(0, "panel", p)
-        df = df.sort_values("capabilities_score", ascending=False)
-        df.insert(1, "rank", range(1, len(df) + 1))
+        df = df.sort_values("capabilities_score", ascending=False, na_position="last")
+        df.insert(1, "rank", [*range(1, int(fit.scores.notna().sum()) + 1), *([None] * int(fit.scores.isna().sum()))])
         frames.append(df.reset_index())
+        titles.append(f"{p}: {fit.model.describe()}")
     df = pd.concat(frames, ignore_index=True)
     if fmt == "csv":
         emit(df.to_csv(index=False), None)
@@ -161,14 +219,29 @@ def models(
         from rich.markup import escape
         from rich.table import Table
 
-        t = Table(title="Models by capabilities score (PC1; higher = more capable)", title_justify="left")
-        for c in ("panel", "rank", "model", "name", "params", "flop", "capabilities_score"):
-            t.add_column(c, justify="right" if c in ("rank", "params", "flop", "capabilities_score") else "left")
+        has_se = bool(df["capabilities_score_se"].notna().any())
+        title = "Models by capabilities score (higher = more capable)\n" + "\n".join(titles)
+        t = Table(title=escape(title), title_justify="left")
+        meta = [c for c in ("params", "flop") if df[c].notna().any()]
+        meta += [c for c in ("release_date", "organisation") if c in df.columns and df[c].fillna("").astype(str).ne("").any()]
+        cols = ["panel", "rank", "model", "name", *meta, "capabilities_score"] + (["SE"] if has_se else [])
+        right = ("rank", "params", "flop", "capabilities_score", "SE")
+        for c in cols:
+            t.add_column(c, justify="right" if c in right else "left")
         for _, r in df.iterrows():
-            t.add_row(
-                r["panel"], str(r["rank"]), escape(r["model"]), escape(str(r["name"])),
-                "-" if pd.isna(r["params"]) else f"{r['params']:.3g}",
-                "-" if pd.isna(r["flop"]) else f"{r['flop']:.2g}",
-                f"{r['capabilities_score']:+.3f}",
-            )
-        Console(width=120).print(t)
+            cells = [r["panel"], "-" if pd.isna(r["rank"]) else str(int(r["rank"])), escape(r["model"]), escape(str(r["name"]))]
+            for c in meta:
+                v = r[c]
+                if c in ("params", "flop"):
+                    cells.append("-" if pd.isna(v) else f"{v:.3g}" if c == "params" else f"{v:.2g}")
+                else:
+                    cells.append("-" if pd.isna(v) or v == "" else escape(str(v)))
+            cells.append("-" if pd.isna(r["capabilities_score"]) else f"{r['capabilities_score']:+.3f}")
+            if has_se:
+                cells.append("-" if pd.isna(r["capabilities_score_se"]) else f"{r['capabilities_score_se']:.3f}")
+            t.add_row(*cells)
+        Console(width=140).print(t)
+        unscored = df[df["capabilities_score"].isna()]
+        if len(unscored):
+            print(f"{len(unscored)} model(s) without a capabilities score: "
+                  + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()))

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from . import app
-from ._common import check_choice, emit
+from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -25,8 +25,8 @@ def _table(res) -> str:  # noqa: ANN001
     con = Console(width=140, force_terminal=False)
     con.begin_capture()
     con.print(
-        f"Panel {res.panel!r} coordinates: capabilities score = PC1 of {len(res.capability_benchmarks)} capability benchmarks "
-        f"({res.method}).\nresidual = value - value predicted from capabilities by the panel's linear fit "
+        f"Panel {res.panel!r} coordinates: capabilities score = {res.direction.describe()}.\n"
+        f"residual = value - value predicted from capabilities by the panel's linear fit "
         f"(positive = safer/better than capabilities predict); PI = {int(res.level * 100)}% prediction interval; "
         f"n = panel models in the fit.",
         highlight=False,
@@ -34,10 +34,18 @@ def _table(res) -> str:  # noqa: ANN001
     )
     for m in res.models:
         if m.capabilities_score is None:
-            con.print(f"\n{escape(m.model)}: not placed (lacks {', '.join(m.missing)})", highlight=False)
+            k = len(res.capability_benchmarks)
+            need = res.direction.min_benchmarks
+            why = (
+                f"lacks {', '.join(m.missing)}"
+                if need == k
+                else f"has {k - len(m.missing)} of the panel's {k} capability benchmarks, needs {need}"
+            )
+            con.print(f"\n{escape(m.model)}: not placed ({escape(why)})", highlight=False)
             continue
+        se = "" if m.capabilities_score_se is None else f" (SE {m.capabilities_score_se:.3f})"
         con.print(
-            f"\n{escape(m.model)}: capabilities score {m.capabilities_score:+.3f}, "
+            f"\n{escape(m.model)}: capabilities score {m.capabilities_score:+.3f}{se}, "
             f"percentile {m.percentile:.0f} among {m.n_panel} panel models",
             highlight=False,
         )
@@ -46,7 +54,8 @@ def _table(res) -> str:  # noqa: ANN001
             con.print("  no safety or other benchmark in common with the panel", highlight=False)
             continue
         t = Table(title_justify="left", show_edge=True)
-        for c in ("benchmark", "role / area", "value", "predicted", "residual", "resid SD", f"{int(res.level * 100)}% PI", "n"):
+        pi = f"{int(res.level * 100)}% PI"
+        for c in ("benchmark", "role / area", "value", "predicted", "residual", "resid SD", "stud. t", pi, "n"):
             t.add_column(c, justify="left" if c in ("benchmark", "role / area") else "right")
         for b in sorted(rows, key=lambda r: (r.role != "safety", r.area, r.benchmark)):
             t.add_row(
@@ -55,13 +64,24 @@ def _table(res) -> str:  # noqa: ANN001
                 f"{b.value:.4g}",
                 f"{b.predicted:.4g}",
                 f"{b.residual:+.4g}",
-                f"{b.residual_sd:+.2f}" + (" *" if b.outside_interval else ""),
+                f"{b.residual_sd:+.2f}",
+                ("-" if b.studentized_residual != b.studentized_residual else f"{b.studentized_residual:+.2f}")
+                + (" *" if b.outside_interval else ""),
                 f"[{b.pi_low:.4g}, {b.pi_high:.4g}]",
                 str(b.n),
             )
         con.print(t)
     if any(b.outside_interval for b in res.benchmarks):
         con.print("* outside the prediction interval", highlight=False)
+    con.print(
+        "resid SD = residual / the fit's residual SD; stud. t = residual / its prediction SE (residual SD x "
+        "sqrt(1 + leverage)), Student's t with n - 2 df if the scatter were normal.",
+        highlight=False, markup=False,
+    )
+    from .._place import tails_sentence
+
+    if res.tails:
+        con.print(tails_sentence(res.tails), highlight=False, markup=False)
     for w in res.warnings:
         con.print(f"warning: {w}", highlight=False, markup=False)
     for n in res.notes:
@@ -82,6 +102,7 @@ def place(
     level: float = typer.Option(0.95, "--level", help="Prediction-interval level."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Place new models in a panel's coordinates: capabilities score, percentile, safety beyond capabilities.
 
@@ -104,7 +125,9 @@ def place(
     m = read_matrix_csv(matrix)
     prov_file = provenance if provenance is not None else provenance_path(matrix)
     prov = read_provenance_csv(prov_file) if (provenance is not None or prov_file.is_file()) else None
-    res = run_place(m, load_panel(panel), provenance=prov, method=method, level=level)
+    res = run_place(
+        m, load_panel(panel), provenance=prov, method=method, level=level, score_method=score_method_for(score_method, panel)
+    )
     if fmt == "json":
         text = json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":
