@@ -439,3 +439,15 @@ def test_python_api_on_matrices():
     mat = ItemMatrix("b", tuple(f"m{i}" for i in range(20)), tuple(f"i{j}" for j in range(10)), d.y)
     rep = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(20)}, n_boot=100)
     assert rep.to_dict()["n_models"] == 20 and len(rep.to_frame()) == 10
+
+
+@pytest.mark.parametrize("method", ["spearman", "pearson"])
+def test_item_correlations_fast_path_matches_scipy(method):
+    d = draw_models(make_items({"capability": 8, "noise": 4}, seed=2), 40, seed=3)
+    y = d.y.astype(float)
+    y[:, 0] = 1.0  # a constant item: no correlation
+    r, n = item_correlations(y, d.score, method)
+    fn = stats.spearmanr if method == "spearman" else stats.pearsonr
+    assert np.isnan(r[0]) and (n == 40).all()
+    for j in range(1, y.shape[1]):
+        assert r[j] == pytest.approx(fn(y[:, j], d.score)[0], abs=1e-10)

@@ -10,7 +10,7 @@ Sources:
 * HELM run folders (``run_spec.json`` + ``per_instance_stats.json``).
 
 Long tables and lm-eval JSONL are scanned by DuckDB: rows are validated and
-averaged per (benchmark, model, item) inside the engine (repeated responses,
+encoded to model and item codes inside the engine (repeated responses,
 e.g. epochs or re-runs, are averaged), with a memory limit and a spill
 folder, so only the final dense float32 matrix lives in Python.
 """
@@ -206,7 +206,7 @@ def _lmeval_parts(files: list[Path], metric: str | None) -> tuple[list[str], lis
         parts.append(
             f"SELECT CASE filename {mapping} END AS benchmark, CASE filename {models} END AS model, "
             f"CAST(doc_id AS VARCHAR) AS item, TRY_CAST({col} AS DOUBLE) AS score, filename AS src, "
-            f"(TRY_CAST({col} AS DOUBLE) IS NULL OR TRY_CAST({col} AS DOUBLE) NOT BETWEEN 0 AND 1) AS bad "
+            f"(TRY_CAST({col} AS DOUBLE) IS NULL) AS bad "
             f"FROM read_json({files_sql}, format='newline_delimited', filename=true, "
             f"columns={{'doc_id': 'VARCHAR', 'filter': 'VARCHAR', {_sql_str(met)}: 'VARCHAR'}}) "
             f"WHERE coalesce(filter, 'none') = {_sql_str(filt)}"
@@ -248,9 +248,7 @@ def _long_part(con: Any, path: Path) -> tuple[str, str, dict[str, str]]:
         (
             f"SELECT {bench} AS benchmark, CAST({q('model')} AS VARCHAR) AS model, CAST({q('item')} AS VARCHAR) AS item, "
             f"{sc} AS score, {_sql_str(path)} AS src, "
-            f"(({sc} IS NULL AND trim(coalesce({raw}, '')) NOT IN ('', 'NA', 'nan', 'NaN')) OR {sc} < 0 OR {sc} > 1 "
-            f"OR trim(coalesce(CAST({q('model')} AS VARCHAR), '')) = '' "
-            f"OR trim(coalesce(CAST({q('item')} AS VARCHAR), '')) = '') AS bad "
+            f"({raw} IS NOT NULL AND {sc} IS NULL AND {raw} NOT IN ('NA', 'nan', 'NaN', ' ')) AS bad "
             f"FROM {src}"
         ),
         src,
@@ -392,11 +390,15 @@ def read_items(
             con.register("small_rows", df)
             parts.append("SELECT benchmark, model, item, score, src, bad FROM small_rows")
         union = " UNION ALL ".join(f"({p})" for p in parts)
-        where = "WHERE (score IS NOT NULL OR bad)" + (f" AND benchmark = {_sql_str(benchmark)}" if benchmark is not None else "")
+        where = "WHERE ((score IS NOT NULL AND NOT isnan(score)) OR bad)" + (f" AND benchmark = {_sql_str(benchmark)}" if benchmark is not None else "")
         try:
             con.execute(
-                f"CREATE TEMP TABLE resp AS SELECT benchmark, model, item, avg(score)::FLOAT AS score, "
-                f"count(score) AS n_rep, bool_or(bad) AS bad FROM ({union}) {where} GROUP BY ALL"
+                f"CREATE TEMP TABLE resp AS SELECT benchmark, model, item, score::FLOAT AS score, bad FROM ({union}) {where}"
+            )
+            # range and empty-id checks on the materialised table (cheap column predicates)
+            con.execute(
+                "UPDATE resp SET bad = true WHERE score < 0 OR score > 1 OR model IS NULL OR trim(model) = '' "
+                "OR item IS NULL OR trim(item) = ''"
             )
         except Exception as exc:
             msg = str(exc).splitlines()[0][:240]
@@ -408,9 +410,6 @@ def read_items(
                     raise InputError(msg)
             src = con.execute("SELECT model, item FROM resp WHERE bad LIMIT 1").fetchone()
             raise InputError(f"model {src[0]!r}, item {src[1]!r}: a per-sample score is missing or not in [0, 1]; check --metric")
-        reps = con.execute("SELECT count(*) FROM resp WHERE n_rep > 1").fetchone()[0]
-        if reps:
-            notes.append(f"{reps} model x item pair(s) have several responses (epochs, repeats): their mean score is used")
         benches = [r[0] for r in con.execute("SELECT DISTINCT benchmark FROM resp ORDER BY benchmark").fetchall()]
         if not benches:
             if benchmark is not None:
@@ -425,8 +424,8 @@ def read_items(
             items = [
                 r[0]
                 for r in con.execute(
-                    f"SELECT DISTINCT item, TRY_CAST(item AS BIGINT) AS num FROM resp WHERE benchmark = {bq} "
-                    "ORDER BY num NULLS LAST, item"
+                    f"SELECT item FROM (SELECT DISTINCT item FROM resp WHERE benchmark = {bq}) "
+                    "ORDER BY TRY_CAST(item AS BIGINT) NULLS LAST, item"
                 ).fetchall()
             ]
             if len(models) * len(items) > MAX_CELLS:
@@ -441,10 +440,26 @@ def read_items(
             arr = con.execute(
                 f"SELECT mk.mi, ik.ii, resp.score FROM resp JOIN mk USING (model) JOIN ik USING (item) WHERE benchmark = {bq}"
             ).fetchnumpy()
-            y = np.full((len(models), len(items)), np.nan, dtype=np.float32)
-            y[np.asarray(arr["mi"]), np.asarray(arr["ii"])] = np.asarray(arr["score"], dtype=np.float32)
             con.unregister("mk")
             con.unregister("ik")
+            mi, ii = np.asarray(arr["mi"], dtype=np.int64), np.asarray(arr["ii"], dtype=np.int64)
+            sc = np.asarray(arr["score"], dtype=np.float32)
+            del arr
+            y = np.full((len(models), len(items)), np.nan, dtype=np.float32)
+            y[mi, ii] = sc
+            filled = int(np.count_nonzero(~np.isnan(y)))
+            if filled < len(sc):  # repeated responses (epochs, re-runs): average them
+                lin = mi * len(items) + ii
+                tot = np.bincount(lin, weights=sc, minlength=y.size)
+                cnt = np.bincount(lin, minlength=y.size)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    y = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan).astype(np.float32).reshape(y.shape)
+                notes.append(
+                    f"{b}: {int((cnt > 1).sum())} model x item pair(s) have several responses (epochs, repeats): "
+                    "their mean score is used"
+                )
+                del tot, cnt, lin
+            del mi, ii, sc
             out.append(ItemMatrix(b, tuple(models), tuple(items), y, tuple(str(p) for v in srcs.values() for p in v)))
         con.close()
     return out, notes

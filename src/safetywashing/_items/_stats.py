@@ -42,14 +42,36 @@ def item_correlations(y: np.ndarray, s: np.ndarray, method: str = "spearman") ->
     """Correlation of every item with ``s`` over the models that ran it: ``(r, n)`` per item.
 
     Spearman ranks are computed within each item's models (pairwise deletion,
-    as ``pandas.DataFrame.corr``); NaN when fewer than 3 models or a constant item.
+    as ``pandas.DataFrame.corr``); NaN when fewer than 3 models or a constant
+    item. Blocks without missing responses take a fast path: one matrix
+    product with the (ranked) scores; for 0/1 items the ranks of an item are
+    an affine function of its scores, so Spearman's correlation is the
+    Pearson correlation of the scores with the rank of ``s``.
     """
     k = y.shape[1]
     r = np.full(k, np.nan)
     n = np.zeros(k, dtype=np.int64)
+    s = np.asarray(s, dtype=float)
+    full = bool(np.isfinite(s).all()) and len(s) >= 3
+    v = rankdata(s[:, None])[:, 0] if method == "spearman" else s
+    vc = v - v.mean()
+    svv = float(vc @ vc)
     for sl in _blocks(k):
-        rr, nn = pairwise_corr_masked(np.asarray(y[:, sl], dtype=float), s, method)
-        r[sl], n[sl] = rr, nn
+        b = np.asarray(y[:, sl], dtype=float)
+        fast = full and svv > 0 and not np.isnan(b).any()
+        if fast and method == "spearman":
+            fast = bool(np.all((b == 0) | (b == 1)))
+        if fast:
+            m = b.shape[0]
+            sx = b.sum(axis=0)
+            vx = (b * b).sum(axis=0) - sx * sx / m
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rr = (vc @ b) / np.sqrt(vx * svv)
+            r[sl] = np.where(vx > 1e-12 * np.maximum(1.0, sx * sx / m), np.clip(rr, -1.0, 1.0), np.nan)
+            n[sl] = m
+        else:
+            rr, nn = pairwise_corr_masked(b, s, method)
+            r[sl], n[sl] = rr, nn
     return r, n
 
 
@@ -187,38 +209,126 @@ def noise_ceiling(reliability: float | None) -> float | None:
 
 
 def disattenuate(r: float | None, reliability: float | None) -> float | None:
-    """Spearman's correction ``r / sqrt(reliability)`` (capabilities score taken as error-free), clipped to [-1, 1]."""
+    """Spearman's correction ``r / sqrt(reliability)`` (capabilities score taken as error-free), clipped to [-1, 1].
+
+    Uses the project's shared :func:`safetywashing._reliability.disattenuated`.
+    """
+    from .._reliability import disattenuated
+
     ceil = noise_ceiling(reliability)
     if r is None or ceil is None or not np.isfinite(r):
         return None
-    return float(np.clip(r / ceil, -1.0, 1.0))
+    return float(disattenuated(r, ceil))
 
 
 # --- decorrelated subset -----------------------------------------------------------------------
 
 
-def _masked_corr_with(y: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Pearson correlation of every column of ``y`` with ``v`` over rows where both exist (blocked, matrix products)."""
-    k = y.shape[1]
-    out = np.full(k, np.nan)
-    vm = ~np.isnan(v)
-    v0 = np.where(vm, v, 0.0)
-    for sl in _blocks(k):
-        b = np.asarray(y[:, sl], dtype=float)
-        m = ~np.isnan(b) & vm[:, None]
-        mf = m.astype(float)
-        b0 = np.where(m, b, 0.0)
-        cnt = mf.sum(axis=0)
-        sx, sy = b0.sum(axis=0), v0 @ mf
-        sxx, syy, sxy = (b0 * b0).sum(axis=0), (v0 * v0) @ mf, v0 @ b0
+class _Suff:
+    """The response matrix prepared once for many subset selections on weighted rows (cross-fitting).
+
+    Every statistic a selection needs is a matrix-vector product with the
+    zero-filled responses ``y0`` (and the presence mask ``m`` when responses
+    are missing), weighted by a 0/1 row vector ``w`` (the training models):
+    no per-fold copies of the matrix.
+    """
+
+    def __init__(self, y: np.ndarray) -> None:
+        y = np.asarray(y)
+        miss = np.isnan(y)
+        self.n, self.k = y.shape
+        self.y0 = np.where(miss, np.float32(0), y).astype(np.float32, copy=False)
+        self.m = (~miss).astype(np.float32) if miss.any() else None
+        del miss
+        binary = bool(np.all((self.y0 == 0) | (self.y0 == 1)))
+        self.y0sq = self.y0 if binary else self.y0 * self.y0
+        ones = np.ones(self.k, dtype=np.float32)
+        cnt = self.m @ ones if self.m is not None else np.full(self.n, float(self.k))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.row_mean = np.where(cnt > 0, (self.y0 @ ones) / np.maximum(cnt, 1), np.nan).astype(float)
+
+    def _mt(self, v: np.ndarray) -> np.ndarray:
+        """Column sums of the presence mask weighted by ``v``."""
+        if self.m is None:
+            return np.full(self.k, float(np.sum(v)))
+        return (v.astype(np.float32) @ self.m).astype(float)
+
+    def _base(self, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-item count, sum and sum of squares over the rows ``ok``."""
+        wf = ok.astype(np.float32)
+        sx = (wf @ self.y0).astype(float)
+        sxx = sx if self.y0sq is self.y0 else (wf @ self.y0sq).astype(float)
+        return self._mt(wf), sx, sxx
+
+    def corr_with(self, w: np.ndarray, v: np.ndarray, base: tuple | None = None) -> np.ndarray:
+        """Pearson correlation of every item with ``v`` over the rows with ``w = 1`` (and ``v`` finite) that ran the item."""
+        ok = (w > 0) & np.isfinite(v)
+        cnt, sx, sxx = base if base is not None else self._base(ok)
+        vc = np.where(ok, v - (v[ok].mean() if ok.any() else 0.0), 0.0)
+        sy = self._mt(vc)
+        syy = self._mt(vc * vc)
+        sxy = (vc.astype(np.float32) @ self.y0).astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = sxy - sx * sy / cnt
             vx = sxx - sx * sx / cnt
             vy = syy - sy * sy / cnt
             r = cov / np.sqrt(vx * vy)
-        ok = (cnt >= 3) & (vx > 1e-12) & (vy > 1e-12)
-        out[sl] = np.where(ok, np.clip(r, -1, 1), np.nan)
-    return out
+        good = (cnt >= 3) & (vx > 1e-9) & (vy > 1e-9)
+        return np.where(good, np.clip(r, -1, 1), np.nan)
+
+    def subset_means(self, ind: np.ndarray) -> np.ndarray:
+        """Every model's mean over the items with ``ind = 1`` that it ran (NaN when none)."""
+        ind = ind.astype(np.float32)
+        tot = (self.y0 @ ind).astype(float)
+        cnt = (self.m @ ind).astype(float) if self.m is not None else np.full(self.n, float(ind.sum()))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
+    def keys(self, w: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Selection keys (see :data:`SELECTION_RULE`) fitted on the rows with ``w = 1``."""
+        rs = np.full(self.n, np.nan)
+        tr = (w > 0) & np.isfinite(s)
+        rs[tr] = rankdata(s[tr][:, None])[:, 0]
+        ok = tr & np.isfinite(self.row_mean)  # rows usable for both correlations
+        rs[~ok] = np.nan
+        base = self._base(ok)
+        r_cap = self.corr_with(w, rs, base)
+        resid = np.full(self.n, np.nan)
+        if ok.sum() >= 3:
+            b, a = np.polyfit(rs[ok], self.row_mean[ok], 1)
+            resid[ok] = self.row_mean[ok] - (a + b * rs[ok])
+        r_rest = self.corr_with(w, resid, base)
+        return np.nan_to_num(r_cap) - np.nan_to_num(r_rest)
+
+    def choose(
+        self, w: np.ndarray, s: np.ndarray, *, size: int | None, max_correlation: float | None, method: str, max_points: int
+    ) -> np.ndarray:
+        """Indices of the subset chosen on the rows with ``w = 1``."""
+        order = np.argsort(self.keys(w, s), kind="stable")
+        if size is not None:
+            return np.sort(order[: max(1, min(size, self.k))])
+        sizes = _prefix_sizes(self.k, max_points)
+        grid = np.zeros((self.k, len(sizes)), dtype=np.float32)
+        rank = np.empty(self.k, dtype=np.int64)
+        rank[order] = np.arange(self.k)
+        grid[:, :] = (rank[:, None] < sizes[None, :]).astype(np.float32)
+        tr = w > 0
+        tot = (self.y0[tr] @ grid).astype(float) if tr.sum() < self.n else (self.y0 @ grid).astype(float)
+        if self.m is not None:
+            cnt = (self.m[tr] @ grid).astype(float)
+        else:
+            cnt = np.broadcast_to(sizes.astype(float), tot.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pm = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+        r, _ = pairwise_corr_masked(pm, s[tr], method)
+        good = np.where(r <= max_correlation)[0]
+        if len(good):
+            kk = int(sizes[good[-1]])
+        elif np.isfinite(r).any():
+            kk = int(sizes[int(np.nanargmin(r))])
+        else:
+            kk = self.k
+        return np.sort(order[:kk])
 
 
 def selection_keys(y: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -226,19 +336,10 @@ def selection_keys(y: np.ndarray, s: np.ndarray) -> np.ndarray:
 
     ``key = r_cap - r_rest``: ``r_cap`` is the item's Pearson correlation with
     the rank of ``s``; ``r_rest`` its correlation with the residual of the
-    models' benchmark mean after a linear fit on that rank. Undefined
-    correlations count as 0.
+    models' mean score (over all items) after a linear fit on that rank.
+    Undefined correlations count as 0.
     """
-    rs = rankdata(s[:, None])[:, 0]
-    r_cap = _masked_corr_with(y, rs)
-    mean = row_means(y)
-    ok = ~np.isnan(mean) & ~np.isnan(rs)
-    resid = np.full(len(s), np.nan)
-    if ok.sum() >= 3:
-        b, a = np.polyfit(rs[ok], mean[ok], 1)
-        resid[ok] = mean[ok] - (a + b * rs[ok])
-    r_rest = _masked_corr_with(y, resid)
-    return np.nan_to_num(r_cap) - np.nan_to_num(r_rest)
+    return _Suff(y).keys(np.ones(len(s)), np.asarray(s, dtype=float))
 
 
 def _prefix_sizes(k: int, max_points: int = 256) -> np.ndarray:
@@ -252,31 +353,13 @@ def choose_subset(
 ) -> np.ndarray:
     """Indices of the subset chosen on these models (``size`` items, or the largest prefix under ``max_correlation``).
 
-    With ``max_correlation``, prefix sizes (all, or 256 on a log grid when
-    there are more items) are tried in key order and the largest whose
+    With ``max_correlation``, prefix sizes in key order (all, or 64 on a log
+    grid when there are more items) are tried and the largest whose
     subset-mean correlation with ``s`` is at most the bound is kept; when no
     prefix qualifies, the prefix with the lowest correlation.
     """
-    order = np.argsort(selection_keys(y, s), kind="stable")
-    k = y.shape[1]
-    if size is not None:
-        return np.sort(order[: max(1, min(size, k))])
-    sizes = _prefix_sizes(k)
-    yo = y[:, order]
-    m = ~np.isnan(yo)
-    cs = np.cumsum(np.where(m, yo, 0.0), axis=1, dtype=float)[:, sizes - 1]
-    cc = np.cumsum(m, axis=1)[:, sizes - 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pm = np.where(cc > 0, cs / np.maximum(cc, 1), np.nan)
-    r, _ = pairwise_corr_masked(pm, s, method)
-    good = np.where(r <= max_correlation)[0]
-    if len(good):
-        kk = int(sizes[good[-1]])
-    elif np.isfinite(r).any():
-        kk = int(sizes[int(np.nanargmin(r))])
-    else:
-        kk = k
-    return np.sort(order[:kk])
+    s = np.asarray(s, dtype=float)
+    return _Suff(y).choose(np.ones(len(s)), s, size=size, max_correlation=max_correlation, method=method, max_points=64)
 
 
 @dataclass(frozen=True)
@@ -309,43 +392,56 @@ def crossfit_subset(
     """Repeated K-fold cross-fitting of the subset's capabilities correlation.
 
     In each repeat the models are split at random into ``folds`` folds; for each
-    fold the subset is chosen (:func:`choose_subset`) on the other folds only,
-    and the held-out models get that subset's mean score, standardised with the
-    training models' mean and SD of the same subset (so folds with different
-    items share a scale). The correlation of these out-of-fold scores with
-    ``s`` over all models is averaged over repeats. The interval is a
-    percentile bootstrap over models of that repeat-averaged correlation
+    fold the subset is chosen (:func:`choose_subset`'s rule) on the other folds
+    only, and the held-out models get that subset's mean score, standardised
+    with the training models' mean and SD of the same subset (so folds with
+    different items share a scale). The correlation of these out-of-fold
+    scores with ``s`` over all models is averaged over repeats. The interval
+    is a percentile bootstrap over models of that repeat-averaged correlation
     (selections held fixed; it leaves out the variability of the selection
     itself).
     """
+    import warnings
+
+    s = np.asarray(s, dtype=float)
     n = y.shape[0]
     rng = np.random.default_rng(seed)
     folds = max(2, min(folds, n // 2))
+    suff = _Suff(y)
     oof = np.full((n, repeats), np.nan)
     sizes = []
     for rep in range(repeats):
         perm = rng.permutation(n)
         parts = np.array_split(perm, folds)
         for f in range(folds):
-            test = np.sort(parts[f])
-            train = np.sort(np.concatenate([parts[g] for g in range(folds) if g != f]))
-            cols = choose_subset(y[train], s[train], size=size, max_correlation=max_correlation, method=method)
+            test = parts[f]
+            w = np.ones(n)
+            w[test] = 0.0
+            cols = suff.choose(w, s, size=size, max_correlation=max_correlation, method=method, max_points=32)
             sizes.append(len(cols))
-            tr = row_means(y[train], cols)
+            ind = np.zeros(suff.k)
+            ind[cols] = 1.0
+            sm = suff.subset_means(ind)
+            tr = sm[w > 0]
             mu, sd = np.nanmean(tr), np.nanstd(tr)
-            te = row_means(y[test], cols)
-            oof[test, rep] = (te - mu) / sd if sd > 0 else te - mu
+            oof[test, rep] = (sm[test] - mu) / sd if sd > 0 else sm[test] - mu
     r_rep, _ = pairwise_corr_masked(oof, s, method)
     est = float(np.nanmean(r_rep)) if np.isfinite(r_rep).any() else math.nan
-    idx = rng.integers(0, n, size=(n_boot, n))
-    rb, _ = pairwise_corr_masked(oof[idx], s[idx], method)
-    with np.errstate(invalid="ignore"):
-        import warnings
-
+    a = (1 - level) / 2
+    means = []
+    chunk = max(1, 2_000_000 // max(1, n * repeats))  # bound the batched bootstrap's memory
+    for start in range(0, n_boot, chunk):
+        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
+        rb, _ = pairwise_corr_masked(oof[idx], s[idx], method)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            mb = np.nanmean(rb, axis=1)
-            a = (1 - level) / 2
-            lo, hi = np.nanquantile(mb, a), np.nanquantile(mb, 1 - a)
-    f = lambda x: None if x is None or not np.isfinite(x) else float(x)  # noqa: E731
+            means.append(np.nanmean(rb, axis=1))
+    mb = np.concatenate(means)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanquantile(mb, a), np.nanquantile(mb, 1 - a)
+
+    def f(x: float) -> float | None:
+        return None if x is None or not np.isfinite(x) else float(x)
+
     return CrossFit(f(est), f(lo), f(hi), tuple(float(x) for x in r_rep), folds, repeats, n_boot, float(np.mean(sizes)))
