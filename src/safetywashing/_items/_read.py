@@ -390,7 +390,9 @@ def read_items(
             con.register("small_rows", df)
             parts.append("SELECT benchmark, model, item, score, src, bad FROM small_rows")
         union = " UNION ALL ".join(f"({p})" for p in parts)
-        where = "WHERE ((score IS NOT NULL AND NOT isnan(score)) OR bad)" + (f" AND benchmark = {_sql_str(benchmark)}" if benchmark is not None else "")
+        where = "WHERE ((score IS NOT NULL AND NOT isnan(score)) OR bad)"
+        if benchmark is not None:
+            where += f" AND benchmark = {_sql_str(benchmark)}"
         try:
             con.execute(
                 f"CREATE TEMP TABLE resp AS SELECT benchmark, model, item, score::FLOAT AS score, bad FROM ({union}) {where}"
