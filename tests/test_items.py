@@ -451,3 +451,18 @@ def test_item_correlations_fast_path_matches_scipy(method):
     assert np.isnan(r[0]) and (n == 40).all()
     for j in range(1, y.shape[1]):
         assert r[j] == pytest.approx(fn(y[:, j], d.score)[0], abs=1e-10)
+
+
+def test_report_item_view_from_items_json(cli, tmp_path):
+    js = tmp_path / "items.json"
+    proc = cli("items", "examples/items_long.csv", "--model-scores", "examples/items_model_scores.csv", "-o", str(js),
+               "--bootstrap", "100", cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    html = tmp_path / "r.html"
+    proc = cli("report", "--panel", "chat", "--items", str(js), "--output", str(html), "--bootstrap", "0")
+    assert proc.returncode == 0, proc.stderr
+    text = html.read_text()
+    assert 'id="items"' in text and "Decorrelated subset of 18 items" in text
+    (tmp_path / "bad.json").write_text('{"x": 1}')
+    proc = cli("report", "--panel", "chat", "--items", str(tmp_path / "bad.json"), "--output", str(html))
+    assert proc.returncode == 2 and "not the JSON of 'safetywashing items" in proc.stderr

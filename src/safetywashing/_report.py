@@ -431,6 +431,7 @@ def build_report(
     *,
     audit: dict[str, Any] | None = None,
     claim: dict[str, Any] | None = None,
+    items: dict[str, Any] | None = None,
     title: str = "safetywashing report",
     sources: Sequence[str] = (),
     progress: Progress | None = None,
@@ -452,6 +453,10 @@ def build_report(
         ``observed_change``, ``predicted_change``, ``beyond_capabilities``, ...):
         a panel scatter with the change split into its capability-predicted part
         and the part beyond capabilities.
+    items:
+        Optional ``items --format json`` output: an item view per benchmark
+        (each item's mean score against its capabilities correlation, flagged
+        items, the decorrelated subset).
     title, sources:
         Page title and the input file names shown in the summary (escaped).
     progress:
@@ -500,6 +505,11 @@ def build_report(
         if progress:
             progress("audit view")
         audit_view = _audit_view(audit, extra)
+    items_view = None
+    if items is not None:
+        from ._items._view import items_view as _items_view
+
+        items_view = _items_view(items, extra, _layout)
     claim_view = None
     if claim is not None:
         if progress:
@@ -532,7 +542,7 @@ def build_report(
         has_ci=any("ci_low" in r.extra for res in results for r in res.results),
         verdict_options=verdict_options(results),
         has_p=any("p_value" in r.extra for res in results for r in res.results),
-        sources=list(sources), audit=audit_view, claim=claim_view,
+        sources=list(sources), audit=audit_view, claim=claim_view, items=items_view,
         data_json=_json_island(data), plotly_js=_plotly_js(),
     )
 

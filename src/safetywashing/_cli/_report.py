@@ -102,6 +102,9 @@ def report(
     claim_file: Optional[Path] = typer.Option(
         None, "--claim", help="Claim check of this FILE (before/after rows) against --panel; needs --benchmark."
     ),
+    items_file: Optional[Path] = typer.Option(
+        None, "--items", help="Item view from this JSON (written by: safetywashing items ... --format json)."
+    ),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="With --claim: the claimed benchmark id."),
     before: Optional[str] = typer.Option(None, "--before", help="With --claim: model name of the 'before' row."),
     after: Optional[str] = typer.Option(None, "--after", help="With --claim: model name of the 'after' row."),
@@ -136,7 +139,8 @@ def report(
         raise InputError(f"--output: {output} should end in .html (the report is one HTML file)")
     if output.exists() and output.is_dir():
         raise InputError(f"--output: {output} is a folder; give a file name such as {output / 'report.html'}")
-    inputs = tuple(p for p in (data, audit_file, claim_file) if p is not None)
+    inputs = tuple(p for p in (data, audit_file, claim_file, items_file) if p is not None)
+    items_dict = _read_items_json(items_file) if items_file is not None else None
     if audit_file is not None and claim_file is not None:
         raise InputError("--audit and --claim: give one of them per report")
     if (audit_file is not None or claim_file is not None) and (panel == "all" or data is not None):
@@ -185,7 +189,7 @@ def report(
         else:
             results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
         html = build_report(
-            results, matrices, audit=audit_dict, claim=claim_dict, title=title,
+            results, matrices, audit=audit_dict, claim=claim_dict, items=items_dict, title=title,
             sources=[str(p) for p in inputs], progress=lambda step: advance(step),
         )
         advance.show(f"writing {output.name}")
@@ -194,6 +198,22 @@ def report(
         atomic_write(output, html, inputs=inputs)
         advance("written")
     print(f"wrote {output} ({_size(len(html.encode()))}, {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+
+
+def _read_items_json(path: Path) -> dict[str, Any]:
+    """The JSON written by ``safetywashing items --format json`` (one benchmark or ``{"benchmarks": [...]}``)."""
+    import json
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not readable JSON ({exc.__class__.__name__})") from None
+    benches = doc.get("benchmarks", [doc]) if isinstance(doc, dict) else None
+    if not isinstance(benches, list) or not all(isinstance(b, dict) and "items" in b and "benchmark" in b for b in benches):
+        raise InputError(f"{path}: not the JSON of 'safetywashing items --format json' (no 'benchmark' and 'items')")
+    return doc
 
 
 @app.command()

@@ -1,0 +1,60 @@
+"""The report's item view in a real browser (headless Chromium, as tests/test_report_browser.py).
+
+Builds the view from a real ``items`` result on synthetic two-trait data whose
+item ids include hostile markup, then checks: every item drawn as one point,
+the flagged (capability-driven) items in their own trace, the subset listed,
+no console error, no dialog, the markup shown as text.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import safetywashing as sw
+from _browser import Browser, find_chromium
+from safetywashing._items import ItemMatrix, items
+from safetywashing._items._synth import draw_models, make_items
+from safetywashing._report import build_report
+from test_report import FIXED, IMG, SCRIPT
+
+CHROMIUM = find_chromium()
+REQUIRED = os.environ.get("SW_REQUIRE_BROWSER") == "1"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None and not REQUIRED,
+                       reason="headless Chromium not installed (apt-get install chromium; .ci/run does this)"),
+]
+READY = "document.body && document.body.getAttribute('data-sw-ready')"
+
+
+def test_item_view_renders(tmp_path):
+    if CHROMIUM is None:
+        pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
+    bank = make_items({"capability": 10, "safety": 10, "noise": 4}, seed=1)
+    d = draw_models(bank, 60, seed=2)
+    names = [SCRIPT, IMG] + [f"item-{j}" for j in range(2, 24)]
+    mat = ItemMatrix(f"bench {IMG}", tuple(f"m{i}" for i in range(60)), tuple(names), d.y)
+    doc = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(60)}, n_boot=200).to_dict()
+    n_flag = sum(it["capability_driven"] for it in doc["items"])
+    assert 5 <= n_flag < 24
+    drawn = sum(it["correlation"] is not None for it in doc["items"])  # constant items have no correlation: not drawn
+    assert drawn >= 20
+    chat = sw.load_panel("chat")
+    path = tmp_path / "items.html"
+    path.write_text(build_report([sw.analyze(chat)], [chat], items=doc, generated=FIXED), encoding="utf-8")
+    with Browser(CHROMIUM, width=1100, height=1000) as b:
+        s, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
+        assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []
+        assert b.evaluate(s, "document.querySelectorAll('#items .js-plotly-plot .scatterlayer .point').length") == drawn
+        traces = b.evaluate(s, "Array.from(document.querySelectorAll('#items .js-plotly-plot .scatterlayer .trace'))"
+                               ".map(t => t.querySelectorAll('.point').length)")
+        assert traces[0] == n_flag and sum(traces) == drawn
+        legend = b.evaluate(s, "document.querySelector('#items .legend').textContent")
+        assert f"capability-driven (q < 0.05, r > 0): {n_flag}" in legend
+        assert "correlation with capabilities" in b.evaluate(s, "document.querySelector('#items .js-plotly-plot').textContent")
+        assert IMG in b.evaluate(s, "document.querySelector('#items h3').textContent")
+        assert b.evaluate(s, "document.querySelectorAll('img, b').length") == 0
+        listed = b.evaluate(s, "document.querySelector('#items .subset-items').textContent")
+        assert all(i in listed for i in doc["subset"]["items"])
