@@ -74,7 +74,8 @@ def figure_items(bench: dict[str, Any], layout: Any) -> dict[str, Any]:
         height=480,
         legend={"orientation": "h", "y": -0.2},
     )
-    lay["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 0, "y1": 0, "line": {"color": "#888", "dash": "dot"}}]
+    zero = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 0, "y1": 0, "line": {"color": "#888", "dash": "dot"}}
+    lay["shapes"] = [zero]
     return {"data": traces, "layout": lay}
 
 
