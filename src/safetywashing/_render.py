@@ -10,6 +10,7 @@ import pandas as pd
 
 from ._analysis import AnalysisResult
 from ._registry import area_label
+from ._sheet import markdown_safe, to_csv
 
 FORMATS = ("table", "json", "csv", "markdown")
 _ROLE_ORDER = {"safety": 0, "other": 1, "capability": 2}
@@ -117,7 +118,7 @@ def results_frame(results: list[AnalysisResult]) -> pd.DataFrame:
 
 def render_csv(results: list[AnalysisResult]) -> str:
     """Tidy CSV: one row per panel x benchmark."""
-    return results_frame(results).to_csv(index=False)
+    return to_csv(results_frame(results), index=False)
 
 
 def render_markdown(results: list[AnalysisResult]) -> str:
@@ -143,7 +144,7 @@ def render_markdown(results: list[AnalysisResult]) -> str:
         for note in res.notes:
             out.append(f"- note: {note}")
         out.append("")
-    return "\n".join(out)
+    return markdown_safe("\n".join(out))
 
 
 def render(results: list[AnalysisResult], fmt: str) -> str:

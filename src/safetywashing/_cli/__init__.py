@@ -7,12 +7,14 @@ and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 
 import typer
 
 from .._errors import SafetywashingError
+from .._io import discard_stdout, forget_inputs
 
 app = typer.Typer(
     name="safetywashing",
@@ -40,11 +42,19 @@ for _name in _COMMAND_MODULES:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``safetywashing`` console script."""
+    """Entry point of the ``safetywashing`` console script: the exit code (0 ok, 2 bad input or environment)."""
+    forget_inputs()
     try:
         app(args=argv, prog_name="safetywashing", standalone_mode=True)
     except SafetywashingError as exc:
         print(f"safetywashing: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as the shell's own tools do
+        discard_stdout()
+        return 141
+    except OSError as exc:  # the environment, not the input: full disk, permissions, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"safetywashing: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except SystemExit as exc:
         code = exc.code
@@ -56,5 +66,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script wrapper: exit with :func:`main`'s code."""
-    sys.exit(main())
+    """Console-script wrapper: exit with :func:`main`'s code (a failed final flush of stdout is one line too)."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        discard_stdout()
+        if exc.errno != errno.EPIPE:
+            print(f"safetywashing: error: standard output: cannot write ({exc.strerror or exc})", file=sys.stderr)
+            code = code or 2
+    sys.exit(code)

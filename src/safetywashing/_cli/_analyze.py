@@ -10,6 +10,7 @@ import typer
 from .._analysis import analyze as run_analysis
 from .._panels import load_panel, panel_names
 from .._render import FORMATS, render
+from .._sheet import to_csv
 from . import app
 from ._common import bootstrap_progress, check_choice, emit, split_ids
 
@@ -110,7 +111,7 @@ def benchmarks(
         reg = reg[reg["role"] == role]
     reg = reg.reset_index()
     if fmt == "csv":
-        emit(reg.to_csv(index=False), None)
+        emit(to_csv(reg, index=False), None)
     elif fmt == "json":
         emit(reg.to_json(orient="records", indent=2, force_ascii=False) + "\n", None)
     else:
@@ -153,7 +154,7 @@ def models(
         frames.append(df.reset_index())
     df = pd.concat(frames, ignore_index=True)
     if fmt == "csv":
-        emit(df.to_csv(index=False), None)
+        emit(to_csv(df, index=False), None)
     elif fmt == "json":
         emit(json.dumps(json.loads(df.to_json(orient="records")), indent=2) + "\n", None)
     else:

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from .._sheet import to_csv
 from . import app
 from ._common import check_choice, emit
 
@@ -108,7 +109,7 @@ def place(
     if fmt == "json":
         text = json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":
-        text = res.to_frame().to_csv(index=False, float_format="%.10g")
+        text = to_csv(res.to_frame(), index=False, float_format="%.10g")
     else:
         text = _table(res)
     if fmt != "table":
