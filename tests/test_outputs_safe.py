@@ -13,8 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from safetywashing._sheet import markdown_safe, neutralise
-
 HARNESS = Path(__file__).parent / "data" / "harness"
 LMEVAL = HARNESS / "lm_eval"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -258,10 +256,14 @@ EVIL = '=HYPERLINK("http://evil.example/x","y")'
      ("-0.25", "-0.25"), ("+3", "+3"), ("-", "-"), ("gpt-4", "gpt-4"), ("", "")],
 )
 def test_neutralise(cell, expected):
+    from safetywashing._sheet import neutralise
+
     assert neutralise(cell) == expected
 
 
 def test_markdown_cells_neutralised_numbers_kept():
+    from safetywashing._sheet import markdown_safe
+
     md = "| model | r |\n|---|---|\n| =cmd() | -0.12 |\n| @x | +0.3 [0.1, 0.5] |\n"
     assert markdown_safe(md) == "| model | r |\n|---|---|\n| '=cmd() | -0.12 |\n| '@x | +0.3 [0.1, 0.5] |\n"
 
