@@ -20,7 +20,7 @@ app = typer.Typer(
     name="safetywashing",
     help=(
         "Does a safety benchmark measure safety, or just general capabilities?\n\n"
-        "Example: safetywashing analyze --panel chat"
+        "Example:\n\n\b\n  safetywashing analyze --panel chat"
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -60,13 +60,14 @@ def analyze(
     pipeline is redone in each resample) and the verdict uses it; JSON/CSV rows
     add slope, spread, compute correlation and leave-one-out ranges.
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing analyze --panel chat --format markdown
-
-      safetywashing analyze --panel chat --bootstrap 10000 --permutations 10000 --format json
-
-      safetywashing analyze --data examples/my_leaderboard.csv --capabilities MMLU,GSM8K,ARC-C,HellaSwag
+      safetywashing analyze --panel chat --bootstrap 10000 \\
+          --permutations 10000 --format json
+      safetywashing analyze --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag
     """
     from ._data import data_matrices
 
@@ -95,7 +96,10 @@ def benchmarks(
 ) -> None:
     """List the benchmark registry (id, name, metric, role, area, panels).
 
-    Example: safetywashing benchmarks --area machine_ethics
+    Example:
+
+    \b
+      safetywashing benchmarks --area machine_ethics
     """
     from .._errors import InputError
     from .._registry import registry
@@ -135,7 +139,10 @@ def models(
 ) -> None:
     """List a panel's models with their capabilities scores (higher = more capable).
 
-    Example: safetywashing models --panel base
+    Example:
+
+    \b
+      safetywashing models --panel base
     """
     import json
 

@@ -246,7 +246,11 @@ def claim(
     percentile bootstrap over the panel's models, recomputing mu, sigma, w, a
     and b in every resample.
 
-    Example: safetywashing claim release.csv --panel chat --benchmark ethics_all --bootstrap 2000 --seed 0
+    Example (from the repository root):
+
+    \b
+      safetywashing claim examples/claim_release.csv --panel chat \\
+          --benchmark ethics_all --bootstrap 2000 --seed 0
     """
     check_choice(fmt, FORMATS, "--format")
     res = claim_from_file(
@@ -278,7 +282,10 @@ def leaderboard(
     change = raw rank - adjusted rank (positive = moves up once capabilities are
     accounted for). Ties share the best rank.
 
-    Example: safetywashing leaderboard --panel chat --benchmark ethics_all
+    Example:
+
+    \b
+      safetywashing leaderboard --panel chat --benchmark ethics_all
     """
     check_choice(fmt, FORMATS, "--format")
     check_choice(method, ("spearman", "pearson"), "--method")

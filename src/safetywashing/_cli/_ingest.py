@@ -48,7 +48,10 @@ def ingest(
     several runs the newest is kept and the others are listed. Unreadable or
     unknown files are listed on stderr and skipped.
 
-    Example: safetywashing ingest lm_eval_out/ inspect_logs/ --output matrix.csv
+    Example (from the repository root; point it at your harness output folders):
+
+    \b
+      safetywashing ingest tests/data/harness/lm_eval --output matrix.csv
     """
     from rich.console import Console
     from rich.progress import Progress

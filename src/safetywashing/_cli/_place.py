@@ -93,7 +93,11 @@ def place(
     residual SDs, with a prediction interval. Warns when capability benchmarks
     were run with other settings (shots, metric) than the panel's.
 
-    Example: safetywashing place matrix.csv --panel chat
+    Example (from the repository root: ingest writes matrix.csv, place reads it):
+
+    \b
+      safetywashing ingest tests/data/harness/lm_eval --output matrix.csv
+      safetywashing place matrix.csv --panel chat
     """
     from .._panels import load_panel, panel_names
     from .._place import place as run_place

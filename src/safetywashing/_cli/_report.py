@@ -116,15 +116,16 @@ def report(
     (search box), scree plot, capability inter-correlation heatmap, model
     ranking, a sortable and filterable results table and a methods paragraph.
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing report --panel chat --output report.html
-
-      safetywashing report --data examples/my_leaderboard.csv --output mine.html
-
-      safetywashing report --panel chat --audit examples/my_benchmark.csv --output audit.html
-
-      safetywashing report --panel chat --claim examples/claim_release.csv --benchmark ethics_all --output claim.html
+      safetywashing report --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output mine.html
+      safetywashing report --panel chat --audit examples/my_benchmark.csv \\
+          --output audit.html
+      safetywashing report --panel chat --claim examples/claim_release.csv \\
+          --benchmark ethics_all --output claim.html
     """
     from .._report import build_report
 
@@ -219,11 +220,12 @@ def figures(
     <panel>_ranking (models by capabilities score) and
     <panel>_scatter_<benchmark> (benchmark vs capabilities score with OLS line).
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing figures --panel chat --format pdf --output-dir figs
-
-      safetywashing figures --data examples/my_leaderboard.csv --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output-dir figs
+      safetywashing figures --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output-dir figs
     """
     from .._figures import FORMATS, figure_plan, render_figures
     from .._io import atomic_write
