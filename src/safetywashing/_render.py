@@ -156,3 +156,65 @@ def render(results: list[AnalysisResult], fmt: str) -> str:
     if fmt == "markdown":
         return render_markdown(results)
     return render_table(results)
+
+
+SUMMARY_WIDTH = 80
+
+
+def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = SUMMARY_WIDTH) -> str:
+    """One screen, no line wider than ``width``: per panel the PC1 share, the count of each verdict among its
+    safety benchmarks (all non-capability columns when none is a registry safety benchmark), the ``top`` that
+    track capabilities most (highest r) and least (|r| nearest 0), then how to get the full table.
+
+    Verdicts are counted as the analysis gave them (no band names here)."""
+    import textwrap
+
+    lines: list[str] = []
+    for res in results:
+        rows = [r for r in res.results if r.role == "safety"] or [r for r in res.results if r.role != "capability"]
+        what = "safety benchmarks" if rows and rows[0].role == "safety" else "benchmarks"
+        has_ci = any("ci_low" in r.extra for r in rows)
+        level = res.settings.get("ci") or 0.95
+        lines.append(
+            _fit(f"Panel {res.panel!r}: {res.n_models} models; PC1 = {res.pc1_variance_explained:.1%} of the variance "
+                 f"of {len(res.capability_benchmarks)} capability benchmarks", width)
+        )
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        order = sorted(counts, key=lambda v: (-counts[v], v))
+        items = ", ".join(f"{counts[v]} {v}".replace(" ", "\xa0") for v in order)  # keep "3 high negative" whole
+        lines += [ln.replace("\xa0", " ") for ln in textwrap.wrap(
+            f"verdicts of {len(rows)} {what}: {items}",
+            width=width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False,
+        )]
+        scored = [r for r in rows if r.correlation is not None]
+        most = sorted(scored, key=lambda r: (-r.correlation, r.benchmark))[:top]
+        least = sorted(scored, key=lambda r: (abs(r.correlation), r.benchmark))[:top]
+        n_w = max([1] + [len(str(r.n)) for r in most + least])
+        v_w = max([7] + [len(r.verdict) for r in most + least])
+        ci_w = 14 if has_ci else 0
+        name_w = max(12, width - 4 - 6 - (ci_w + 1 if has_ci else 0) - (n_w + 1) - (v_w + 2))
+        ci_head = f" {f'{int(round(level * 100))}% CI':>{ci_w}}" if has_ci else ""
+        for label, group in (("highest r (track capabilities most)", most), ("|r| nearest 0 (track them least)", least)):
+            lines.append(f"  {label:<{name_w + 2}} {'r':>5}{ci_head} {'n':>{n_w}}  verdict" if group is most else f"  {label}")
+            for r in group:
+                ci = f" {_ci(r):>{ci_w}}" if has_ci else ""
+                lines.append(f"    {_short(r.name, name_w):<{name_w}} {_num(r.correlation):>5}{ci} {r.n:>{n_w}}  {r.verdict}")
+        lines.append("")
+    res0 = results[0] if results else None
+    if res0 is not None:
+        boot = int(res0.settings.get("bootstrap") or 0)
+        how = str(res0.settings.get("ci_method") or "bca").replace("bca", "BCa")
+        ci_txt = f"CI: {how} bootstrap, {boot:,} resamples of models" if boot else "no intervals (--bootstrap 0)"
+        lines += textwrap.wrap(
+            f"r: {res0.method} correlation with the capabilities score (higher = rises with capabilities); "
+            f"n: models behind r; {ci_txt}.", width=width,
+        )
+    lines.append("Every benchmark, grouped by area: --full. All fields (slopes, ranges, notes):")
+    lines.append("--format json|csv|markdown. Write to a file: --output FILE.")
+    return "\n".join(lines) + "\n"
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."

@@ -28,6 +28,23 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"safetywashing {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+    ),
+) -> None:
+    """Does a safety benchmark measure safety, or just general capabilities?"""
+
+
 # Command modules register themselves on `app` when imported (one name per module).
 _COMMAND_MODULES = (
     "_analyze",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -9,7 +10,7 @@ import typer
 
 from .._analysis import analyze as run_analysis
 from .._panels import load_panel, panel_names
-from .._render import FORMATS, render
+from .._render import FORMATS, render, render_summary
 from .._sheet import to_csv
 from . import app
 from ._common import bootstrap_progress, check_choice, emit, split_ids
@@ -50,8 +51,13 @@ def analyze(
     sensitivity: bool = typer.Option(
         True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."
     ),
+    full: bool = typer.Option(
+        False, "--full", help="Table format: every benchmark grouped by area (default: a one-screen summary per panel)."
+    ),
 ) -> None:
     """Capabilities correlation of every benchmark (the paper's analysis), with intervals.
+
+    Prints a one-screen summary per panel; --full prints every benchmark.
 
     Extracts a capabilities score (first principal component of the capability
     benchmarks) and correlates every benchmark with it. High correlation = the
@@ -85,7 +91,11 @@ def analyze(
                 compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity)
     with bootstrap_progress(bootstrap * len(matrices)) as tick:
         results = [run_analysis(m, capabilities=caps, method=method, progress=tick, **opts) for m in matrices]
-    emit(render(results, fmt), output, inputs=(data,) if data is not None else ())
+    if params_column is not None and compute != "params":
+        print(f"hint: --params-column {params_column} is model metadata; correlate with it through --compute params",
+              file=sys.stderr)
+    text = render_summary(results) if fmt == "table" and not full else render(results, fmt)
+    emit(text, output, inputs=(data,) if data is not None else ())
 
 
 @app.command()

@@ -210,6 +210,8 @@ def figures(
     lower_is_better: Optional[str] = typer.Option(
         None, "--lower-is-better", help="With --data: columns where lower is better (negated before analysis)."
     ),
+    flop_column: Optional[str] = typer.Option(None, "--flop-column", help="With --data: training-compute column (metadata)."),
+    params_column: Optional[str] = typer.Option(None, "--params-column", help="With --data: parameter-count column (metadata)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples for the interval whiskers (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
 ) -> None:
@@ -225,7 +227,8 @@ def figures(
     \b
       safetywashing figures --panel chat --format pdf --output-dir figs
       safetywashing figures --data examples/my_leaderboard.csv \\
-          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output-dir figs
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --params-column params \\
+          --output-dir figs
     """
     from .._figures import FORMATS, figure_plan, render_figures
     from .._io import atomic_write
@@ -245,11 +248,12 @@ def figures(
         if data is not None:
             results, matrices = _analyses(
                 panel, method, capabilities, advance, data=data, stats=stats,
-                model_column=model_column, lower_is_better=lower_is_better,
+                model_column=model_column, lower_is_better=lower_is_better, flop_column=flop_column,
+                params_column=params_column,
             )
         else:
-            if model_column or lower_is_better:
-                raise InputError("--model-column/--lower-is-better apply to --data FILE")
+            if model_column or lower_is_better or flop_column or params_column:
+                raise InputError("--model-column/--lower-is-better/--flop-column/--params-column apply to --data FILE")
             results, matrices = _analyses(panel, method, capabilities, advance, stats=stats)
     plan = figure_plan(results, matrices, benchmarks=bench_ids)
     try:
