@@ -65,3 +65,33 @@ def test_help_examples_run_as_printed(cli, tmp_path, command):
         proc = cli(*args[1:], cwd=tmp_path)
         assert proc.returncode == 0, f"{ex}\n{proc.stderr}"
         assert "Traceback" not in proc.stderr
+
+
+def readme_examples() -> list[str]:
+    """``safetywashing ...`` lines of the README's ```bash blocks (continuations joined), install lines excluded."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    out: list[str] = []
+    for block in text.split("```bash\n")[1:]:
+        out += help_examples(block.split("```")[0])
+    return out
+
+
+def test_readme_examples_run_as_printed(cli, tmp_path):
+    """The README's command examples run in order, as printed, from (a copy of) the repository root.
+
+    Lines identical to a --help example are covered by that test (which runs each help's lines in order) and
+    skipped here; a README line that reads another's output must then be such a duplicate too.
+    """
+    for folder in ("examples", "tests/data"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    seen = set(help_examples(_help(cli)))
+    for c in COMMANDS:
+        seen.update(help_examples(_help(cli, c)))
+    examples = readme_examples()
+    assert len(examples) >= 8
+    for ex in examples:
+        if ex in seen:
+            continue
+        proc = cli(*shlex.split(ex)[1:], cwd=tmp_path)
+        assert proc.returncode == 0, f"{ex}\n{proc.stderr}"
+        assert "Traceback" not in proc.stderr

@@ -89,11 +89,20 @@ def test_output_onto_a_special_file_is_refused(cli, tmp_path, kind):
     assert {"fifo": stat.S_ISFIFO, "folder": stat.S_ISDIR, "socket": stat.S_ISSOCK}[kind](mode)
 
 
-@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
-def test_output_onto_a_device_is_refused(cli, device):
-    if not os.path.exists(device):
-        pytest.skip(f"no {device}")
-    proc = cli("analyze", "--panel", "chat", "--bootstrap", "0", "--output", device)
+def _device(tmp_path: Path, name: str, minor: int) -> Path:
+    """A character device node in tmp_path (1,3 = null; 1,7 = full), so that a regression cannot replace the system's."""
+    node = tmp_path / name
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, minor))
+    except (PermissionError, OSError):
+        pytest.skip("cannot create a device node here (needs root)")
+    return node
+
+
+@pytest.mark.parametrize("name,minor", [("null", 3), ("full", 7)])
+def test_output_onto_a_device_is_refused(cli, tmp_path, name, minor):
+    device = _device(tmp_path, name, minor)
+    proc = cli("analyze", "--panel", "chat", "--bootstrap", "0", "--output", str(device))
     _one_line_error(proc, f"{device}: is a device")
     assert stat.S_ISCHR(os.stat(device).st_mode)
 
@@ -141,12 +150,14 @@ def test_empty_output_name_and_missing_or_unwritable_folder(cli, tmp_path, monke
         os.chmod(ro, 0o700)
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-def test_full_disk_on_stdout_is_one_line(cli_subprocess):
+def test_full_disk_on_stdout_is_one_line(tmp_path):
     """ENOSPC on stdout (``> /dev/full``): one line on stderr, exit 2, no 'Exception ignored' at exit."""
     import subprocess
 
-    with open("/dev/full", "w") as full:
+    full_dev = Path("/dev/full")
+    if not (full_dev.exists() and stat.S_ISCHR(full_dev.stat().st_mode)):
+        full_dev = _device(tmp_path, "full", 7)
+    with open(full_dev, "w") as full:
         proc = subprocess.run([sys.executable, "-m", "safetywashing", "analyze", "--panel", "chat", "--bootstrap", "0"],
                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
     assert proc.returncode == 2
@@ -154,7 +165,6 @@ def test_full_disk_on_stdout_is_one_line(cli_subprocess):
     assert err.splitlines() == ["safetywashing: error: standard output: cannot write (No space left on device)"], err
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_full_disk_on_output_file_is_one_line(tmp_path, monkeypatch, cli):
     """A write that fails with ENOSPC leaves no temporary file and the old target intact."""
     import errno
