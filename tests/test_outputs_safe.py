@@ -310,3 +310,17 @@ def test_ingest_matrix_csv_neutralises_model_names(cli, tmp_path):
     models = pd.read_csv(out)["model"].tolist()
     assert models == ["'" + EVIL]
     assert pd.read_csv(tmp_path / "m.provenance.csv")["model"].tolist()[0] == "'" + EVIL
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["claim", "examples/claim_release.csv", "--panel", "chat"], "Missing option '--benchmark'"),
+        (["analyze", "--bogus"], "No such option: --bogus (see safetywashing analyze --help)"),
+        (["nocommand"], "No such command 'nocommand'"),
+        (["analyze", "--bootstrap", "x"], "Invalid value for '--bootstrap'"),
+        (["ingest"], "Missing argument"),
+    ],
+)
+def test_usage_errors_are_one_line(cli, args, needle):
+    _one_line_error(cli(*args, cwd=EXAMPLES.parent), needle)

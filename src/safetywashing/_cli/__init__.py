@@ -62,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``safetywashing`` console script: the exit code (0 ok, 2 bad input or environment)."""
     forget_inputs()
     try:
-        app(args=argv, prog_name="safetywashing", standalone_mode=True)
+        app(args=argv, prog_name="safetywashing", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except typer.Abort:
+        print("safetywashing: interrupted", file=sys.stderr)
+        return 130
     except SafetywashingError as exc:
         print(f"safetywashing: error: {exc}", file=sys.stderr)
         return 2
@@ -73,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"safetywashing: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # click's usage errors (typer may vendor its own click): one line, exit 2
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `safetywashing`: the help, as click prints it
+            print(exc.format_message(), file=sys.stderr)
+            return 2
+        return _usage_error(exc)
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
@@ -80,6 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         print("safetywashing: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def _usage_error(exc: Exception) -> int:
+    """``safetywashing: error: Missing option '--benchmark' (see safetywashing claim --help)``."""
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "") or "safetywashing"
+    msg = " ".join(str(exc.format_message()).split())  # type: ignore[attr-defined]
+    print(f"safetywashing: error: {msg} (see {path} --help)", file=sys.stderr)
+    code = getattr(exc, "exit_code", 2)
+    return code if isinstance(code, int) and code else 2
 
 
 def run() -> None:
