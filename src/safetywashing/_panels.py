@@ -1,12 +1,13 @@
-"""The embedded panels of the Safetywashing paper (Ren et al., 2024; MIT)."""
+"""The embedded panels: the Safetywashing paper's (Ren et al., 2024; MIT) and ``frontier`` (Epoch AI; MIT)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
-from ._errors import UnknownIdError
+from ._errors import InputError, UnknownIdError
 from ._io import data_path
 from ._matrix import ScoreMatrix
 from ._registry import benchmark_metadata
@@ -14,12 +15,20 @@ from ._registry import benchmark_metadata
 PANELS: dict[str, str] = {
     "base": "benchmarks_base_models.csv",
     "chat": "benchmarks_chat_models.csv",
+    "frontier": "frontier",
 }
+# The paper's panels: complete (every model has every capability benchmark), analysed by PC1.
+COMPLETE_PANELS: tuple[str, ...] = ("base", "chat")
+# Sparse panels: most cells missing; need a capability model for sparse tables.
+SPARSE_PANELS: tuple[str, ...] = ("frontier",)
+FRONTIER_MODEL_COLUMNS = ["family", "organisation", "release_date", "open_weights", "hf_id", "n_benchmarks"]
 _META = {"model_size": "params", "FLOP": "flop", "name": "name", "type": "type"}
 
 
 @lru_cache(maxsize=4)
 def _read(panel: str) -> ScoreMatrix:
+    if panel == "frontier":
+        return _read_frontier()
     raw = pd.read_csv(data_path("panels", PANELS[panel]))
     raw["model"] = raw["model"].astype(str)
     raw = raw.set_index("model")
@@ -43,12 +52,59 @@ def _read(panel: str) -> ScoreMatrix:
     )
 
 
-def load_panel(panel: str) -> ScoreMatrix:
-    """Load an embedded panel: ``"base"`` (27 pre-trained models) or ``"chat"`` (26 chat models).
+def _read_frontier() -> ScoreMatrix:
+    folder = ("panels", "frontier")
+    scores = pd.read_csv(data_path(*folder, "scores.csv"), dtype={"model": str}).set_index("model").astype(float)
+    scores.columns.name = None
+    meta = pd.read_csv(
+        data_path(*folder, "models.csv"),
+        dtype={c: str for c in ("model", "name", "family", "organisation", "release_date", "open_weights", "hf_id")},
+        keep_default_na=False,
+    ).set_index("model")
+    models = pd.DataFrame(index=scores.index)
+    models["name"] = meta["name"].reindex(scores.index)
+    models["type"] = ""
+    models["params"] = np.nan
+    models["flop"] = np.nan
+    for c in FRONTIER_MODEL_COLUMNS:
+        models[c] = meta[c].reindex(scores.index)
+    ow = models["open_weights"].map({"True": True, "False": False})
+    if ow.isna().any():  # pragma: no cover - the shipped file is checked by the tests
+        raise InputError(f"panels/frontier/models.csv: open_weights must be True or False ({ow.index[ow.isna()][0]!r})")
+    models["open_weights"] = ow.astype(bool)
+    models["n_benchmarks"] = models["n_benchmarks"].astype(int)
+    models.index.name = "model"
+    return ScoreMatrix(
+        name="frontier",
+        scores=scores,
+        models=models,
+        benchmarks=benchmark_metadata(list(scores.columns)),
+        notes=(
+            f"sparse panel: {int(scores.notna().to_numpy().sum())} of {scores.size} cells have a score "
+            f"(each model {int(models['n_benchmarks'].min())}-{int(models['n_benchmarks'].max())} of {scores.shape[1]} "
+            "benchmarks); every benchmark is a capability benchmark, scores are fractions on [0, 1]",
+        ),
+        source="embedded panel 'frontier' (Epoch AI benchmark data, MIT)",
+    )
 
-    Scores are as published by the paper, every column oriented higher = better
-    (safer / more capable); fractions and percentages are mixed across columns
-    (see ``benchmarks["scale"]``).
+
+def load_panel(panel: str) -> ScoreMatrix:
+    """Load an embedded panel: ``"base"`` (27 pre-trained models), ``"chat"`` (26 chat models) or ``"frontier"``.
+
+    ``base`` and ``chat``: scores as published by the paper, every column
+    oriented higher = better (safer / more capable); fractions and percentages
+    are mixed across columns (see ``benchmarks["scale"]``). Every model has
+    every capability benchmark.
+
+    ``frontier``: current models (2023-2025) from Epoch AI's public benchmark
+    data; index = Epoch's model version id (``gpt-5-2025-08-07_medium``). Sparse:
+    NaN = no published score (most cells). Every column is a capability
+    benchmark (registry id ``epoch_...``) with its score as a fraction on
+    [0, 1], higher = more capable (percentages / 100, 0-10 ratings / 10, METR's
+    average task success; see the panel's ``SOURCE.md``). ``models`` adds
+    ``family``, ``organisation``, ``release_date`` (ISO date string),
+    ``open_weights`` (bool), ``hf_id`` (Hugging Face ``owner/name`` or ``""``)
+    and ``n_benchmarks``; ``params`` and ``flop`` are unknown (NaN).
     """
     if panel not in PANELS:
         raise UnknownIdError(f"unknown panel {panel!r}; choose one of: {', '.join(PANELS)}")
@@ -59,3 +115,8 @@ def load_panel(panel: str) -> ScoreMatrix:
 def panel_names() -> list[str]:
     """Names of the embedded panels."""
     return list(PANELS)
+
+
+def is_sparse_panel(panel: str) -> bool:
+    """True for an embedded panel whose models lack many scores (``frontier``)."""
+    return panel in SPARSE_PANELS

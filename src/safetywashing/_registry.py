@@ -58,9 +58,14 @@ def area_label(area: str) -> str:
 
 
 def default_capability_ids() -> list[str]:
-    """The paper's 12 capability benchmarks (registry role ``capability``)."""
+    """The paper's 12 capability benchmarks (registry role ``capability`` in the paper's panels).
+
+    The ``frontier`` panel's benchmarks (``in_panels`` ``frontier``) are capability
+    benchmarks too, but not part of the paper's default set.
+    """
     reg = _load()
-    return sorted(reg.index[reg["role"] == "capability"])
+    paper = reg["in_panels"].str.split(";").map(lambda ps: bool({"base", "chat"} & set(ps)))
+    return sorted(reg.index[(reg["role"] == "capability") & paper])
 
 
 def benchmark_metadata(ids: list[str]) -> pd.DataFrame:

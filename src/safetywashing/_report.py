@@ -304,8 +304,13 @@ def figure_claim(claim: dict[str, Any], result: AnalysisResult | None, matrix: S
         {"x": xa, "y": (ya + ypred) / 2, "xref": "x", "yref": "y", "showarrow": False, "xanchor": "left", "xshift": 8,
          "text": f"beyond capabilities: {beyond:+.3g}", "font": {"color": "#AA3377"}},
     ]
+    plo, phi = _num(claim.get("beyond_capabilities_pi_low")), _num(claim.get("beyond_capabilities_pi_high"))
     lo, hi = _num(claim.get("beyond_capabilities_ci_low")), _num(claim.get("beyond_capabilities_ci_high"))
-    itv = f" [{lo:+.3g}, {hi:+.3g}]" if lo is not None and hi is not None else ""
+    if plo is not None and phi is not None:  # the prediction interval (single models' scatter) decides
+        sup = "supported" if claim.get("beyond_capabilities_supported") else "not supported"
+        itv = f" [{plo:+.3g}, {phi:+.3g}] prediction interval, {sup}"
+    else:
+        itv = f" [{lo:+.3g}, {hi:+.3g}]" if lo is not None and hi is not None else ""
     title = (f"Claim on {_pt(claim.get('benchmark_name') or bench)}: observed {obs:+.3g} = predicted by capabilities {pred:+.3g} "
              f"+ beyond capabilities {beyond:+.3g}{itv}")
     if share is not None:
@@ -464,7 +469,9 @@ def build_report(
         extra["claim"] = figure_claim(claim, *res_m)
         claim_view = {k: claim.get(k) for k in ("benchmark", "panel", "observed_change", "predicted_change",
                                                 "beyond_capabilities", "share_explained", "slope",
-                                                "beyond_capabilities_ci_low", "beyond_capabilities_ci_high")}
+                                                "beyond_capabilities_ci_low", "beyond_capabilities_ci_high",
+                                                "beyond_capabilities_pi_low", "beyond_capabilities_pi_high",
+                                                "beyond_capabilities_supported", "level")}
         claim_view["name"] = claim.get("benchmark_name") or claim.get("benchmark")
         claim_view["verdict"] = claim.get("verdict") if isinstance(claim.get("verdict"), str) else None
     if progress:
@@ -522,4 +529,6 @@ def _audit_view(audit: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return {"panel": str(audit.get("panel", "")), "matched": [str(x) if not isinstance(x, dict) else
                                                               f"{x.get('input_name', '')} -> {x.get('model', '')}"
                                                               for x in audit.get("matched", [])],
-            "unmatched": [str(x) for x in audit.get("unmatched", [])], "rows": view_rows}
+            "unmatched": [str(x) for x in audit.get("unmatched", [])], "rows": view_rows,
+            "sd_ratio": _num(audit.get("capability_sd_ratio")), "n_panel": audit.get("n_panel_scored"),
+            "warnings": [str(w) for w in audit.get("warnings", []) if "restricted range" in str(w)]}

@@ -9,16 +9,17 @@ from typing import Optional
 import typer
 
 from .._analysis import analyze as run_analysis
-from .._panels import load_panel, panel_names
+from .._panels import COMPLETE_PANELS, load_panel, panel_names
 from .._render import FORMATS, render, render_summary
 from .._sheet import to_csv
 from . import app
-from ._common import bootstrap_progress, check_choice, emit, split_ids
+from ._common import bootstrap_progress, check_choice, emit, refuse_sparse, split_ids
 
 
 def _panels(panel: str) -> list[str]:
     check_choice(panel, (*panel_names(), "all"), "--panel")
-    return panel_names() if panel == "all" else [panel]
+    refuse_sparse(panel)
+    return list(COMPLETE_PANELS) if panel == "all" else [panel]
 
 
 @app.command()

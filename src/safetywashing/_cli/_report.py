@@ -13,14 +13,15 @@ import typer
 
 from .._analysis import analyze as run_analysis
 from .._errors import InputError
-from .._panels import load_panel, panel_names
+from .._panels import COMPLETE_PANELS, load_panel, panel_names
 from . import app
-from ._common import check_choice, split_ids
+from ._common import check_choice, refuse_sparse, split_ids
 
 
 def _panels(panel: str) -> list[str]:
     check_choice(panel, (*panel_names(), "all"), "--panel")
-    return panel_names() if panel == "all" else [panel]
+    refuse_sparse(panel)
+    return list(COMPLETE_PANELS) if panel == "all" else [panel]
 
 
 @contextmanager
