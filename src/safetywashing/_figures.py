@@ -15,14 +15,11 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 from . import _chartdata as cd
 from ._analysis import AnalysisResult
@@ -133,7 +130,8 @@ def plot_scatter(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str, *,
                 ax.annotate(_mt(d["names"][k]), (d["x"][k], d["y"][k]), fontsize=5, xytext=(3, 2),
                             textcoords="offset points", color="#444")
         name = row.name if row is not None else benchmark
-        ax.set_title(_mt(f"{name}: {rtxt}, n = {d['n']}", 60), loc="left")
+        vtxt = f"; {row.verdict}" if row is not None and row.extra.get("verdict_bands") else ""
+        ax.set_title(_mt(f"{name}: {rtxt}, n = {d['n']}{vtxt}", 60), loc="left")
         ax.set_xlabel(cd.CAPABILITY_AXIS + " \u2192")
         head, _, tail = cd.benchmark_label(matrix, benchmark).partition("; ")
         ax.set_ylabel(_mt(f"{head}\n{tail} \u2192"))
@@ -204,101 +202,6 @@ def plot_ranking(result: AnalysisResult, matrix: ScoreMatrix) -> Any:
         ax.set_xlabel(cd.CAPABILITY_AXIS + " \u2192")
         ax.set_title(_mt(f"Models by capabilities score, panel '{result.panel}' (n = {len(rk)})", 50), loc="right")
         ax.tick_params(axis="y", length=0)
-    return fig
-
-
-def over_time_frame(
-    scores: Mapping[str, float], matrix: ScoreMatrix, se: Mapping[str, float] | None = None
-) -> pd.DataFrame:
-    """Models with a capabilities score and a release date: ``model``, ``name``, ``organisation``,
-    ``open_weights``, ``release_date`` (Timestamp), ``capabilities_score``, ``capabilities_score_se`` (NaN if none),
-    sorted by release date."""
-    import pandas as pd
-
-    mm = matrix.models
-    if "release_date" not in mm.columns:
-        raise InputError(f"panel {matrix.name!r} has no model release dates: no capability-over-time figure")
-    s = pd.Series({str(k): float(v) for k, v in scores.items()}, dtype=float)
-    s = s[np.isfinite(s) & s.index.isin(mm.index)]
-    dates = pd.to_datetime(mm["release_date"].reindex(s.index), format="%Y-%m-%d", errors="coerce")
-    keep = dates.notna()
-    s, dates = s[keep], dates[keep]
-    se_s = pd.Series({str(k): float(v) for k, v in (se or {}).items()}, dtype=float).reindex(s.index)
-    col = lambda c, d: mm[c].reindex(s.index) if c in mm.columns else pd.Series(d, index=s.index)  # noqa: E731
-    df = pd.DataFrame(
-        {
-            "model": s.index,
-            "name": [matrix.display_name(m) for m in s.index],
-            "organisation": col("organisation", "").fillna("").astype(str).to_numpy(),
-            "open_weights": col("open_weights", False).fillna(False).astype(bool).to_numpy(),
-            "release_date": dates.to_numpy(),
-            "capabilities_score": s.to_numpy(),
-            "capabilities_score_se": se_s.to_numpy(),
-        }
-    )
-    return df.sort_values(["release_date", "model"], kind="mergesort").reset_index(drop=True)
-
-
-def plot_over_time(
-    scores: Mapping[str, float],
-    matrix: ScoreMatrix,
-    se: Mapping[str, float] | None = None,
-    *,
-    axis_label: str = "Capabilities score (higher = more capable)",
-    level: float = 0.95,
-    top_organisations: int = 6,
-    label_top: int = 3,
-) -> Any:
-    """Capabilities score against release date, one point per model.
-
-    Bars: ``level`` interval, score +- z * SE (normal approximation), where a
-    standard error is known. Colour: the ``top_organisations`` organisations
-    with the most models (others grey); hollow markers: open weights. The
-    ``label_top`` highest-scoring models are named.
-    """
-    from scipy.stats import norm
-
-    df = over_time_frame(scores, matrix, se)
-    if df.empty:
-        raise InputError(f"panel {matrix.name!r}: no model has both a capabilities score and a release date")
-    palette = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377"]
-    orgs = [o for o in df["organisation"].value_counts().index if o][: min(top_organisations, len(palette))]
-    color = {o: palette[i] for i, o in enumerate(orgs)}
-    z = float(norm.ppf(0.5 + level / 2))
-    with _style():
-        fig = _new(2.6)
-        ax = fig.add_subplot()
-        for org in [*orgs, None]:
-            sub = df[df["organisation"].isin(orgs) == False] if org is None else df[df["organisation"] == org]  # noqa: E712
-            if sub.empty:
-                continue
-            c = "#999999" if org is None else color[org]
-            err = z * sub["capabilities_score_se"].to_numpy(float)
-            if np.isfinite(err).any():
-                ax.errorbar(sub["release_date"], sub["capabilities_score"], yerr=np.where(np.isfinite(err), err, 0.0),
-                            fmt="none", ecolor=c, elinewidth=0.5, alpha=0.5, zorder=1)
-            for open_w, face in ((False, c), (True, "white")):
-                part = sub[sub["open_weights"] == open_w]
-                if len(part):
-                    ax.scatter(part["release_date"], part["capabilities_score"], s=9, facecolors=face, edgecolors=c,
-                               linewidths=0.7, zorder=2, label=_mt(org or "other") if not open_w else None)
-        for r in df.nlargest(label_top, "capabilities_score").itertuples():
-            ax.annotate(_mt(r.name), (r.release_date, r.capabilities_score), fontsize=5, xytext=(-3, 2),
-                        textcoords="offset points", ha="right")
-        ax.set_xlabel("Release date (model version) \u2192")
-        ax.set_ylabel(_mt(axis_label + " \u2192", 45))
-        n_se = int(df["capabilities_score_se"].notna().sum())
-        bars = f"bars: {level:.0%} interval (\u00b1{z:.2f} SE) for {n_se} models" if n_se else "no standard errors"
-        ax.set_title(
-            _mt(f"Capabilities over time, panel '{matrix.name}' (n = {len(df)})", 60)
-            + "\n" + _mt(f"{bars}; hollow = open weights", 58),
-            loc="left",
-        )
-        ax.legend(loc="lower right", frameon=False, ncol=2, handletextpad=0.2, columnspacing=0.6, fontsize=5)
-        import matplotlib.dates as mdates
-
-        ax.xaxis.set_major_locator(mdates.YearLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     return fig
 
 
@@ -422,9 +325,6 @@ def figure_plan(
         plan.append((f"{p}_scree", lambda res=res: plot_scree(res)))
         plan.append((f"{p}_heatmap", lambda res=res, m=m: plot_heatmap(res, m)))
         plan.append((f"{p}_ranking", lambda res=res, m=m: plot_ranking(res, m)))
-        if "release_date" in m.models.columns and res.model_scores:
-            se = getattr(res, "model_score_se", None)
-            plan.append((f"{p}_over_time", lambda res=res, m=m, se=se: plot_over_time(res.model_scores, m, se)))
         if benchmarks is None:
             ids = default_scatter_benchmarks(res)
         elif list(benchmarks) == ["all"]:

@@ -42,6 +42,32 @@ def _ci(r) -> str:
     return f"[{lo:+.2f}, {hi:+.2f}]"
 
 
+def shown_verdict(r) -> str:
+    """The verdict as tables show it: with ``(noise-limited)`` when item noise alone could make it look low."""
+    return r.verdict + (" (noise-limited)" if r.extra.get("noise_limited") else "")
+
+
+def verdict_legend(res: AnalysisResult) -> str:
+    """One line saying what the verdicts mean and which multiplicity adjustment their intervals carry."""
+    st = res.settings
+    text = ("Verdict bands: high negative <= -0.70 < moderate negative <= -0.40 < low < 0.40 <= moderate < 0.70 <= high; "
+            "negative = capabilities work against it.")
+    if st.get("bootstrap"):
+        adj = st.get("adjust", "none")
+        how = {"none": "not adjusted for multiplicity", "bonferroni": "Bonferroni-adjusted",
+               "fcr": "FCR-adjusted (Benjamini-Yekutieli)"}.get(adj, adj)
+        text += (f" A verdict names the bands its interval overlaps (one band only when one remains); intervals {how}"
+                 f" (--adjust {adj}).")
+    return text
+
+
+def ci_header(res: AnalysisResult) -> str:
+    """``95% CI``, or ``95% CI (fcr)`` when the intervals are multiplicity-adjusted."""
+    level = res.settings.get("ci") or 0.95
+    adj = res.settings.get("adjust", "none")
+    return f"{int(round(level * 100))}% CI" + ("" if adj in (None, "none") else f" ({adj})")
+
+
 def _short(name: str, width: int = 44) -> str:
     return name if len(name) <= width else name[: width - 3] + "..."
 
@@ -65,13 +91,12 @@ def render_table(results: list[AnalysisResult]) -> str:
     lines: list[str] = []
     for res in results:
         has_ci = any("ci_low" in r.extra for r in res.results)
-        level = res.settings.get("ci") or 0.95
         lines.append(
             f"Panel {res.panel!r}: {res.n_models} models; {res.method} correlation with the capabilities score "
             f"(PC1 of {len(res.capability_benchmarks)} capability benchmarks, {res.pc1_variance_explained:.1%} of their variance)"
         )
         lines.append("")
-        headers = ["Area / benchmark", "id", "r"] + ([f"{int(round(level * 100))}% CI"] if has_ci else []) + ["n", "verdict"]
+        headers = ["Area / benchmark", "id", "r"] + ([ci_header(res)] if has_ci else []) + ["n", "verdict"]
         align = "llr" + ("r" if has_ci else "") + "rl"
         rows: list[list[str]] = []
         for area, group in grouped(res):
@@ -80,7 +105,7 @@ def render_table(results: list[AnalysisResult]) -> str:
                 cells = [f"  {_short(r.name)}", r.benchmark, _num(r.correlation)]
                 if has_ci:
                     cells.append(_ci(r))
-                cells += [str(r.n), r.verdict]
+                cells += [str(r.n), shown_verdict(r)]
                 rows.append(cells)
         lines += text_table(headers, rows, align)
         lines.append("")
@@ -88,9 +113,7 @@ def render_table(results: list[AnalysisResult]) -> str:
             "r: correlation with the capabilities score (higher = the benchmark rises with general capabilities); "
             "n: models behind r."
         )
-        lines.append(
-            "Verdict bands on |r|: >= 0.70 high, 0.40-0.70 moderate, < 0.40 low; negative = capabilities work against it."
-        )
+        lines.append(verdict_legend(res))
         for note in res.notes:
             lines.append(f"note: {note}")
         lines.append("")
@@ -117,8 +140,11 @@ def results_frame(results: list[AnalysisResult]) -> pd.DataFrame:
 
 
 def render_csv(results: list[AnalysisResult]) -> str:
-    """Tidy CSV: one row per panel x benchmark."""
-    return to_csv(results_frame(results), index=False)
+    """Tidy CSV: one row per panel x benchmark (``verdict_bands`` as ``moderate;high``)."""
+    df = results_frame(results)
+    if "verdict_bands" in df.columns:
+        df["verdict_bands"] = df["verdict_bands"].map(lambda v: ";".join(v) if isinstance(v, list) else "")
+    return to_csv(df, index=False)
 
 
 def render_markdown(results: list[AnalysisResult]) -> str:
@@ -130,16 +156,16 @@ def render_markdown(results: list[AnalysisResult]) -> str:
             f"### Panel `{res.panel}` ({res.n_models} models, {res.method}; "
             f"PC1 = {res.pc1_variance_explained:.1%} of capability variance)\n"
         )
-        level = res.settings.get("ci") or 0.95
-        head = "| Area | Benchmark | id | r |" + (f" {int(round(level * 100))}% CI |" if has_ci else "") + " n | verdict |"
+        head = "| Area | Benchmark | id | r |" + (f" {ci_header(res)} |" if has_ci else "") + " n | verdict |"
         out.append(head)
         out.append("|" + "---|" * (head.count("|") - 1))
         for area, rows in grouped(res):
             for r in rows:
                 ci = f" {_ci(r)} |" if has_ci else ""
-                out.append(
-                    f"| {area_label(area)} | {r.name} | `{r.benchmark}` | {_num(r.correlation)} |{ci} {r.n} | {r.verdict} |"
-                )
+                cells = f"| {area_label(area)} | {r.name} | `{r.benchmark}` | {_num(r.correlation)} |{ci}"
+                out.append(f"{cells} {r.n} | {shown_verdict(r)} |")
+        out.append("")
+        out.append(verdict_legend(res))
         out.append("")
         for note in res.notes:
             out.append(f"- note: {note}")
@@ -166,7 +192,7 @@ def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = 
     safety benchmarks (all non-capability columns when none is a registry safety benchmark), the ``top`` that
     track capabilities most (highest r) and least (|r| nearest 0), then how to get the full table.
 
-    Verdicts are counted as the analysis gave them (no band names here)."""
+    Verdicts are counted and shown as the analysis gave them (no band names here)."""
     import textwrap
 
     lines: list[str] = []
@@ -174,45 +200,61 @@ def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = 
         rows = [r for r in res.results if r.role == "safety"] or [r for r in res.results if r.role != "capability"]
         what = "safety benchmarks" if rows and rows[0].role == "safety" else "benchmarks"
         has_ci = any("ci_low" in r.extra for r in rows)
-        level = res.settings.get("ci") or 0.95
         lines.append(
             _fit(f"Panel {res.panel!r}: {res.n_models} models; PC1 = {res.pc1_variance_explained:.1%} of the variance "
                  f"of {len(res.capability_benchmarks)} capability benchmarks", width)
         )
+        ns_all = {r.n for r in rows}
+        each = f" (r over n = {rows[0].n} models each)" if len(ns_all) == 1 and rows else ""
         counts: dict[str, int] = {}
         for r in rows:
-            counts[r.verdict] = counts.get(r.verdict, 0) + 1
+            v = shown_verdict(r)
+            counts[v] = counts.get(v, 0) + 1
         order = sorted(counts, key=lambda v: (-counts[v], v))
         items = ", ".join(f"{counts[v]} {v}".replace(" ", "\xa0") for v in order)  # keep "3 high negative" whole
         lines += [ln.replace("\xa0", " ") for ln in textwrap.wrap(
-            f"verdicts of {len(rows)} {what}: {items}",
+            f"verdicts of {len(rows)} {what}{each}: {items}",
             width=width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False,
         )]
         scored = [r for r in rows if r.correlation is not None]
         most = sorted(scored, key=lambda r: (-r.correlation, r.benchmark))[:top]
         least = sorted(scored, key=lambda r: (abs(r.correlation), r.benchmark))[:top]
-        n_w = max([1] + [len(str(r.n)) for r in most + least])
-        v_w = max([7] + [len(r.verdict) for r in most + least])
+        shown = most + least
+        ns = {r.n for r in shown}
+        one_n = len(ns) == 1
+        n_w = 0 if one_n else max(len(str(n)) for n in ns) + 1 if ns else 0
+        v_w = max([7] + [len(shown_verdict(r)) for r in shown])
         ci_w = 14 if has_ci else 0
-        name_w = max(12, width - 4 - 6 - (ci_w + 1 if has_ci else 0) - (n_w + 1) - (v_w + 2))
-        ci_head = f" {f'{int(round(level * 100))}% CI':>{ci_w}}" if has_ci else ""
+        name_w = max(16, width - 4 - 6 - (ci_w + 1 if has_ci else 0) - n_w - (v_w + 2))
+        ci_head = f" {ci_header(res):>{ci_w}}" if has_ci else ""
+        n_head = "" if one_n else f" {'n':>{n_w - 1}}"
         for label, group in (("highest r (track capabilities most)", most), ("|r| nearest 0 (track them least)", least)):
-            lines.append(f"  {label:<{name_w + 2}} {'r':>5}{ci_head} {'n':>{n_w}}  verdict" if group is most else f"  {label}")
+            if group is most:
+                head = f"  {label:<{name_w + 2}} {'r':>5}{ci_head}{n_head}  verdict"
+                lines.append(head if len(head) <= width else f"  {label}")
+            else:
+                lines.append(f"  {label}")
             for r in group:
                 ci = f" {_ci(r):>{ci_w}}" if has_ci else ""
-                lines.append(f"    {_short(r.name, name_w):<{name_w}} {_num(r.correlation):>5}{ci} {r.n:>{n_w}}  {r.verdict}")
+                n = "" if one_n else f" {r.n:>{n_w - 1}}"
+                lines.append(f"    {_short(r.name, name_w):<{name_w}} {_num(r.correlation):>5}{ci}{n}  {shown_verdict(r)}")
+        if one_n and not each:
+            lines.append(f"  (the r above: n = {shown[0].n} models each)")
         lines.append("")
     res0 = results[0] if results else None
     if res0 is not None:
         boot = int(res0.settings.get("bootstrap") or 0)
         how = str(res0.settings.get("ci_method") or "bca").replace("bca", "BCa")
-        ci_txt = f"CI: {how} bootstrap, {boot:,} resamples of models" if boot else "no intervals (--bootstrap 0)"
+        adj = res0.settings.get("adjust")
+        adj_txt = f", adjusted for multiplicity: {adj}" if adj not in (None, "none") else ""
+        ci_txt = f"CI: {how} bootstrap, {boot:,} resamples of models{adj_txt}" if boot else "no intervals (--bootstrap 0)"
         lines += textwrap.wrap(
-            f"r: {res0.method} correlation with the capabilities score (higher = rises with capabilities); "
-            f"n: models behind r; {ci_txt}.", width=width,
+            f"r: {res0.method} correlation with the capabilities score (higher = rises with capabilities); {ci_txt}. "
+            + ("More: --full (every benchmark by area), --format json|csv|markdown (all fields, notes), "
+            "--output FILE.").replace("--format ", "--format\xa0"),
+            width=width,
         )
-    lines.append("Every benchmark, grouped by area: --full. All fields (slopes, ranges, notes):")
-    lines.append("--format json|csv|markdown. Write to a file: --output FILE.")
+        lines = [ln.replace("\xa0", " ") for ln in lines]
     return "\n".join(lines) + "\n"
 
 

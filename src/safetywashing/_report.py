@@ -331,6 +331,7 @@ def _table_rows(results: Sequence[AnalysisResult]) -> list[dict[str, Any]]:
                 "ci_low": _num(r.extra.get("ci_low")), "ci_high": _num(r.extra.get("ci_high")),
                 "p_value": _num(r.extra.get("p_value")), "slope": _num(r.extra.get("slope")),
                 "n": r.n, "verdict": r.verdict, "verdict_text": verdict_text(r.verdict),
+                "noise_limited": bool(r.extra.get("noise_limited")),
             })
     return rows
 
@@ -490,6 +491,7 @@ def build_report(
     return tpl.render(
         title=title, version=__version__, generated=when, panels=panels, rows=_table_rows(results),
         has_ci=any("ci_low" in r.extra for res in results for r in res.results),
+        verdict_options=verdict_options(results),
         has_p=any("p_value" in r.extra for res in results for r in res.results),
         sources=list(sources), audit=audit_view, claim=claim_view,
         data_json=_json_island(data), plotly_js=_plotly_js(),
@@ -501,8 +503,25 @@ def _verdict_counts(res: AnalysisResult) -> list[tuple[str, int]]:
     for r in res.results:
         if r.role == "safety":
             counts[r.verdict] = counts.get(r.verdict, 0) + 1
-    order = ["high", "moderate", "low", "moderate negative", "high negative", "uncertain", "undefined"]
-    return [(v, counts[v]) for v in order if v in counts]
+    return sorted(counts.items(), key=lambda kv: _verdict_key(kv[0]))
+
+
+def _verdict_key(v: str) -> tuple[int, int, int]:
+    """Single bands first (high to high negative), then ranges (narrow first), then undefined."""
+    from ._verdict import BANDS
+
+    if v in BANDS:
+        return (0, -BANDS.index(v), 0)
+    if " to " in v:
+        a, b = v.split(" to ", 1)
+        if a in BANDS and b in BANDS:
+            return (1, BANDS.index(b) - BANDS.index(a), -BANDS.index(b))
+    return (2, 0, 0)
+
+
+def verdict_options(results: list[AnalysisResult]) -> list[str]:
+    """Every verdict present in ``results``, in the report's order (for the table's filter)."""
+    return sorted({r.verdict for res in results for r in res.results}, key=_verdict_key)
 
 
 def _audit_view(audit: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
