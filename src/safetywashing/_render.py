@@ -246,7 +246,7 @@ def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = 
         boot = int(res0.settings.get("bootstrap") or 0)
         how = str(res0.settings.get("ci_method") or "bca").replace("bca", "BCa")
         adj = res0.settings.get("adjust")
-        adj_txt = f", adjusted for multiplicity: {adj}" if adj not in (None, "none") else ""
+        adj_txt = f", adjusted for multiplicity (--adjust {adj})" if adj not in (None, "none") else ""
         ci_txt = f"CI: {how} bootstrap, {boot:,} resamples of models{adj_txt}" if boot else "no intervals (--bootstrap 0)"
         lines += textwrap.wrap(
             f"r: {res0.method} correlation with the capabilities score (higher = rises with capabilities); {ci_txt}. "
