@@ -31,13 +31,14 @@ def test_default_is_one_screen_in_80_columns(cli):
             counts[v] = counts.get(v, 0) + 1
         block = out.split(f"Panel {p['panel']!r}: {p['n_models']} models; PC1 = {p['pc1_variance_explained']:.1%}")[1]
         block = block.split("Panel '")[0]
-        summary = " ".join(block.split("highest r")[0].split())
+        summary = " ".join(block.split("track capabilities most")[0].split())
         assert f"verdicts of {len(safety)} safety benchmarks:" in summary
         for v, n in counts.items():
             assert f"{n} {v}" in summary, (v, n, summary)
         top = max((r for r in safety if r["correlation"] is not None), key=lambda r: r["correlation"])
         low = min((r for r in safety if r["correlation"] is not None), key=lambda r: abs(r["correlation"]))
-        assert top["name"][:13] in block.split("|r| nearest 0")[0] and low["name"][:13] in block.split("|r| nearest 0")[1]
+        most_part, least_part = block.split("track capabilities least")
+        assert top["name"][:13] in most_part and low["name"][:13] in least_part
     for way in ("--full", "--format json|csv|markdown", "--output FILE"):
         assert way in out
 
@@ -126,3 +127,16 @@ def test_benchmarks_and_models(cli):
     rows = json.loads(proc.stdout)
     assert len(rows) == 27 and rows[0]["rank"] == 1
     assert rows[0]["capabilities_score"] >= rows[-1]["capabilities_score"]
+
+
+def test_summary_fits_80_columns_for_every_panel_and_a_user_table(cli):
+    from safetywashing._panels import panel_names
+
+    root = Path(__file__).parent.parent
+    runs = [["--panel", p] for p in panel_names()]
+    runs.append(["--data", "examples/my_leaderboard.csv", "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag"])
+    for args in runs:
+        proc = cli("analyze", *args, "--bootstrap", "0", cwd=root)
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert max(len(x) for x in proc.stdout.splitlines()) <= 80, (args, proc.stdout)
+        assert "--full" in proc.stdout

@@ -216,10 +216,18 @@ def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = 
         rows = [r for r in res.results if r.role == "safety"] or [r for r in res.results if r.role != "capability"]
         what = "safety benchmarks" if rows and rows[0].role == "safety" else "benchmarks"
         has_ci = any("ci_low" in r.extra for r in rows)
-        lines.append(
-            _fit(f"Panel {res.panel!r}: {res.n_models} models; PC1 = {res.pc1_variance_explained:.1%} of the variance "
-                 f"of {len(res.capability_benchmarks)} capability benchmarks", width)
-        )
+        if getattr(res, "score_method", "pca") == "pca" and res.pc1_variance_explained is not None:
+            lines += textwrap.wrap(
+                f"Panel {res.panel!r}: {res.n_models} models; PC1 = {res.pc1_variance_explained:.1%} of the variance "
+                f"of {len(res.capability_benchmarks)} capability benchmarks", width=width, subsequent_indent="  ",
+            )
+        else:
+            lines += textwrap.wrap(f"Panel {res.panel!r}: {res.n_models} models; capabilities score: {score_label(res)}",
+                                   width=width, subsequent_indent="  ")
+        if not rows:
+            lines.append("  every benchmark is a capability benchmark; --full lists their correlations")
+            lines.append("")
+            continue
         ns_all = {r.n for r in rows}
         each = f" (r over n = {rows[0].n} models each)" if len(ns_all) == 1 and rows else ""
         counts: dict[str, int] = {}
@@ -235,6 +243,11 @@ def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = 
         scored = [r for r in rows if r.correlation is not None]
         most = sorted(scored, key=lambda r: (-r.correlation, r.benchmark))[:top]
         least = sorted(scored, key=lambda r: (abs(r.correlation), r.benchmark))[:top]
+        groups = [("track capabilities most", most), ("track capabilities least (|r| nearest 0)", least)]
+        if len(scored) <= 2 * top:  # few benchmarks: all of them once, by r
+            most = sorted(scored, key=lambda r: (-r.correlation, r.benchmark))
+            least = []
+            groups = [(f"all {len(most)}, highest r first", most)]
         shown = most + least
         ns = {r.n for r in shown}
         one_n = len(ns) == 1
@@ -244,10 +257,13 @@ def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = 
         name_w = max(16, width - 4 - 6 - (ci_w + 1 if has_ci else 0) - n_w - (v_w + 2))
         ci_head = f" {ci_header(res):>{ci_w}}" if has_ci else ""
         n_head = "" if one_n else f" {'n':>{n_w - 1}}"
-        for label, group in (("highest r (track capabilities most)", most), ("|r| nearest 0 (track them least)", least)):
+        for label, group in groups:
             if group is most:
-                head = f"  {label:<{name_w + 2}} {'r':>5}{ci_head}{n_head}  verdict"
-                lines.append(head if len(head) <= width else f"  {label}")
+                cols = f" {'r':>5}{ci_head}{n_head}  verdict"
+                if len(label) <= name_w + 2:
+                    lines.append(f"  {label:<{name_w + 2}}{cols}")
+                else:
+                    lines += [f"  {label}", f"    {'':<{name_w}}{cols}"]
             else:
                 lines.append(f"  {label}")
             for r in group:
