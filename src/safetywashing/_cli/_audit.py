@@ -144,10 +144,10 @@ def audit(
     a model the panel lacks is placed from any 3 of its benchmarks, and the
     interval also draws every score from its standard error.
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing audit examples/my_benchmark.csv --panel chat
-
       safetywashing audit examples/frontier_benchmark.csv --panel frontier --lower-is-better jailbreak_asr
     """
     check_choice(fmt, AUDIT_FORMATS, "--format")

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from .._sheet import to_csv
 from . import app
 from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for
 
@@ -115,10 +116,11 @@ def place(
     --score-method irt (the default for --panel frontier) any 3 of the panel's
     capability benchmarks place a model, and its score has a standard error.
 
-    Examples:
+    Example (from the repository root: ingest writes matrix.csv, place reads it):
 
+    \b
+      safetywashing ingest tests/data/harness/lm_eval --output matrix.csv
       safetywashing place matrix.csv --panel chat
-
       safetywashing place examples/frontier_benchmark.csv --panel frontier
     """
     from .._panels import load_panel, panel_names
@@ -137,7 +139,7 @@ def place(
     if fmt == "json":
         text = json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":
-        text = res.to_frame().to_csv(index=False, float_format="%.10g")
+        text = to_csv(res.to_frame(), index=False, float_format="%.10g")
     else:
         text = _table(res)
     if fmt != "table":
