@@ -25,7 +25,17 @@ from typing import Any
 
 import numpy as np
 
-from ._bootstrap import CI_METHODS, Engine, bootstrap_counts, intervals, leave_one_out_counts, permutation_pvalues
+from ._bootstrap import (
+    CI_METHODS,
+    JACKKNIFE_EXACT_MAX,
+    bootstrap_count_chunks,
+    check_bootstrap_size,
+    intervals,
+    jackknife_plan,
+    make_engine,
+    permutation_pvalues,
+    run_chunks,
+)
 from ._effects import compute_correlations, log_compute, slopes
 from ._errors import InputError, SafetywashingError
 from ._matrix import ScoreMatrix
@@ -121,16 +131,28 @@ def extend(
         elif known < 3:
             notes.append(f"no compute correlation: only {known} model(s) have a known {compute} count (3 needed)")
 
-    if seed is None and (bootstrap or permutations):
+    need_jack = sensitivity or (bootstrap > 0 and ci_method == "bca")
+    if bootstrap:
+        check_bootstrap_size(bootstrap, p)
+    random = bootstrap or permutations or (need_jack and n > JACKKNIFE_EXACT_MAX)  # the grouped jackknife draws groups
+    if seed is None and random:
         seed = int(np.random.SeedSequence().entropy)  # recorded so the run can be repeated
-    if bootstrap or permutations:
+    if random:
         settings["seed"] = seed
+    jack = jackknife_plan(n, seed) if need_jack else None
 
-    need_engine = bootstrap > 0 or sensitivity
     loo = None
-    if need_engine:
-        engine = Engine(x, cap_idx, method)
-        loo = engine.run(leave_one_out_counts(n))
+    if bootstrap > 0 or sensitivity:
+        engine = make_engine(x, cap_idx, method)
+    if jack is not None:
+        loo = run_chunks(engine, jack.count_chunks(), jack.groups)
+        settings["jackknife"] = jack.to_dict()
+        if not jack.exact:
+            notes.append(
+                f"{jack.describe()}: the leave-one-model-out range (loo_model_min/max) is a leave-one-group-out range "
+                f"and BCa's acceleration comes from these groups (above {JACKKNIFE_EXACT_MAX} models the exact "
+                "jackknife would cost one re-analysis per model)"
+            )
 
     if sensitivity:
         settings["pc_shares"] = [float(v) for v in pc_shares[:3]]
@@ -151,13 +173,14 @@ def extend(
         fields["loo_benchmark_min"], fields["loo_benchmark_max"] = lo_b, hi_b
 
     if bootstrap > 0:
-        counts = bootstrap_counts(n, bootstrap, seed)
-        run = engine.run(counts, progress=progress)
+        run = run_chunks(engine, bootstrap_count_chunks(n, bootstrap, seed), bootstrap, progress)
         skipped = int((~run.ok).sum())
-        iv = intervals(r_point, run.r[run.ok], loo.r, ci, ci_method)
+        boot = run.r if skipped == 0 else run.r[run.ok]
+        iv = intervals(r_point, boot, None if loo is None else loo.r, ci, ci_method)
         fields["ci_low"], fields["ci_high"], fields["n_boot_used"] = iv.low, iv.high, iv.used.astype(float)
         settings.update(bootstrap=int(bootstrap), ci=float(ci), ci_method=ci_method, n_boot_skipped=skipped)
-        pc = intervals(np.array([pc_shares[0]]), run.pc1[run.ok][:, None], loo.pc1[:, None], ci, ci_method)
+        jpc = None if loo is None else loo.pc1[:, None]
+        pc = intervals(np.array([pc_shares[0]]), run.pc1[run.ok][:, None], jpc, ci, ci_method)
         settings["pc1_ci_low"], settings["pc1_ci_high"] = (None if np.isnan(v) else float(v) for v in (pc.low[0], pc.high[0]))
         has = ~np.isnan(iv.low)
         outside = has & ((r_point < iv.low - 1e-12) | (r_point > iv.high + 1e-12))
