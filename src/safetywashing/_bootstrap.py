@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -342,32 +344,49 @@ class SortedEngine(Engine):
         """As :meth:`Engine.run`; chunks of :meth:`chunk_size` resamples (memory bounded whatever ``n``)."""
         return super().run(counts, progress, chunk or self.chunk_size())
 
+    def _buffers(self, b: int) -> dict[str, np.ndarray]:
+        """Work arrays of one chunk size, kept per thread and reused (fresh large arrays cost page faults)."""
+        local = self.__dict__.setdefault("_local", threading.local())
+        bufs = getattr(local, "bufs", None)
+        if bufs is None or bufs["cw"].shape[0] != b:
+            n, p, u = self.n, self.p, self.patterns.shape[0]
+            bufs = {name: np.empty((b, p, n)) for name in ("cw", "cum", "rx", "tmp")}
+            bufs["rs"] = np.empty((b, u, n))
+            bufs["w"] = np.empty((u, n))
+            bufs["wcum"] = np.empty((u, n))
+            local.bufs = bufs
+        return bufs
+
     def _chunk(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        b, n, p, k = c.shape[0], self.n, self.p, self.k
+        b, n, k = c.shape[0], self.n, self.k
+        buf = self._buffers(b)
+        cw, cum, rx, tmp = buf["cw"], buf["cum"], buf["rx"], buf["tmp"]
         wc, nc, mu, sd, ok = self._zparams(c)
-        cw = c[:, self.order]  # (b, p, n): counts in each column's sorted order
+        np.take(c, self.order, axis=1, out=cw, mode="clip")  # (b, p, n): counts in each column's sorted order
         cw *= self.sorted_valid
-        cum = np.cumsum(cw, axis=2)
-        if self.has_ties:
-            before = np.take((cum - cw).reshape(b, -1), self.flat_start, axis=1)
-            rx = np.take(cum.reshape(b, -1), self.flat_end, axis=1)
-            rx += before
+        np.cumsum(cw, axis=2, out=cum)
+        if self.has_ties:  # average rank of a tie group [s, e]: (cum(s) - c(s) + cum(e) + 1) / 2
+            np.subtract(cum, cw, out=tmp)
+            np.take(tmp.reshape(b, -1), self.flat_start, axis=1, out=rx.reshape(b, -1), mode="clip")
+            np.take(cum.reshape(b, -1), self.flat_end, axis=1, out=tmp.reshape(b, -1), mode="clip")
+            rx += tmp
             rx *= 0.5
-            rx += 0.5
-            rx = rx.reshape(b, p, n)
-        else:
-            rx = cum - 0.5 * cw + 0.5  # average rank of each sorted position
-        ncol = cum[:, :, -1]  # (b, p) drawn models per column
-        del cum
+        else:  # average rank of each sorted position: cum - (c - 1) / 2
+            np.multiply(cw, -0.5, out=rx)
+            rx += cum
+        rx += 0.5
+        ncol = cum[:, :, -1].copy()  # (b, p) drawn models per column
         # capability ranks back in model order (rows of incomplete models: finite, weight 0)
         rc = np.empty((b, k, n))
         np.put_along_axis(rc, np.broadcast_to(self.order[self.cap_idx], (b, k, n)), rx[:, self.cap_idx, :], axis=2)
         cov, diag, ok = self._rank_cov(rc.transpose(0, 2, 1), wc, nc, ok)
         pc1, s, ok = self._scores(cov, diag, mu, sd, ok)
 
-        rs, ssy = self._score_ranks(c, s)  # (b, u, n) in model order, (b, u)
-        rs_x = np.take(rs.reshape(b, -1), self.rs_index, axis=1).reshape(b, p, n)  # score ranks in each column's order
-        a = cw * rx
+        rs, ssy = self._score_ranks(c, s, buf)  # (b, u, n) in model order, (b, u)
+        rs_x = tmp
+        # score ranks in each column's sorted order
+        np.take(rs.reshape(b, -1), self.rs_index, axis=1, out=rs_x.reshape(b, -1), mode="clip")
+        a = np.multiply(cw, rx, out=cum)
         cross = np.einsum("bjt,bjt->bj", a, rs_x)
         mx = (ncol + 1.0) / 2.0
         ssx = np.einsum("bjt,bjt->bj", a, rx) - ncol * mx * mx
@@ -381,7 +400,7 @@ class SortedEngine(Engine):
         r[~ok] = np.nan
         return r, ok, pc1
 
-    def _score_ranks(self, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _score_ranks(self, c: np.ndarray, s: np.ndarray, buf: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Weighted average ranks ``(b, u, n)`` of the scores among each validity pattern's drawn models, and
         their sums of squared deviations ``(b, u)`` (as :func:`weighted_ranks`, laid out by pattern).
 
@@ -390,7 +409,6 @@ class SortedEngine(Engine):
         """
         b, n = s.shape
         P = self.patterns
-        u = P.shape[0]
         o = np.argsort(s, axis=1, kind="stable")
         ss = np.take_along_axis(s, o, axis=1)
         co = np.take_along_axis(c, o, axis=1)
@@ -398,11 +416,11 @@ class SortedEngine(Engine):
         new[:, 1:] = ss[:, 1:] != ss[:, :-1]
         N = c @ P.T
         ssy = (N * N * N - N - (c * c * c - c) @ P.T) / 12.0
-        rs = np.empty((b, u, n))
+        rs, w, cum = buf["rs"], buf["w"], buf["wcum"]
         for i in range(b):
-            w = np.take(P, o[i], axis=1)
+            np.take(P, o[i], axis=1, out=w, mode="clip")
             w *= co[i]
-            cum = np.cumsum(w, axis=1)
+            np.cumsum(w, axis=1, out=cum)
             if new[i].all():
                 w *= -0.5
                 w += cum
@@ -496,17 +514,60 @@ def bootstrap_count_chunks(n: int, n_resamples: int, seed: int | np.random.SeedS
         yield np.bincount(flat, minlength=n * (b - a)).reshape(b - a, n).astype(float)
 
 
-def run_chunks(engine: Engine, chunks, n_total: int, progress: Callable[[int], None] | None = None) -> WeightedRun:
-    """:meth:`Engine.run` over an iterable of count chunks (``(b, n)`` each, ``n_total`` rows in all)."""
+def worker_threads() -> int:
+    """Threads for the sorted engine's chunks: the CPUs this process may use, at most 4."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
+
+
+def run_chunks(
+    engine: Engine, chunks, n_total: int, progress: Callable[[int], None] | None = None, threads: int | None = None
+) -> WeightedRun:
+    """:meth:`Engine.run` over an iterable of count chunks (``(b, n)`` each, ``n_total`` rows in all).
+
+    The :class:`SortedEngine` analyses its chunks on :func:`worker_threads`
+    threads (numpy releases the GIL in the heavy loops); at most two chunks
+    per thread wait at a time, so memory stays bounded. Results do not
+    depend on the number of threads.
+    """
     r = np.empty((n_total, engine.p))
     ok = np.empty(n_total, dtype=bool)
     pc1 = np.empty(n_total)
+    threads = threads or (worker_threads() if isinstance(engine, SortedEngine) else 1)
     a = 0
-    for c in chunks:
-        out = engine.run(c, progress=progress)
-        b = a + c.shape[0]
-        r[a:b], ok[a:b], pc1[a:b] = out.r, out.ok, out.pc1
-        a = b
+    if threads <= 1:
+        for c in chunks:
+            out = engine.run(c, progress=progress)
+            b = a + c.shape[0]
+            r[a:b], ok[a:b], pc1[a:b] = out.r, out.ok, out.pc1
+            a = b
+        return WeightedRun(r=r[:a], ok=ok[:a], pc1=pc1[:a])
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    step = engine.chunk_size()
+    pending: deque = deque()
+
+    def collect() -> None:
+        lo, fut = pending.popleft()
+        rr, oo, pp = fut.result()
+        r[lo : lo + len(oo)], ok[lo : lo + len(oo)], pc1[lo : lo + len(oo)] = rr, oo, pp
+        if progress is not None:
+            progress(len(oo))
+
+    with single_blas_thread(), ThreadPoolExecutor(threads) as pool:
+        for c in chunks:
+            c = np.asarray(c, dtype=float)
+            for i in range(0, c.shape[0], step):
+                pending.append((a, pool.submit(engine._chunk, c[i : i + step])))
+                a += min(step, c.shape[0] - i)
+                while len(pending) > 2 * threads:
+                    collect()
+        while pending:
+            collect()
     return WeightedRun(r=r[:a], ok=ok[:a], pc1=pc1[:a])
 
 
