@@ -336,7 +336,9 @@ def analyze(
     notes = list(matrix.notes) + extra_notes
     if dropped:
         notes.append(
-            f"{len(dropped)} model(s) lack some capability benchmark and have no capabilities score: {', '.join(dropped)}"
+            f"{len(dropped)} model(s) lack some capability benchmark and have no capabilities score: "
+            + ", ".join(dropped[:20])
+            + (f" ... and {len(dropped) - 20} more (all in dropped_models)" if len(dropped) > 20 else "")
             + ("" if impute else " (--impute fills them by low-rank PCA)")
         )
     undefined = [row.benchmark for row in rows if row.correlation is None]

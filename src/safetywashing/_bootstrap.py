@@ -145,6 +145,10 @@ class Engine:
         self.valid_G = np.ascontiguousarray(np.hstack([self.valid, self.G]))
 
     # ------------------------------------------------------------------
+    def chunk_size(self) -> int:
+        """Resamples per chunk: about ``2**18 / n**2`` (64 to 4,096)."""
+        return int(min(max(64, MAX_CHUNK_CELLS // (self.n * self.n)), 4096))
+
     def run(self, counts: np.ndarray, progress: Callable[[int], None] | None = None, chunk: int | None = None) -> WeightedRun:
         """Analyse every row of ``counts`` (``(B, n)`` non-negative weights summing to at most ``n``).
 
@@ -154,7 +158,7 @@ class Engine:
         """
         counts = np.asarray(counts, dtype=float)
         B = counts.shape[0]
-        chunk = chunk or int(min(max(64, MAX_CHUNK_CELLS // (self.n * self.n)), 4096))
+        chunk = chunk or self.chunk_size()
         r = np.empty((B, self.p))
         ok = np.empty(B, dtype=bool)
         pc1 = np.empty(B)
