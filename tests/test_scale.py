@@ -212,3 +212,24 @@ def test_long_bootstrap_states_its_expected_time(monkeypatch, capsys):
     quick(100)
     quick(100)  # 200 left at 100 per 6 s: 12 s, not long -> silent
     assert capsys.readouterr().err == ""
+
+
+def test_counted_subset_ranks_equal_scipy_per_column():
+    """pairwise_corr_masked's one-sort ranks: each column against scipy.stats.spearmanr on its complete pairs."""
+    import scipy.stats
+
+    from safetywashing._stats import column_order, pairwise_corr_masked
+
+    rng = np.random.default_rng(4)
+    x = np.round(rng.normal(size=(80, 9)), 1)
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[:, 8] = 1.0  # constant column: undefined
+    y = np.round(x[:, 0] + rng.normal(size=80), 1)
+    y[::7] = np.nan
+    for xo in (None, column_order(x)):
+        r, n = pairwise_corr_masked(x, y, "spearman", x_order=xo)
+        for j in range(8):
+            ok = ~np.isnan(x[:, j]) & ~np.isnan(y)
+            assert n[j] == ok.sum()
+            assert r[j] == pytest.approx(scipy.stats.spearmanr(x[ok, j], y[ok]).statistic, abs=1e-12)
+        assert np.isnan(r[8])

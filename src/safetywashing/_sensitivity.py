@@ -39,7 +39,7 @@ from ._bootstrap import (
 from ._effects import compute_correlations, log_compute, slopes
 from ._errors import InputError, SafetywashingError
 from ._matrix import ScoreMatrix
-from ._stats import pairwise_corr_masked
+from ._stats import column_order, pairwise_corr_masked
 
 MIN_BOOTSTRAP = 100
 
@@ -160,12 +160,13 @@ def extend(
         fields["loo_model_min"], fields["loo_model_max"] = lo_m, hi_m
         if len(caps) >= 3:
             rows = []
+            xo = column_order(x) if method == "spearman" else None  # one sort of each column for every re-run
             for c in caps:
                 try:
                     _, sc, _ = capability_direction(matrix, [b for b in caps if b != c], method)
                 except SafetywashingError:
                     continue
-                rows.append(pairwise_corr_masked(x, sc.to_numpy(), method)[0])
+                rows.append(pairwise_corr_masked(x, sc.to_numpy(), method, x_order=xo)[0])
             lo_b, hi_b = _range(np.array(rows)) if rows else (np.full(p, np.nan), np.full(p, np.nan))
         else:
             lo_b = hi_b = np.full(p, np.nan)
