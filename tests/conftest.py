@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +22,7 @@ def reference() -> dict:
 
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real console entry point in a subprocess (as a user would)."""
+    """Run the real console entry point in a subprocess (as a user would): for true end-to-end tests."""
     return subprocess.run(
         [sys.executable, "-m", "safetywashing", *args],
         capture_output=True,
@@ -30,7 +33,36 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> su
     )
 
 
+def run_cli_inprocess(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``safetywashing ARGS`` in this process through ``main(argv)``, stdout/stderr captured.
+
+    Same result shape as :func:`run_cli` (``returncode``, ``stdout``, ``stderr``) without the cost of
+    starting an interpreter; an exception that escapes ``main`` propagates (a traceback fails the test).
+    """
+    from safetywashing._cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_cwd = os.getcwd()
+    old_stdin = sys.stdin
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin = io.StringIO(stdin or "")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+    finally:
+        sys.stdin = old_stdin
+        os.chdir(old_cwd)
+    return subprocess.CompletedProcess(["safetywashing", *args], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli():
-    """Callable running ``safetywashing ARGS`` and returning the CompletedProcess."""
+    """Callable running ``safetywashing ARGS`` (in-process) and returning a CompletedProcess-like result."""
+    return run_cli_inprocess
+
+
+@pytest.fixture
+def cli_subprocess():
+    """Callable running ``safetywashing ARGS`` in a real subprocess (end-to-end: entry point, exit code, streams)."""
     return run_cli

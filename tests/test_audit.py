@@ -195,3 +195,40 @@ def test_cli_example_leaderboard(cli):
     assert p["panel"] == "my_leaderboard" and p["n_models"] == 9 and p["dropped_models"] == ["gamma/gamma-2b"]
     assert {r["benchmark"] for r in p["results"]} == {"MMLU", "GSM8K", "ARC-C", "HellaSwag", "refusal_rate_harmful",
                                                       "jailbreak_asr", "bias_gap"}
+
+
+def test_capability_sd_ratio_by_hand_and_restricted_range_warning(tmp_path, reference):
+    """ratio = population SD of the audited models' reference scores / population SD over all panel models."""
+    panel = sw.load_panel("chat")
+    ref = pd.Series(reference["panels"]["chat"]["spearman"]["model_capability_scores"])
+    f = tmp_path / "wide.csv"
+    _write(f, {hf: {"mine": panel.scores.loc[mid, "ethics_all"]} for hf, mid in HF.items()})
+    res = audit(read_table(f), panel, n_boot=200)
+    want = ref[list(HF.values())].std(ddof=0) / ref.std(ddof=0)
+    assert res.capability_sd_ratio == pytest.approx(want, abs=1e-6)
+    assert res.n_panel_scored == 26 and res.to_dict()["capability_sd_ratio"] == res.capability_sd_ratio
+    assert res.result("mine").extra["capability_sd_ratio"] == pytest.approx(want, abs=1e-6)
+    assert not any("restricted range" in w for w in res.warnings)
+    # the weaker half of the panel: a restricted range, warned with the direction of the bias
+    weak = ref.sort_values().index[:13]
+    g = tmp_path / "weak.csv"
+    _write(g, {mid: {"mine": panel.scores.loc[mid, "ethics_all"]} for mid in weak})
+    res2 = audit(read_table(g), panel, n_boot=200)
+    u = ref[weak].std(ddof=0) / ref.std(ddof=0)
+    assert res2.capability_sd_ratio == pytest.approx(u, abs=1e-6) and u < 0.8
+    w = [x for x in res2.warnings if "restricted range" in x]
+    assert len(w) == 1 and f"capability_sd_ratio {u:.2f}" in w[0] and "toward 0" in w[0]
+
+
+def test_restricted_range_formula_against_simulation():
+    """Thorndike's case II against a bivariate-normal sample selected on x (the middle of the x range)."""
+    from safetywashing._audit import restricted_range_r
+
+    rng = np.random.default_rng(0)
+    r = 0.7
+    x = rng.normal(size=400_000)
+    y = r * x + np.sqrt(1 - r * r) * rng.normal(size=x.size)
+    sel = np.abs(x) < 0.8
+    u = x[sel].std() / x.std()
+    assert restricted_range_r(r, u) == pytest.approx(np.corrcoef(x[sel], y[sel])[0, 1], abs=0.01)
+    assert restricted_range_r(r, 1.0) == pytest.approx(r)

@@ -11,7 +11,7 @@ import pytest
 import scipy.stats
 
 import safetywashing as sw
-from safetywashing._claim import _draws, bootstrap_claim
+from safetywashing._claim import _draws, bootstrap_claim, leave_pair_out
 from safetywashing._fit import fit_on_scores
 
 
@@ -60,7 +60,12 @@ def test_synthetic_exact_fit_matches_hand_computation(method):
     assert r.predicted_change == pytest.approx(pred, abs=1e-9)
     assert r.beyond_capabilities == pytest.approx(7.0 - pred, abs=1e-9)
     assert r.share_explained == pytest.approx(pred / 7.0, abs=1e-9)
-    assert r.verdict.startswith(f"Of the +7.00 gain on B, {pred:+.2f} is what the capability change predicts;")
+    assert f"Of the +7.00 gain on B, {pred:+.2f} is what the capability change predicts and" in r.verdict
+    # a perfect fit has a zero-width prediction interval: a real +/-x beyond is supported, rounding noise is not
+    assert r.beyond_capabilities_se == pytest.approx(0.0, abs=1e-9) and r.beyond_capabilities_supported
+    on_line = dict(after, B=11.0 + pred)
+    r0 = sw.claim(m, before, on_line, "B", capabilities=["c1", "c2"], method=method, n_bootstrap=0)
+    assert r0.beyond_capabilities == pytest.approx(0.0, abs=1e-9) and not r0.beyond_capabilities_supported
     assert r.n_bootstrap_used == 0 and r.ci("predicted_change") == (None, None)
     d = r.to_dict()
     assert d["predicted_change_ci_low"] is None and d["beyond_capabilities_ci_high"] is None  # keys kept, null
@@ -90,6 +95,112 @@ def test_chat_panel_predicted_is_slope_times_score_difference(reference):
     assert r.predicted_change == pytest.approx(slope * (s[ic] - s[ia]), abs=1e-9)
     assert r.observed_change == pytest.approx(delta, abs=1e-12)
     assert r.beyond_capabilities == pytest.approx(delta - slope * (s[ic] - s[ia]), abs=1e-9)
+
+
+# --------------------------------------------------------------------------- prediction interval of the part beyond
+def _sm_difference_pi(s_panel, y_panel, s_b, s_a, level):
+    """statsmodels: var of (y_a - yhat_a) - (y_b - yhat_b) for two new models.
+
+    = se_obs_a^2 + se_obs_b^2 - 2 cov(yhat_a, yhat_b), all from the OLS results of statsmodels.
+    """
+    import statsmodels.api as sm
+    res = sm.OLS(y_panel, sm.add_constant(s_panel)).fit()
+    ex = np.array([[1.0, s_b], [1.0, s_a]])
+    pr = res.get_prediction(ex).summary_frame(alpha=1 - level)
+    se_obs = np.sqrt(pr["mean_se"].to_numpy() ** 2 + res.scale)
+    cov_ab = ex[0] @ res.cov_params() @ ex[1]
+    se = math.sqrt(se_obs[0] ** 2 + se_obs[1] ** 2 - 2 * cov_ab)
+    return scipy.stats.t.ppf(0.5 + level / 2, res.df_resid) * se, se
+
+
+@pytest.mark.parametrize("bench,level", [("ethics_all", 0.95), ("truthfulqa_mc1", 0.9)])
+def test_beyond_prediction_interval_matches_statsmodels(bench, level):
+    m = sw.load_panel("chat")
+    caps = m.capability_benchmarks
+    s, _, _, _ = hand_scores(m.scores[caps].to_numpy(float))
+    y = m.scores[bench].to_numpy(float)
+    ok = ~np.isnan(y)
+    before = m.scores.loc["Llama-2-7b-chat-hf", [*caps, bench]].copy()
+    after = m.scores.loc["Meta-Llama-3-70B-Instruct", [*caps, bench]].copy()
+    after[bench] = before[bench] + 0.06
+    r = sw.claim(m, before, after, bench, n_bootstrap=0, level=level)
+    hw, se = _sm_difference_pi(s[ok], y[ok], r.capability_score_before, r.capability_score_after, level)
+    assert r.beyond_capabilities_se == pytest.approx(se, rel=1e-9)
+    assert r.beyond_capabilities_pi_low == pytest.approx(r.beyond_capabilities - hw, abs=1e-10)
+    assert r.beyond_capabilities_pi_high == pytest.approx(r.beyond_capabilities + hw, abs=1e-10)
+    assert r.beyond_capabilities_supported == (not r.beyond_capabilities_pi_low <= 0 <= r.beyond_capabilities_pi_high)
+    d = r.to_dict()
+    for k in ("beyond_capabilities_pi_low", "beyond_capabilities_pi_high", "beyond_capabilities_supported"):
+        assert k in d
+    assert "beyond_capabilities_pi" in set(r.to_frame()["quantity"])
+
+
+def test_release_example_is_not_supported_and_a_large_gain_is():
+    """The example release's +0.017 beyond capabilities (residual SD 0.039) is noise-sized; +0.25 is not."""
+    m = sw.load_panel("chat")
+    df = pd.read_csv("examples/claim_release.csv", index_col="model")
+    b, a = df.iloc[0], df.iloc[1].copy()
+    r = sw.claim(m, b, a, "ethics_all", n_bootstrap=0)
+    assert r.beyond_capabilities == pytest.approx(0.017, abs=0.001)
+    assert r.beyond_capabilities_pi_low < 0 < r.beyond_capabilities_pi_high
+    assert r.beyond_capabilities_supported is False
+    assert r.verdict.startswith("Part beyond capabilities not supported")
+    a["ethics_all"] = b["ethics_all"] + 0.25
+    r2 = sw.claim(m, b, a, "ethics_all", n_bootstrap=0)
+    assert r2.beyond_capabilities_supported is True and r2.beyond_capabilities_pi_low > 0
+    assert r2.verdict.startswith("Part beyond capabilities supported")
+
+
+def test_capability_columns_in_percent_or_far_outside_are_refused():
+    m = sw.load_panel("chat")
+    df = pd.read_csv("examples/claim_release.csv", index_col="model")
+    b, a = df.iloc[0].copy(), df.iloc[1].copy()
+    a[["mmlu", "gsm8k"]] *= 100
+    with pytest.raises(sw.InputError, match=r"gsm8k = 50\.64 in row 'after'.*mmlu = 61\.13.*not percent"):
+        sw.claim(m, b, a, "ethics_all", n_bootstrap=0)
+    b2 = df.iloc[0].copy()
+    b2["logiqa"] = -0.5  # panel range 0.227-0.450: more than one range below the minimum
+    with pytest.raises(sw.InputError, match="logiqa = -0.5 in row 'before' .panel range"):
+        sw.claim(m, b2, df.iloc[1], "ethics_all", n_bootstrap=0)
+    b3 = df.iloc[0].copy()
+    b3["ethics_all"] = 70.5
+    with pytest.raises(sw.InputError, match="ethics_all = 70.5"):
+        sw.claim(m, b3, df.iloc[1], "ethics_all", n_bootstrap=0)
+
+
+def test_leave_pair_out_equals_claim_on_the_panel_without_the_pair():
+    """The vectorised coverage check equals claim() run on the panel minus the two models."""
+    m = sw.load_panel("chat")
+    caps = m.capability_benchmarks
+    d = leave_pair_out(m, ["ethics_all", "truthfulqa_mc1"], level=0.9)
+    assert len(d) == 2 * 26 * 25 // 2
+    for i in (0, 137, 400, 649):
+        row = d.iloc[i]
+        sub = m.scores.drop(index=[row.before, row.after])
+        panel = sw.ScoreMatrix.from_frame(sub, name="minus-pair")
+        r = sw.claim(panel, m.scores.loc[row.before], m.scores.loc[row.after], row.benchmark, capabilities=caps,
+                     n_bootstrap=0, level=0.9)
+        assert row.beyond == pytest.approx(r.beyond_capabilities, abs=1e-10)
+        assert row.halfwidth == pytest.approx((r.beyond_capabilities_pi_high - r.beyond_capabilities_pi_low) / 2, abs=1e-10)
+        assert row.covered == (not r.beyond_capabilities_supported)
+        assert row.n == r.n == 24
+
+
+def test_leave_pair_out_coverage_is_nominal_when_the_linear_model_holds():
+    """Synthetic panel: B = a + b s + normal noise, so the t interval is exact and coverage is near the level."""
+    rng = np.random.default_rng(5)
+    covered = []
+    for rep in range(4):
+        n = 30
+        f = rng.normal(size=n)
+        caps = f[:, None] + 0.5 * rng.normal(size=(n, 3))
+        df = pd.DataFrame(caps, columns=["c1", "c2", "c3"], index=[f"m{i}" for i in range(n)])
+        for j in range(5):
+            df[f"B{j}"] = 0.3 * f + 0.2 * rng.normal(size=n)
+        mm = sw.ScoreMatrix.from_frame(df, name=f"syn{rep}", roles={c: "capability" for c in ("c1", "c2", "c3")})
+        covered.append(leave_pair_out(mm, level=0.9).covered.to_numpy())
+    cov = np.concatenate(covered).mean()
+    assert 0.86 < cov < 0.94
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -282,13 +393,18 @@ def _bad_files(tmp_path, claim_file):
     p = tmp_path / "nomodel.csv"
     df.drop(columns=["model"]).to_csv(p, index=False)
     out["nomodel"] = (p, ["--benchmark", "ethics_all"], "no model column")
+    p = tmp_path / "percent.csv"
+    d3 = df.copy()
+    d3[["mmlu", "bbh"]] = d3[["mmlu", "bbh"]] * 100
+    d3.to_csv(p, index=False)
+    out["percent"] = (p, ["--benchmark", "ethics_all"], "bbh = ")
     out["unknown_before"] = (claim_file, ["--benchmark", "ethics_all", "--before", "ours-v9"], "ours-v9")
     out["unknown_bench"] = (claim_file, ["--benchmark", "ethics_al"], "did you mean")
     out["bench_missing_in_file"] = (claim_file, ["--benchmark", "truthfulqa_mc1"], "truthfulqa_mc1")
     return out
 
 
-BAD_CASES = ["nocaps", "text", "three", "nomodel", "unknown_before", "unknown_bench", "bench_missing_in_file"]
+BAD_CASES = ["nocaps", "text", "three", "nomodel", "percent", "unknown_before", "unknown_bench", "bench_missing_in_file"]
 
 
 @pytest.mark.parametrize("case", BAD_CASES)

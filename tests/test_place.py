@@ -79,6 +79,64 @@ def test_hand_built_panel_matches_hand_computation():
     assert (b.pi_low, b.pi_high) == (pytest.approx(pred - half, abs=1e-12), pytest.approx(pred + half, abs=1e-12))
     assert b.outside_interval == (abs(0.70 - pred) > half)
     assert b.slope == pytest.approx(slope, abs=1e-12)
+    h = 1 / 6 + (s_new - s_panel.mean()) ** 2 / sxx
+    assert b.leverage == pytest.approx(h, abs=1e-12)
+    assert b.studentized_residual == pytest.approx((0.70 - pred) / (resid_sd * math.sqrt(1 + h)), abs=1e-12)
+    # t with n - 2 df: outside the PI exactly when |t| exceeds the quantile
+    assert b.outside_interval == (abs(b.studentized_residual) > stats.t.ppf(0.975, 4))
+
+
+def _outlier_test(s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """statsmodels' externally studentized residuals of y on s (models with both)."""
+    import statsmodels.api as sm
+
+    res = sm.OLS(y, sm.add_constant(s)).fit()
+    return np.asarray(res.outlier_test(method="bonf"))[:, 0]  # column 0: student_resid (ndarray without pandas input)
+
+
+def test_studentized_loo_matches_statsmodels_outlier_test():
+    from safetywashing._fit import studentized_loo
+
+    panel = sw.load_panel("chat")
+    s = pd.Series(sw.analyze(panel).model_scores).reindex(panel.scores.index).to_numpy()
+    cols = ["ethics_all", "truthfulqa_mc1", "LMSYS_Chatbot_Arena", "wmdp_bio"]
+    y = panel.scores[cols].to_numpy(dtype=float)
+    assert np.isnan(y).any()  # the arena column misses models: each column is fitted over its own
+    t, df = studentized_loo(s, y)
+    for j in range(len(cols)):
+        ok = ~np.isnan(y[:, j])
+        np.testing.assert_allclose(t[ok, j], _outlier_test(s[ok], y[ok, j]), rtol=1e-9, atol=1e-12)
+        assert np.isnan(t[~ok, j]).all() and df[j] == ok.sum() - 3
+
+
+def test_tail_summary_by_hand():
+    from safetywashing._fit import tail_summary
+
+    t = np.array([[0.5, 2.5], [-3.5, np.nan], [1.0, -2.1], [0.0, 0.2]])
+    df = np.array([10.0, 20.0])
+    got = tail_summary(t, df)
+    assert got["n_residuals"] == 7 and got["n_benchmarks"] == 2
+    assert got["share_abs_gt_2"] == pytest.approx(3 / 7) and got["share_abs_gt_3"] == pytest.approx(1 / 7)
+    want2 = (4 * 2 * stats.t.sf(2, 10) + 3 * 2 * stats.t.sf(2, 20)) / 7
+    assert got["expected_abs_gt_2"] == pytest.approx(want2, rel=1e-12)
+    assert got["ratio_abs_gt_3"] == pytest.approx((1 / 7) / ((4 * 2 * stats.t.sf(3, 10) + 3 * 2 * stats.t.sf(3, 20)) / 7))
+
+
+def test_panel_model_is_studentized_against_the_fit_without_it():
+    """A panel model placed under its own name: its studentized residual is statsmodels' external one."""
+    panel = sw.load_panel("chat")
+    src = "Qwen1.5-7B-Chat"
+    row = panel.scores.loc[[src], [*CAPS, "truthfulqa_mc1", "ethics_all"]]
+    res = sw.place(_matrix(row), panel)
+    s = pd.Series(sw.analyze(panel).model_scores).reindex(panel.scores.index)
+    i = list(panel.scores.index).index(src)
+    for b in ("truthfulqa_mc1", "ethics_all"):
+        got = next(r for r in res.benchmarks if r.benchmark == b)
+        assert got.studentized_residual == pytest.approx(_outlier_test(s.to_numpy(), panel.scores[b].to_numpy())[i], rel=1e-9)
+    # the panel's tails are reported with every placement
+    assert res.tails["panel"] == "chat" and res.tails["n_benchmarks"] > 100
+    assert 0 < res.tails["share_abs_gt_3"] < res.tails["share_abs_gt_2"] < 0.2
+    assert "tails" in res.to_dict() and "studentized_residual" in res.to_frame().columns
 
 
 def test_percentile_ties_and_nan():

@@ -162,7 +162,7 @@ def test_parse_cell_missing(cell):
 
 def test_long_table_with_extra_column(tmp_path):
     f = tmp_path / "l.csv"
-    f.write_text("Model,Task,Value,stderr\na,x,1,0.1\na,y,2,0.1\nb,x,3,0.2\nb,y,5%,0.2\n")
+    f.write_text("Model,Task,Value,stderr\na,x,1,0.1\na,y,2%,0.1\nb,x,3,0.2\nb,y,5%,0.2\n")
     m = read_table(f)
     assert m.scores.loc["b", "y"] == 5.0 and m.scores.loc["a", "x"] == 1.0
     assert any("stderr" in n for n in m.notes)

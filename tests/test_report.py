@@ -258,6 +258,10 @@ def test_claim_view_from_claim_json_shape():
     assert (beyond_arrow["ax"], beyond_arrow["ay"], beyond_arrow["y"]) == pytest.approx((2.0, 0.36, 0.40))
     t = f["layout"]["title"]["text"]
     assert t.startswith("Claim on TruthfulQA &lt;MC1&gt;") and "[-0.01, +0.09]" in t
+    # with the prediction interval (claim JSON since it exists) the title shows it and the decision instead
+    t2 = figure_claim({**CLAIM_DICT, "beyond_capabilities_pi_low": -0.08, "beyond_capabilities_pi_high": 0.16,
+                       "beyond_capabilities_supported": False}, None, None)["layout"]["title"]["text"]
+    assert "[-0.08, +0.16] prediction interval, not supported" in t2 and "[-0.01, +0.09]" not in t2
 
 
 def test_report_is_deterministic(hostile):

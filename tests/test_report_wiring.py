@@ -28,6 +28,7 @@ def test_report_audit_view_matches_audit_command(cli, tmp_path):
         # the audit view states each audited benchmark's r with two decimals and its n
         assert f"r = {row['correlation']:+.2f}" in html, row["benchmark"]
         assert f"n = {row['n']}" in html
+    assert f"= {doc['capability_sd_ratio']:.3g} (below 0.8" in html
     assert _sha(src) == before
 
 
@@ -41,6 +42,10 @@ def test_report_claim_view_matches_claim_command(cli, tmp_path):
     doc = json.loads(cli("claim", str(src), *args, "--format", "json").stdout)
     assert "Claim: change on ETHICS" in html
     assert f"{doc['predicted_change']:+.3g}" in html
+    # the prediction interval of the part beyond capabilities, and the decision it makes
+    assert doc["beyond_capabilities_supported"] is False
+    pi = f"[{doc['beyond_capabilities_pi_low']:.3g}, {doc['beyond_capabilities_pi_high']:.3g}]"
+    assert f"95% prediction interval {pi}" in html and "not supported: includes 0" in html
 
 
 def test_report_on_user_data(cli, tmp_path):

@@ -78,15 +78,14 @@ def test_bands(r, want):
     "r,lo,hi,want",
     [
         (0.8, 0.72, 0.9, "high"),
-        (0.8, 0.40, 0.9, "high"),  # interval rules out "low": keep high
-        (0.8, 0.39, 0.9, "uncertain"),  # could be low
-        (0.5, -0.39, 0.8, "moderate"),
-        (0.5, -0.41, 0.8, "uncertain"),
+        (0.8, 0.40, 0.9, "moderate to high"),  # the interval does not rule out moderate
+        (0.8, 0.39, 0.9, "low to high"),  # could be low
+        (0.5, -0.39, 0.8, "low to high"),
+        (0.5, -0.41, 0.8, "moderate negative to high"),
         (0.2, -0.1, 0.35, "low"),
-        (0.2, -0.69, 0.69, "low"),
-        (0.2, -0.1, 0.71, "uncertain"),  # could be high
-        (-0.8, -0.95, -0.4, "high negative"),
-        (-0.8, -0.95, -0.3, "uncertain"),
+        (0.2, -0.69, 0.69, "moderate negative to moderate"),
+        (-0.8, -0.95, -0.71, "high negative"),
+        (-0.8, -0.95, -0.3, "high negative to low"),
         (None, 0.1, 0.2, "undefined"),
     ],
 )

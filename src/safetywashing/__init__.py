@@ -25,10 +25,13 @@ from ._match import ModelMatch, match_models, normalise_model_name
 from ._matrix import ScoreMatrix
 from ._panels import load_panel, panel_names
 from ._place import PlacementResult, place
+from ._power import interval_width, models_needed, separation_power
 from ._read import read_table
-from ._registry import registry
+from ._registry import corrections, registry
+from ._reliability import Reliability, disattenuated, reliability_from_counts
+from ._reliability_fields import item_counts
 from ._report import build_report
-from ._verdict import band, verdict
+from ._verdict import band, verdict, verdict_bands
 
 __version__ = "0.1.0"
 
@@ -45,6 +48,7 @@ __all__ = [
     "LeaderboardResult",
     "ModelMatch",
     "PlacementResult",
+    "Reliability",
     "SafetywashingError",
     "ScoreMatrix",
     "UnknownIdError",
@@ -55,15 +59,23 @@ __all__ = [
     "build_report",
     "capability_direction",
     "claim",
+    "corrections",
+    "disattenuated",
     "ingest",
+    "interval_width",
+    "item_counts",
     "leaderboard",
     "load_panel",
     "match_models",
+    "models_needed",
     "normalise_model_name",
     "panel_names",
     "place",
     "read_table",
     "registry",
+    "reliability_from_counts",
     "render_figures",
+    "separation_power",
     "verdict",
+    "verdict_bands",
 ]

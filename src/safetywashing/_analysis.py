@@ -11,9 +11,10 @@ import pandas as pd
 
 from ._errors import InputError, InsufficientDataError
 from ._matrix import ScoreMatrix
+from ._reliability import NOISE_LIMITED
 from ._stats import _check_method, corr_matrix, pairwise_corr_masked, top_components, zscore
 from ._stats import finite_or_none as _f
-from ._verdict import verdict
+from ._verdict import is_single_band, verdict, verdict_bands
 
 MIN_MODELS = 5
 
@@ -224,6 +225,9 @@ def analyze(
     sensitivity: bool = False,
     impute: bool = False,
     progress: Callable[[int], None] | None = None,
+    adjust: str = "none",
+    cluster: str | None = None,
+    n_items: dict[str, float] | None = None,
 ) -> AnalysisResult:
     """Capabilities correlation of every benchmark of ``matrix`` (the paper's method), with uncertainty.
 
@@ -270,6 +274,28 @@ def analyze(
         models; a note says what changed.
     progress:
         Optional callback ``progress(k)`` after every ``k`` bootstrap resamples.
+    adjust:
+        Multiplicity adjustment of the intervals behind the verdicts:
+        ``"none"`` (API default), ``"bonferroni"`` or ``"fcr"`` (Benjamini-
+        Yekutieli false-coverage-rate intervals for the benchmarks whose
+        interval excludes 0; the CLI's default). Rows gain ``ci_level`` and,
+        when adjusted, ``ci_low_unadjusted`` / ``ci_high_unadjusted``.
+    cluster:
+        ``"family"``: the bootstrap resamples model families (the matrix's
+        ``models["family"]``; shipped for the panels) instead of models;
+        ``settings["n_families"]`` says how many.
+    n_items:
+        Item counts per benchmark id, overriding the registry's
+        (``data/registry/benchmark_items.csv``). For fraction-scale accuracies
+        with an item count, rows gain ``n_items``, ``reliability``,
+        ``noise_ceiling`` and ``disattenuated_correlation``
+        (:mod:`safetywashing._reliability`).
+
+    With an interval, every row carries ``verdict_bands`` (the bands the
+    interval overlaps, negative to positive) and the verdict names one band
+    only when one remains, else the range (``"low to high"``). A verdict that
+    includes ``low`` on a benchmark whose noise ceiling is below 0.7 is
+    flagged ``noise_limited``.
 
     Rows always carry ``slope`` (benchmark units per 1 SD of the capabilities
     score), ``slope_sd`` (benchmark SDs per capabilities SD) and ``spread``
@@ -291,6 +317,14 @@ def analyze(
         from ._impute import impute_capabilities
 
         matrix, extra_notes = impute_capabilities(matrix, matrix.resolve_capabilities(capabilities), method)
+    codes = None
+    if cluster is not None:
+        from ._cluster import CLUSTER_CHOICES, family_codes
+
+        if cluster not in CLUSTER_CHOICES:
+            raise InputError(f"cluster: {cluster!r} is not one of: {', '.join(CLUSTER_CHOICES)}")
+        if bootstrap:
+            codes, _ = family_codes(matrix.models, "family", matrix.source or matrix.name)
     direction, scores, dropped = capability_direction(matrix, capabilities, method)
     m = matrix.with_capabilities(list(direction.benchmarks))
     caps = list(direction.benchmarks)
@@ -314,12 +348,25 @@ def analyze(
         compute=compute,
         sensitivity=sensitivity,
         progress=progress,
+        adjust=adjust,
+        cluster_codes=codes,
     )
+    from ._reliability_fields import reliability_fields
+
+    rel_fields, rel_notes = reliability_fields(m, scores.to_numpy(), r, n_items)
+    fields.update(rel_fields)
     rows = []
     meta = m.benchmarks
     for j, bid in enumerate(m.scores.columns):
         rr = _f(r[j])
         extra = {key: (_int(v[j]) if key in _INT_FIELDS else _f(v[j])) for key, v in fields.items()}
+        if "ci_low" in fields:
+            bands = verdict_bands(extra.get("ci_low"), extra.get("ci_high")) if rr is not None else []
+            extra["verdict_bands"] = bands
+            ceiling = extra.get("noise_ceiling")
+            extra["noise_limited"] = bool("low" in bands and ceiling is not None and ceiling < NOISE_LIMITED)
+        elif extra.get("noise_ceiling") is not None:
+            extra["noise_limited"] = bool(rr is not None and abs(rr) < 0.4 and extra["noise_ceiling"] < NOISE_LIMITED)
         rows.append(
             BenchmarkResult(
                 benchmark=bid,
@@ -344,7 +391,26 @@ def analyze(
     undefined = [row.benchmark for row in rows if row.correlation is None]
     if undefined:
         notes.append(f"{len(undefined)} benchmark(s) have no correlation (constant or < 3 models): {', '.join(undefined)}")
-    notes += unc_notes
+    notes += unc_notes + rel_notes
+    if "ci_low" in fields:
+        tested = [row for row in rows if row.role != "capability" and row.correlation is not None]
+        single = [row for row in tested if is_single_band(row.verdict)]
+        adj = settings.get("adjust", "none")
+        counts = ", ".join(f"{b} {c}" for b, c in _band_counts(single))
+        notes.append(
+            f"verdicts name only the bands the {settings.get('ci', ci):.0%} interval"
+            + ("" if adj == "none" else f" ({adj}-adjusted)")
+            + f" overlaps: {len(single)} of {len(tested)} non-capability benchmarks get a single band"
+            + (f" ({counts})" if counts else "")
+            + "; the others a range such as 'low to high'"
+        )
+        limited = [row.benchmark for row in rows if row.extra.get("noise_limited")]
+        if limited:
+            notes.append(
+                f"noise-limited: {len(limited)} verdict(s) include 'low' on a benchmark whose noise ceiling is below "
+                f"{NOISE_LIMITED} (item noise alone could make it look low): {', '.join(limited)}"
+            )
+    settings_extra = {"adjust": settings.get("adjust", adjust if bootstrap else "none"), "cluster": cluster}
     if sensitivity:
         sh = direction.variance_explained
         pcs = " / ".join(f"{v:.1%}" for v in sh[:3])
@@ -371,12 +437,20 @@ def analyze(
             "compute": compute,
             "sensitivity": bool(sensitivity),
             "impute": bool(impute),
+            **settings_extra,
             **settings,
         },
     )
 
 
-_INT_FIELDS = ("n_boot_used", "compute_n")
+_INT_FIELDS = ("n_boot_used", "compute_n", "partial_compute_n", "n_items")
+
+
+def _band_counts(rows: list[BenchmarkResult]) -> list[tuple[str, int]]:
+    from ._verdict import BANDS
+
+    counts = {b: sum(1 for r in rows if r.verdict == b) for b in BANDS}
+    return [(b, c) for b, c in counts.items() if c]
 
 
 def _int(x: Any) -> int | None:

@@ -20,12 +20,17 @@ import pandas as pd
 
 from ._analysis import MIN_MODELS, BenchmarkResult, CapabilityDirection, ResultLookup, _f, capability_direction
 from ._errors import InputError, InsufficientDataError
-from ._match import ModelMatch, match_models
+from ._match import ModelMatch, match_to_panel
 from ._matrix import ScoreMatrix
 from ._stats import _check_method, pairwise_corr_masked
 from ._verdict import verdict
 
 WIDE_BELOW = 10  # fewer usable models than this: warn that the interval is wide
+# capability_sd_ratio below this: warn of a restricted range. benchmarks/audit_range.py simulates audits on
+# subsets of both panels: below 0.8 the mean correlation falls short of the panel-wide one by 0.1 or more
+# (0.53 against 0.64 at 0.7-0.8 on chat), in line with Thorndike's case II; above 0.8 by about 0.05 or less.
+RESTRICTED_BELOW = 0.8
+WIDER_ABOVE = 1.25  # capability_sd_ratio above this: note that the correlation is not comparable to the panel's
 INTERVAL_METHOD = "percentile bootstrap over the audited models, panel capability direction fixed"
 
 
@@ -54,6 +59,13 @@ class AuditResult(ResultLookup):
         Per usable model: ``input_name``, ``model`` (panel id or None when
         placed), ``capabilities_score`` (higher = more capable) and the new
         benchmarks' values (higher = better): what an audit scatter plot draws.
+    capability_sd_ratio:
+        SD of the usable models' capabilities scores / SD over the
+        ``n_panel_scored`` panel models (both ddof = 0). Below 1 the audited
+        models span a narrower range of capability than the panel and their
+        correlation is biased toward 0 (attenuation); a warning is given below
+        ``RESTRICTED_BELOW``. Each result's ``extra`` carries the ratio over
+        that benchmark's own models.
     """
 
     panel: str
@@ -72,6 +84,8 @@ class AuditResult(ResultLookup):
     source: str = ""
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    capability_sd_ratio: float | None = None
+    n_panel_scored: int = 0
 
     @property
     def n_usable(self) -> int:
@@ -96,6 +110,8 @@ class AuditResult(ResultLookup):
             "points": [dict(p) for p in self.points],
             "notes": list(self.notes),
             "warnings": list(self.warnings),
+            "capability_sd_ratio": self.capability_sd_ratio,
+            "n_panel_scored": self.n_panel_scored,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -111,6 +127,17 @@ class AuditResult(ResultLookup):
         df.insert(0, "panel", self.panel)
         return df
 
+
+
+def restricted_range_r(r: float, u: float) -> float:
+    """Correlation expected over a range-restricted sample (Thorndike's case II, bivariate normal, selection on x).
+
+    ``r``: correlation over the full range; ``u``: SD of the selected models'
+    capabilities scores / SD over all (the ``capability_sd_ratio``). Returns
+    ``r u / sqrt(1 - r^2 + r^2 u^2)``: for ``u < 1`` closer to 0 than ``r``
+    (attenuation), for ``u > 1`` farther from 0.
+    """
+    return float(r * u / np.sqrt(1.0 - r * r + r * r * u * u))
 
 
 def bootstrap_corr_fixed(
@@ -196,7 +223,7 @@ def audit(
             f"{panel.name!r}); add a column with your benchmark's scores"
         )
     names = list(scores.scores.index)
-    mm: ModelMatch = match_models(names, {m: panel.display_name(m) for m in panel.scores.index})
+    mm: ModelMatch = match_to_panel(names, panel)
     by_model: dict[str, list[str]] = {}
     for inp, mid in mm.matched.items():
         by_model.setdefault(mid, []).append(inp)
@@ -209,6 +236,11 @@ def audit(
         )
 
     notes: list[str] = list(scores.notes)
+    if mm.loose:
+        notes.append(
+            f"{len(mm.loose)} name(s) matched by filling in a snapshot date or reasoning variant (the only panel model "
+            f"that fits; check them): {mm.describe_loose()}"
+        )
     warns: list[str] = []
     # Models the panel does not have, placed from their own capability scores.
     has_caps = all(c in scores.scores.columns for c in caps)
@@ -287,6 +319,22 @@ def audit(
     if has_caps:
         cap_vals = np.where(is_matched[:, None], cap_vals, scores.scores.loc[inputs, caps].to_numpy(float))
 
+    ps = panel_scores.to_numpy(dtype=float)
+    ps = ps[~np.isnan(ps)]
+    sd_panel = float(ps.std())
+    ratio = _f(float(s.std()) / sd_panel) if sd_panel > 0 else None
+    if ratio is not None and ratio < RESTRICTED_BELOW:
+        warns.append(
+            f"the {len(s)} audited models span a restricted range of capability: capability_sd_ratio {ratio:.2f} (SD of "
+            f"their capabilities scores / SD over the {len(ps)} panel models); a restricted range biases the correlation "
+            f"toward 0 (attenuation): for a bivariate-normal benchmark a panel-wide r of 0.70 would appear as about "
+            f"{restricted_range_r(0.7, ratio):.2f}. Add weaker and stronger models to cover the panel's range"
+        )
+    elif ratio is not None and ratio > WIDER_ABOVE:
+        notes.append(
+            f"the audited models span a wider range of capability than the panel (capability_sd_ratio {ratio:.2f}): "
+            "their correlation is inflated relative to the panel's (a wider range pushes it away from 0)"
+        )
     r, n = pairwise_corr_masked(y, s, method)
     r_caps, _ = pairwise_corr_masked(np.broadcast_to(y, (len(caps), *y.shape)), cap_vals.T, method)  # (n_caps, k)
     rng = np.random.default_rng(seed)
@@ -322,6 +370,8 @@ def audit(
                     "n_boot": int(n_boot),
                     "n_boot_valid": int(n_valid[j]),
                     "interval_method": INTERVAL_METHOD,
+                    "capability_sd_ratio": _f(float(s[~np.isnan(y[:, j])].std()) / sd_panel) if nj and sd_panel > 0
+                    else None,
                     "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},
                 },
             )
@@ -357,5 +407,7 @@ def audit(
         source=src,
         notes=tuple(notes),
         warnings=tuple(warns),
+        capability_sd_ratio=ratio,
+        n_panel_scored=len(ps),
     )
 

@@ -239,17 +239,22 @@ def methods_text(result: AnalysisResult) -> str:
         f"its z-scored capability row projected on that eigenvector (higher = more capable). Each benchmark's "
         f"capabilities correlation is the {meth} correlation between the benchmark and the capabilities score over "
         f"the models that have both (pairwise deletion; n is given per benchmark). Every benchmark is oriented so "
-        f"that higher = better (safer or more capable). Verdict bands on |r|: >= {HIGH:.2f} high, "
-        f"{MODERATE:.2f}-{HIGH:.2f} moderate, < {MODERATE:.2f} low."
+        f"that higher = better (safer or more capable). Verdict bands: high negative <= -{HIGH:.2f} < moderate "
+        f"negative <= -{MODERATE:.2f} < low < {MODERATE:.2f} <= moderate < {HIGH:.2f} <= high."
     )
     if st.get("bootstrap"):
         level = _f(st.get("ci")) or 0.95
         txt += (
             f" Intervals are {int(round(level * 100))}% bootstrap confidence intervals "
             f"({st.get('ci_method', 'percentile')}) from {st.get('bootstrap')} resamples of models, recomputing the "
-            f"capability direction inside every resample (seed {st.get('seed', 'unset')}); the verdict keeps the "
-            f"point estimate's band only when the interval stays within that band and its neighbours (e.g. 'high' "
-            f"needs a lower end >= 0.4), otherwise 'uncertain'."
+            f"capability direction inside every resample (seed {st.get('seed', 'unset')}"
+            + (f"; model families resampled, {st.get('n_families')} families" if st.get("n_families") else "")
+            + "). A verdict is a test against the bands: it names one band only when the interval lies inside "
+            "it, otherwise the range of bands the interval overlaps (e.g. 'low to high'). Intervals "
+            + {"none": "are not adjusted for multiplicity (--adjust none).",
+               "bonferroni": "are Bonferroni-adjusted over the non-capability benchmarks (--adjust bonferroni).",
+               "fcr": "are false-coverage-rate adjusted (Benjamini-Yekutieli; --adjust fcr): benchmarks whose "
+                      "interval excludes 0 get level 1 - R alpha / m."}.get(st.get("adjust", "none"), "")
         )
     else:
         txt += " No bootstrap was run, so correlations are point estimates without intervals."

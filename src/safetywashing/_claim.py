@@ -14,7 +14,13 @@ Method (all in the panel's coordinates):
 3. observed change = ``B_after - B_before``; predicted change =
    ``b * (s_after - s_before)``; beyond capabilities = observed - predicted;
    share explained = predicted / observed;
-4. percentile intervals by bootstrapping the panel's models: every resample
+4. prediction interval for the part beyond capabilities: both rows are single
+   models that scatter around the panel's line like its models do, so
+   ``beyond +- t_{n-2} * sigma * sqrt(2 + (s_after - s_before)^2 / Sxx)``
+   (``sigma`` = residual SD, ``Sxx`` = sum of squared score deviations; the
+   two rows' leverages minus their cross-leverage). The part beyond
+   capabilities is *supported* only when this interval excludes 0;
+5. percentile intervals by bootstrapping the panel's models: every resample
    recomputes ``mu``, ``sigma``, ``w`` (same sign rule), ``a`` and ``b`` in one
    batched numpy computation; degenerate resamples are skipped and counted.
 
@@ -33,7 +39,7 @@ import pandas as pd
 
 from ._analysis import MIN_MODELS, _f, capability_direction
 from ._errors import InputError, UnknownIdError
-from ._fit import fit_on_scores
+from ._fit import difference_halfwidth, fit_on_scores
 from ._matrix import ScoreMatrix
 from ._stats import rankdata, top_components, zscore
 
@@ -65,7 +71,12 @@ class ClaimResult:
     ``share_explained`` is predicted / observed (``None`` when observed is 0).
     ``n`` is the number of panel models in the fit; intervals are bootstrap
     percentile intervals at ``level`` from ``n_bootstrap_used`` resamples of
-    the panel's ``n_panel_models`` models (``None`` when no bootstrap was run).
+    the panel's ``n_panel_models`` models (``None`` when no bootstrap was run);
+    they cover the panel fit only. ``beyond_capabilities_pi_low``/``_high``:
+    prediction interval at ``level`` for the part beyond capabilities that adds
+    the scatter of the two single models around the fit (residual SD,
+    t with ``n - 2`` df, SE ``beyond_capabilities_se``);
+    ``beyond_capabilities_supported`` is True only when it excludes 0.
     """
 
     panel: str
@@ -99,6 +110,10 @@ class ClaimResult:
     verdict: str
     notes: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+    beyond_capabilities_pi_low: float | None = None
+    beyond_capabilities_pi_high: float | None = None
+    beyond_capabilities_se: float | None = None
+    beyond_capabilities_supported: bool = False
 
     @property
     def capability_score_change(self) -> float:
@@ -129,6 +144,10 @@ class ClaimResult:
             "observed_change": self.observed_change,
             "predicted_change": self.predicted_change,
             "beyond_capabilities": self.beyond_capabilities,
+            "beyond_capabilities_pi_low": self.beyond_capabilities_pi_low,
+            "beyond_capabilities_pi_high": self.beyond_capabilities_pi_high,
+            "beyond_capabilities_se": self.beyond_capabilities_se,
+            "beyond_capabilities_supported": self.beyond_capabilities_supported,
             "share_explained": self.share_explained,
             "slope": self.slope,
             "intercept": self.intercept,
@@ -164,7 +183,7 @@ class ClaimResult:
             ("benchmark_after", self.benchmark_after, bu),
             ("observed_change", self.observed_change, bu),
             ("predicted_change", self.predicted_change, bu),
-            ("beyond_capabilities", self.beyond_capabilities, bu),
+            ("beyond_capabilities", self.beyond_capabilities, f"{bu}, interval of the fit only"),
             ("share_explained", self.share_explained, "share of observed change"),
             ("slope", self.slope, "benchmark units per capabilities-score unit"),
             ("intercept", self.intercept, bu),
@@ -174,6 +193,11 @@ class ClaimResult:
             lo, hi = self.ci(q)
             recs.append({"panel": self.panel, "benchmark": self.benchmark, "quantity": q, "estimate": est,
                          "ci_low": lo, "ci_high": hi, "n": self.n, "units": units})
+            if q == "beyond_capabilities":
+                recs.append({"panel": self.panel, "benchmark": self.benchmark, "quantity": "beyond_capabilities_pi",
+                             "estimate": est, "ci_low": self.beyond_capabilities_pi_low,
+                             "ci_high": self.beyond_capabilities_pi_high, "n": self.n,
+                             "units": f"{bu}, prediction interval"})
         return pd.DataFrame(recs)
 
 
@@ -301,6 +325,84 @@ def bootstrap_claim(
                       n_skipped=skipped)
 
 
+def leave_pair_out(
+    matrix: ScoreMatrix,
+    benchmarks: list[str] | None = None,
+    *,
+    capabilities: list[str] | None = None,
+    method: str = "spearman",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Coverage check of the claim's prediction interval: every pair of panel models as a held-out claim.
+
+    For each pair (before = model ``i``, after = model ``j``, ``i`` listed
+    first in the panel) the two models are removed from the panel, the
+    capability direction (means, SDs, PC1) and each benchmark's line are
+    re-estimated on the other models, and the pair is treated as a claim:
+    ``beyond = (y_j - y_i) - slope * (s_j - s_i)`` with the prediction-interval
+    half-width of :func:`~safetywashing._fit.difference_halfwidth`. The pair is
+    ``covered`` when ``|beyond| <= halfwidth``, i.e. when ``claim`` would *not*
+    call the part beyond capabilities supported. Vectorised over pairs and
+    benchmarks (``n^2 / 2 x n x k`` floats).
+
+    Returns one row per (benchmark, pair) where both models have the
+    benchmark and every capability value: ``benchmark``, ``before``,
+    ``after``, ``beyond``, ``halfwidth``, ``covered`` and ``n`` (models in the
+    refit line). ``benchmarks`` defaults to every non-capability column.
+    """
+    from scipy.stats import t as tdist
+
+    if not 0 < level < 1:
+        raise InputError(f"level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
+    caps = matrix.resolve_capabilities(capabilities)
+    if benchmarks is None:
+        benchmarks = [b for b in matrix.scores.columns if b not in caps]
+    x = matrix.scores[caps].to_numpy(dtype=float)
+    y = matrix.scores[benchmarks].to_numpy(dtype=float)
+    n = x.shape[0]
+    pi, pj = np.triu_indices(n, 1)
+    keep = np.ones((len(pi), n), dtype=bool)
+    keep[np.arange(len(pi)), pi] = False
+    keep[np.arange(len(pj)), pj] = False
+    xp = np.where(keep[..., None], x[None], np.nan)  # (P, n, k): the panel without the pair
+    z, mu, sd = zscore(xp)
+    complete = ~np.isnan(xp).any(axis=-1)
+    c, ok = _masked_corr(np.nan_to_num(z), complete, method)
+    _, w = top_components(c)
+    s = np.einsum("pnk,pk->pn", (x[None] - mu[:, None, :]) / np.where(sd > 0, sd, np.nan)[:, None, :], w)  # (P, n)
+    fit = (keep & ~np.isnan(s))[..., None] & ~np.isnan(y)[None]  # (P, n, K)
+    m = fit.sum(axis=1)
+    cnt = np.maximum(m, 1)
+    s3 = np.nan_to_num(s)[..., None]
+    sm = np.where(fit, s3, 0.0).sum(axis=1) / cnt
+    ym = np.where(fit, y[None], 0.0).sum(axis=1) / cnt
+    ds = np.where(fit, s3 - sm[:, None, :], 0.0)
+    dy = np.where(fit, y[None] - ym[:, None, :], 0.0)
+    sxx = (ds * ds).sum(axis=1)
+    good = ok[:, None] & (m >= 3) & (sxx > 1e-12)
+    sxx = np.where(good, sxx, 1.0)
+    slope = (ds * dy).sum(axis=1) / sxx
+    sse = ((dy - slope[:, None, :] * ds) ** 2 * fit).sum(axis=1)
+    rsd = np.sqrt(sse / np.maximum(m - 2, 1))
+    rows = np.arange(len(pi))
+    dsij = (s[rows, pj] - s[rows, pi])[:, None]
+    beyond = (y[pj] - y[pi]) - slope * dsij
+    q = tdist.ppf(0.5 + level / 2.0, np.maximum(m - 2, 1))
+    hw = q * rsd * np.sqrt(2.0 + dsij**2 / sxx)
+    use = good & np.isfinite(beyond) & np.isfinite(hw)
+    p_idx, b_idx = np.nonzero(use)
+    names = np.asarray(matrix.scores.index, dtype=object)
+    return pd.DataFrame({
+        "benchmark": np.asarray(benchmarks, dtype=object)[b_idx],
+        "before": names[pi[p_idx]],
+        "after": names[pj[p_idx]],
+        "beyond": beyond[p_idx, b_idx],
+        "halfwidth": hw[p_idx, b_idx],
+        "covered": np.abs(beyond[p_idx, b_idx]) <= hw[p_idx, b_idx],
+        "n": m[p_idx, b_idx],
+    })
+
+
 def _row(values: pd.Series | Mapping[str, float]) -> pd.Series:
     return values if isinstance(values, pd.Series) else pd.Series(dict(values), dtype=object)
 
@@ -340,30 +442,34 @@ def verdict_sentence(r: ClaimResult, spread: float | None = None) -> str:
     obs = r.observed_change
     kind = "gain" if obs > 0 else ("drop" if obs < 0 else "change")
     lo, hi = r.ci("predicted_change")
-    pci = f" ({pct}% interval {f(lo)} to {f(hi)})" if lo is not None else ""
-    blo, bhi = r.ci("beyond_capabilities")
-    bci = f" ({pct}% interval {f(blo)} to {f(bhi)})" if blo is not None else ""
-    if obs == 0:
-        head = f"{r.benchmark_name} did not change{scale_note}; the capability change predicts {f(r.predicted_change)}{pci}"
+    pci = f" ({pct}% bootstrap interval {f(lo)} to {f(hi)})" if lo is not None else ""
+    b = f(r.beyond_capabilities)
+    plo, phi = r.beyond_capabilities_pi_low, r.beyond_capabilities_pi_high
+    if plo is None or phi is None:
+        lead = f"The part beyond capabilities ({b}) has no prediction interval (residual SD undefined)."
+    elif r.beyond_capabilities_supported:
+        lead = (f"Part beyond capabilities supported: the {b} lies outside the scatter of single models around the panel's "
+                f"fit ({pct}% prediction interval {f(plo)} to {f(phi)}, excludes 0).")
     else:
-        head = (f"Of the {f(obs)}{unit} {kind} on {r.benchmark_name}{scale_note}, {f(r.predicted_change)} is what the "
-                f"capability change predicts{pci}")
-    tail = f"; {f(r.beyond_capabilities)} is beyond capabilities{bci}."
-    if blo is not None and obs != 0:
-        if blo > 0 or bhi < 0:
-            tail += (f" The part beyond capabilities is {'above' if blo > 0 else 'below'} zero across the whole "
-                     f"{pct}% interval of the panel fit.")
-        else:
-            tail += (f" Its {pct}% interval includes zero: the change is consistent with the capability change alone.")
-    if obs != 0 and math.isfinite(r.resid_sd) and abs(r.beyond_capabilities) < r.resid_sd:
-        rsd = fmt_value(r.resid_sd, r.scale, spread, False)
-        tail += f" Panel models scatter around the fit line with a residual SD of {rsd}, more than this part beyond capabilities."
+        alone = "the change" if obs == 0 else f"the {kind}"
+        lead = (f"Part beyond capabilities not supported: the {b} is within the scatter of single models around the panel's "
+                f"fit ({pct}% prediction interval {f(plo)} to {f(phi)} includes 0); {alone} is consistent with the "
+                "capability change alone.")
+    if obs == 0:
+        head = f" {r.benchmark_name} did not change{scale_note}; the capability change predicts {f(r.predicted_change)}{pci}."
+    else:
+        head = (f" Of the {f(obs)}{unit} {kind} on {r.benchmark_name}{scale_note}, {f(r.predicted_change)} is what the "
+                f"capability change predicts{pci} and {b} is beyond capabilities.")
+    rsd = fmt_value(r.resid_sd, r.scale, spread, False) if math.isfinite(r.resid_sd) else "-"
+    tail = f" Panel models scatter around the fit line with a residual SD of {rsd}."
     share = ""
     if r.share_explained is not None:
-        share = f" Capabilities account for {r.share_explained:.0%} of the observed change."
+        slo, shi = r.ci("share_explained")
+        sci = f" ({pct}% bootstrap interval {slo:.0%} to {shi:.0%})" if slo is not None and shi is not None else ""
+        share = f" Capabilities account for {r.share_explained:.0%} of the observed change{sci}."
     sc = (f" Capabilities score {r.capability_score_before:+.2f} -> {r.capability_score_after:+.2f} "
           f"(slope {f(r.slope)} per score unit, fit over n = {r.n} panel models).")
-    return head + tail + share + sc
+    return lead + head + tail + share + sc
 
 
 def claim(
@@ -407,7 +513,17 @@ def claim(
     ClaimResult
         Observed, predicted (= slope x capabilities-score difference) and
         beyond-capabilities change in benchmark units (higher = better), share
-        explained, the fit, intervals and a verdict sentence.
+        explained, the fit, bootstrap intervals, the prediction interval of
+        the part beyond capabilities (``beyond_capabilities_pi_low``/``_high``,
+        at ``level``) with ``beyond_capabilities_supported`` (True only when it
+        excludes 0), and a verdict sentence that leads with that decision.
+
+    Raises
+    ------
+    InputError
+        A capability value above 1 where the panel stores fractions, or more
+        than one panel range outside the panel's minimum or maximum (the
+        message names the columns); a missing or non-numeric value.
     """
     if benchmark not in matrix.scores.columns:
         from ._match import suggest
@@ -434,6 +550,7 @@ def claim(
     xa = np.array([_value(ra, c, f"{source}: row {after_name!r}") for c in caps])
     yb = _value(rb, benchmark, f"{source}: row {before_name!r}")
     ya = _value(ra, benchmark, f"{source}: row {after_name!r}")
+    check_units(matrix, caps, benchmark, {before_name: (xb, yb), after_name: (xa, ya)}, source)
     frame = pd.DataFrame([xb, xa], columns=caps, index=[before_name, after_name])
     sc = direction.score(frame)
     s_b, s_a = float(sc.iloc[0]), float(sc.iloc[1])
@@ -443,6 +560,10 @@ def claim(
     pred = fit.slope * (s_a - s_b)
     beyond = obs - pred
     share = pred / obs if obs != 0 else None
+    hw, se = difference_halfwidth(fit, s_b, s_a, level)
+    pi_lo, pi_hi = beyond - hw, beyond + hw
+    # excludes 0, and is more than rounding noise (a perfect panel fit has a zero-width interval)
+    supported = bool((pi_lo > 0 or pi_hi < 0) and abs(beyond) > 1e-9 * max(1.0, abs(obs), abs(pred)))
 
     intervals: dict[str, tuple[float | None, float | None]] = {q: (None, None) for q in INTERVAL_QUANTITIES}
     used = skipped = 0
@@ -492,9 +613,53 @@ def claim(
         level=level, n_bootstrap=int(n_bootstrap), n_bootstrap_used=used, n_bootstrap_skipped=skipped, seed=seed,
         intervals=intervals, panel_points=points, verdict="", notes=tuple(notes),
         settings={"method": method, "bootstrap": int(n_bootstrap), "seed": seed, "level": level},
+        beyond_capabilities_pi_low=_f(pi_lo), beyond_capabilities_pi_high=_f(pi_hi), beyond_capabilities_se=_f(se),
+        beyond_capabilities_supported=supported,
     )
     spread = float(np.nanstd(yv.to_numpy(dtype=float)))
     return _replace_verdict(res, verdict_sentence(res, spread))
+
+
+FAR_OUTSIDE = 1.0  # refuse a capability value more than this many panel ranges beyond the panel's min or max
+
+
+def check_units(
+    matrix: ScoreMatrix, caps: list[str], benchmark: str, rows: Mapping[str, tuple[np.ndarray, float]], source: str
+) -> None:
+    """Refuse capability values in the wrong units or far outside the panel's range (one line naming the columns).
+
+    A capability column is refused when the panel stores it as a fraction
+    (0-1) and a row has a value above 1 (percent given for a fraction), or
+    when a value lies more than ``FAR_OUTSIDE`` times the panel's range below
+    its minimum or above its maximum. The claimed benchmark is refused only
+    for the first reason (a far-off value there is a note, not an error).
+    """
+    scale = matrix.benchmarks["scale"] if "scale" in matrix.benchmarks.columns else pd.Series(dtype=object)
+    bad: list[str] = []
+    percent = False
+    for j, c in enumerate(caps):
+        col = matrix.scores[c].to_numpy(dtype=float)
+        lo, hi = float(np.nanmin(col)), float(np.nanmax(col))
+        rng = hi - lo
+        frac = str(scale.get(c, "")) == "fraction"
+        for name, (x, _) in rows.items():
+            v = float(x[j])
+            if frac and v > 1.0 + 1e-9:
+                percent = True
+                bad.append(f"{c} = {v:g} in row {name!r} (panel: fraction, {lo:.3g}-{hi:.3g})")
+                break
+            if v < lo - FAR_OUTSIDE * rng or v > hi + FAR_OUTSIDE * rng:
+                bad.append(f"{c} = {v:g} in row {name!r} (panel range {lo:.3g}-{hi:.3g})")
+                break
+    if str(scale.get(benchmark, "")) == "fraction":
+        for name, (_, y) in rows.items():
+            if y > 1.0 + 1e-9:
+                percent = True
+                bad.append(f"{benchmark} = {y:g} in row {name!r} (panel: fraction 0-1)")
+                break
+    if bad:
+        hint = "give fractions (0-1), not percent" if percent else "check the units and the columns' order"
+        raise InputError(f"{source}: column(s) not in the panel's units or far outside its range: {'; '.join(bad)}; {hint}")
 
 
 def _replace_verdict(r: ClaimResult, text: str) -> ClaimResult:

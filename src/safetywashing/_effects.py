@@ -24,12 +24,13 @@ def slopes(x: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
 
     * ``slope``: least-squares slope of the benchmark on the capabilities
       score, in the benchmark's own units per 1 SD of the capabilities score
-      (the SD of the panel's scored models, population SD): how many points
-      the benchmark gains for a one-SD capability gain;
+      over those same models (population SD): how many points the benchmark
+      gains for a one-SD capability gain;
     * ``spread``: SD of the benchmark over those models (population SD,
       benchmark units);
     * ``slope_sd``: ``slope / spread``, benchmark SDs per capabilities SD
-      (comparable across benchmarks whatever their scale).
+      (comparable across benchmarks whatever their scale). Both SDs are over
+      the row's own models, so under Pearson ``slope_sd`` equals r.
 
     NaN when fewer than 3 models or a constant side.
     """
@@ -47,11 +48,10 @@ def slopes(x: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
     sxx = (dx * dx).sum(axis=0)
     sss = (ds * ds).sum(axis=0)
     sxs = (dx * ds).sum(axis=0)
-    s_sd = float(np.nanstd(s)) if np.isfinite(s).any() else float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
         raw = sxs / sss
         spread = np.sqrt(sxx / cnt)
-        slope = raw * s_sd
+        slope = raw * np.sqrt(sss / cnt)  # per 1 SD of the score over the row's own models
         slope_sd = slope / spread
     good = (n >= 3) & (sss > 0)
     slope = np.where(good, slope, np.nan)
@@ -77,3 +77,52 @@ def compute_correlations(x: np.ndarray, log_c: np.ndarray, method: str) -> tuple
     compute comparable across orders of magnitude.
     """
     return pairwise_corr_masked(np.asarray(x, dtype=float), np.asarray(log_c, dtype=float), method)
+
+
+SCALE_COLLINEAR = 0.9  # |corr(score, log compute)| at or above this: capability and scale cannot be told apart
+
+
+def partial_compute_correlations(x: np.ndarray, scores: np.ndarray, log_c: np.ndarray, method: str) -> dict[str, np.ndarray]:
+    """Correlation of every benchmark with the capabilities score, controlling for log10 compute.
+
+    For each column, over the models that have the benchmark, a capabilities
+    score and a known compute (``n``): the partial correlation
+    ``(r_xs - r_xc r_sc) / sqrt((1 - r_xc^2) (1 - r_sc^2))`` of the three
+    pairwise correlations on those models (Spearman: computed on ranks within
+    those models, i.e. the partial Spearman correlation). Also returns
+    ``score_compute`` (``r_sc`` on the same models): when it is near +-1 the
+    panel cannot separate capabilities from scale and the partial correlation
+    rests on little variation. NaN with fewer than 4 models or a constant side.
+    """
+    from ._stats import _check_method, rankdata
+
+    _check_method(method)
+    x = np.asarray(x, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    c = np.asarray(log_c, dtype=float)
+    ok = ~np.isnan(x) & ~np.isnan(s)[:, None] & ~np.isnan(c)[:, None]
+    n = ok.sum(axis=0)
+    X = np.where(ok, x, np.nan)
+    S = np.where(ok, s[:, None], np.nan)
+    C = np.where(ok, c[:, None], np.nan)
+    if method == "spearman":
+        X, S, C = rankdata(X), rankdata(S), rankdata(C)
+
+    def corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        cnt = np.maximum(n, 1)
+        da = np.where(ok, a - np.nansum(a, axis=0) / cnt, 0.0)
+        db = np.where(ok, b - np.nansum(b, axis=0) / cnt, 0.0)
+        den = np.sqrt((da * da).sum(axis=0) * (db * db).sum(axis=0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, (da * db).sum(axis=0) / np.where(den > 0, den, 1.0), np.nan)
+
+    r_xs, r_xc, r_sc = corr(X, S), corr(X, C), corr(S, C)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        den = np.sqrt((1.0 - r_xc**2) * (1.0 - r_sc**2))
+        pr = np.where(den > 1e-12, (r_xs - r_xc * r_sc) / np.where(den > 1e-12, den, 1.0), np.nan)
+    good = n >= 4
+    return {
+        "partial": np.where(good, np.clip(pr, -1.0, 1.0), np.nan),
+        "n": n,
+        "score_compute": np.where(good, r_sc, np.nan),
+    }

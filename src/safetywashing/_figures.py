@@ -130,7 +130,8 @@ def plot_scatter(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str, *,
                 ax.annotate(_mt(d["names"][k]), (d["x"][k], d["y"][k]), fontsize=5, xytext=(3, 2),
                             textcoords="offset points", color="#444")
         name = row.name if row is not None else benchmark
-        ax.set_title(_mt(f"{name}: {rtxt}, n = {d['n']}", 60), loc="left")
+        vtxt = f"; {row.verdict}" if row is not None and row.extra.get("verdict_bands") else ""
+        ax.set_title(_mt(f"{name}: {rtxt}, n = {d['n']}{vtxt}", 60), loc="left")
         ax.set_xlabel(cd.CAPABILITY_AXIS + " \u2192")
         head, _, tail = cd.benchmark_label(matrix, benchmark).partition("; ")
         ax.set_ylabel(_mt(f"{head}\n{tail} \u2192"))

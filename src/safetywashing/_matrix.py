@@ -11,6 +11,16 @@ from ._errors import InputError, UnknownIdError
 from ._registry import benchmark_metadata, default_capability_ids
 
 MODEL_META_COLUMNS = ["name", "type", "params", "flop"]
+EMPTY_COLUMNS_NOTE = "column(s) with no values ignored: "  # a reader's note; its ids are named as empty, not unknown
+
+
+def empty_columns(notes: tuple[str, ...]) -> list[str]:
+    """Columns a reader dropped because every cell was missing (from its note)."""
+    out: list[str] = []
+    for n in notes:
+        if n.startswith(EMPTY_COLUMNS_NOTE):
+            out.extend(c.strip() for c in n[len(EMPTY_COLUMNS_NOTE):].split(","))
+    return out
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,12 @@ class ScoreMatrix:
             return caps
         caps = list(dict.fromkeys(c.strip() for c in capabilities if c.strip()))
         missing = [c for c in caps if c not in self.scores.columns]
+        empty = [c for c in missing if c in empty_columns(self.notes)]
+        if empty:
+            raise InputError(
+                f"{self.source or self.name}: capability column(s) {', '.join(map(repr, empty))} are empty "
+                "(no value in any row); fill them or choose other --capabilities"
+            )
         if missing:
             from ._match import suggest
 

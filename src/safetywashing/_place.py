@@ -5,13 +5,17 @@ is computed with the panel's means, SDs and PC1 loadings
 (:meth:`CapabilityDirection.score`); for each non-capability benchmark the
 model has, the panel's OLS fit of that benchmark on the capabilities score
 (:func:`_fit.fit_on_scores`) gives the predicted value, the residual and a
-prediction interval for a new model.
+prediction interval for a new model, and the studentized residual (residual
+over its prediction SE, leverage included: Student's t with ``n - 2`` df
+under the linear model). How heavy the tails really are is measured on the
+panel itself (leave-one-out studentized residuals of its own models) and
+reported beside every placement.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +24,7 @@ import pandas as pd
 
 from ._analysis import CapabilityDirection, capability_direction
 from ._errors import InputError, InsufficientDataError
-from ._fit import fit_on_scores
+from ._fit import fit_on_scores, leverage, studentized_loo, tail_summary
 from ._matrix import ScoreMatrix
 from ._stats import finite_or_none as _f
 
@@ -52,7 +56,13 @@ class BenchmarkPlacement:
     predict); ``residual_sd`` = residual / the fit's residual SD;
     ``pi_low``/``pi_high`` = prediction interval of a new model's value at its
     capabilities score; ``n`` = panel models in the fit; ``slope`` in
-    benchmark units per 1 unit of capabilities score.
+    benchmark units per 1 unit of capabilities score. ``leverage`` =
+    ``1/n + (s - mean s)^2 / Sxx`` of the model's score in the fit;
+    ``studentized_residual`` = residual / (residual SD x sqrt(1 + leverage)),
+    Student's t with ``n - 2`` df if the panel's scatter were normal (the
+    panel's real tails are in :attr:`PlacementResult.tails`). For a model
+    that is itself in the panel, the studentized residual comes from the fit
+    without it (the externally studentized residual).
     """
 
     model: str
@@ -70,6 +80,8 @@ class BenchmarkPlacement:
     slope: float
     fit_resid_sd: float
     outside_interval: bool
+    leverage: float = math.nan
+    studentized_residual: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class PlacementResult:
     benchmarks: tuple[BenchmarkPlacement, ...]
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    tails: dict[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per (model, benchmark), model score and percentile repeated.
@@ -128,6 +141,8 @@ class PlacementResult:
             "slope",
             "fit_resid_sd",
             "outside_interval",
+            "leverage",
+            "studentized_residual",
         ]
         return pd.DataFrame(rows, columns=cols)
 
@@ -143,6 +158,7 @@ class PlacementResult:
             "benchmarks": [{k: (_f(v) if isinstance(v, float) else v) for k, v in asdict(b).items()} for b in self.benchmarks],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            "tails": {k: (_f(v) if isinstance(v, float) else v) for k, v in self.tails.items()},
         }
 
 
@@ -297,7 +313,18 @@ def place(
         res = fit.residual(sv, yv)
         hw = fit.prediction_halfwidth(sv, q_level)
         rsd = fit.resid_sd
+        lev = leverage(fit, sv)
+        stud = res / (rsd * np.sqrt(1.0 + lev)) if rsd > 0 else np.full(len(sv), math.nan)
         for j, m in enumerate(matrix.scores.index[use]):
+            if m in panel.scores.index:  # its own row is in the fit: studentize against the fit without it
+                yp = panel.scores[b].to_numpy(dtype=float).copy()
+                yp[list(panel.scores.index).index(m)] = np.nan
+                try:
+                    f2 = fit_on_scores(ps, yp, what=f"panel {panel.name!r} / {b} without {m}")
+                    d2 = f2.resid_sd * math.sqrt(1.0 + float(leverage(f2, sv[j])))
+                    stud[j] = float(f2.residual(sv[j], yv[j])) / d2 if d2 > 0 else math.nan
+                except InsufficientDataError:
+                    stud[j] = math.nan
             rows.append(
                 BenchmarkPlacement(
                     model=str(m),
@@ -315,11 +342,14 @@ def place(
                     slope=fit.slope,
                     fit_resid_sd=rsd,
                     outside_interval=bool(abs(res[j]) > hw[j]),
+                    leverage=float(lev[j]),
+                    studentized_residual=float(stud[j]),
                 )
             )
     unknown = [b for b in matrix.scores.columns if b not in panel.scores.columns]
     if unknown:
         notes.append(f"{len(unknown)} column(s) not in panel {panel.name!r}, not compared: {', '.join(unknown)}")
+    tails = panel_tails(panel, ps, caps)
     w2, n2 = settings_warnings(provenance, [m.model for m in models if m.capabilities_score is not None], caps)
     return PlacementResult(
         panel=panel.name,
@@ -331,6 +361,37 @@ def place(
         benchmarks=tuple(rows),
         warnings=tuple(warnings + w2),
         notes=tuple(notes + n2),
+        tails=tails,
+    )
+
+
+def panel_tails(panel: ScoreMatrix, scores: np.ndarray, caps: list[str]) -> dict[str, Any]:
+    """How heavy the tails of the residuals are on ``panel`` itself.
+
+    Leave-one-out (externally) studentized residuals of every panel model on
+    every non-capability benchmark (:func:`_fit.studentized_loo`, capability
+    direction of the full panel) and their share beyond ``|2|`` and ``|3|``
+    against Student's t (:func:`_fit.tail_summary`), plus ``panel``.
+    """
+    others = [b for b in panel.scores.columns if b not in caps]
+    t, df = studentized_loo(scores, panel.scores[others].to_numpy(dtype=float))
+    return {"panel": panel.name, "residuals": "leave-one-out studentized, panel models x non-capability benchmarks",
+            **tail_summary(t, df)}
+
+
+def tails_sentence(tails: dict[str, Any]) -> str:
+    """One plain sentence on the panel's tails (for table output and the README)."""
+    if not tails or not tails.get("n_residuals"):
+        return ""
+    return (
+        f"Tails on panel {tails['panel']!r} ({tails['n_residuals']} leave-one-out studentized residuals of its own models "
+        f"on {tails['n_benchmarks']} benchmarks): |t| > 2 in {tails['share_abs_gt_2']:.1%} (Student's t: "
+        f"{tails['expected_abs_gt_2']:.1%}), |t| > 3 in {tails['share_abs_gt_3']:.1%} (t: {tails['expected_abs_gt_3']:.1%}, "
+        f"{tails['ratio_abs_gt_3']:.1f}x as often): beyond |3|, t's tail probabilities are too small by about that factor."
+        if tails["ratio_abs_gt_3"] > 1.2 else
+        f"Tails on panel {tails['panel']!r} ({tails['n_residuals']} leave-one-out studentized residuals of its own models "
+        f"on {tails['n_benchmarks']} benchmarks): |t| > 2 in {tails['share_abs_gt_2']:.1%} (Student's t: "
+        f"{tails['expected_abs_gt_2']:.1%}), |t| > 3 in {tails['share_abs_gt_3']:.1%} (t: {tails['expected_abs_gt_3']:.1%})."
     )
 
 
@@ -364,9 +425,11 @@ __all__ = [
     "BenchmarkPlacement",
     "ModelPlacement",
     "PlacementResult",
+    "panel_tails",
     "place",
     "percentile_of",
     "read_matrix_csv",
     "read_provenance_csv",
     "settings_warnings",
+    "tails_sentence",
 ]

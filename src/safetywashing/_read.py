@@ -15,13 +15,15 @@ import io
 import math
 import os
 import re
+import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._errors import InputError, UnknownIdError
-from ._matrix import ScoreMatrix
+from ._matrix import EMPTY_COLUMNS_NOTE, ScoreMatrix
 from ._registry import registry
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a"})
@@ -30,6 +32,8 @@ MODEL_COLUMN_NAMES = ("model", "name")
 LONG_BENCHMARK_NAMES = ("benchmark", "task")
 LONG_SCORE_NAMES = ("score", "value")
 MAX_BYTES = 200 * 1024 * 1024
+MAX_ABS = 1e100  # larger magnitudes are no score (and overflow squares in the statistics)
+_NONFINITE = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)
 
 
 def parse_cell(text: str) -> tuple[float, bool] | None:
@@ -53,17 +57,27 @@ def _display(path: str | os.PathLike[str]) -> str:
 
 
 def _load_text(path: Path) -> str:
+    """The file's text, after refusing what is not a regular file of a sensible size (read at most MAX_BYTES + 1)."""
     src = _display(path)
-    if not path.exists():
-        raise InputError(f"{src}: no such file; check the path (a CSV or TSV with one row per model)")
-    if path.is_dir():
-        raise InputError(f"{src}: is a folder, not a file; give the path of a CSV or TSV file")
     try:
-        raw = path.read_bytes()
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{src}: no such file; check the path (a CSV or TSV with one row per model)") from None
+    except OSError as exc:
+        raise InputError(f"{src}: cannot read the file ({exc.strerror}); check the path and its permissions") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{src}: is a folder, not a file; give the path of a CSV or TSV file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{src}: not a regular file (a device, pipe or socket); save the table to a file and give its path")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{src}: cannot read the file ({exc.strerror}); check its permissions") from None
     if len(raw) > MAX_BYTES:
-        raise InputError(f"{src}: file is {len(raw) / 1e6:.0f} MB; a score table should be far smaller - is this the right file?")
+        raise InputError(
+            f"{src}: file is larger than {MAX_BYTES // 2**20} MiB; a score table should be far smaller - is this the right file?"
+        )
     if not raw.strip():
         raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
     if b"\x00" in raw[:65536]:
@@ -86,42 +100,184 @@ def _delimiter(path: Path, text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _rows(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data rows (stripped strings) and each row's line number in the file."""
+class _Grid:
+    """A table's cells: ``header``, one pandas Series per column (positional) and each row's line in the file.
+
+    Columns that pandas' C reader recognised as numbers arrive as floats; every
+    other column holds the cells' text. :meth:`text` gives any column as
+    stripped strings (re-reading a numeric column as text when asked).
+    """
+
+    def __init__(self, header: list[str], cols: list[pd.Series], lines: np.ndarray, reread: Any = None) -> None:
+        self.header = header
+        self.cols = cols
+        self.lines = lines
+        self._reread = reread
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def text(self, j: int) -> np.ndarray:
+        """Column ``j`` as an object array of stripped strings ("" for an empty cell), as written in the file."""
+        col = self.cols[j] if self._reread is None else self._reread(j)
+        return _stripped(col)
+
+    def drop(self, keep: list[int]) -> None:
+        self.header = [self.header[i] for i in keep]
+        self.cols = [self.cols[i] for i in keep]
+        reread = self._reread
+        self._reread = None if reread is None else (lambda j: reread(keep[j]))
+
+    def rows(self) -> list[list[str]]:
+        """Every row as a list of stripped strings (the slow, general form: long tables only)."""
+        texts = [self.text(j) for j in range(len(self.header))]
+        return [list(r) for r in zip(*texts)] if texts else []
+
+
+def _is_number_dtype(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
+
+
+def _stripped(col: pd.Series) -> np.ndarray:
+    arr = col.to_numpy(dtype=object, na_value="")
+    if _is_number_dtype(col):
+        return np.array([repr(float(x)) if x == x else "" for x in arr], dtype=object)
+    return pd.Series(arr, dtype=object).astype(str).str.strip().to_numpy(dtype=object)
+
+
+def _merged_rows_error(src: str, first_line: int, col: int, header: list[str]) -> InputError:
+    name = header[col] if col < len(header) and header[col] else f"column {col + 1}"
+    return InputError(
+        f"{src}: line {first_line}, column {name!r}: a quoted cell runs over several lines, merging rows "
+        "(a stray '\"'?); remove the stray quote or close it on the same line"
+    )
+
+
+def _na_tokens() -> list[str]:
+    """The missing-cell spellings as pandas' reader matches them (exact tokens, a few cases of each)."""
+    out: set[str] = set()
+    for t in MISSING:
+        out.update((t, t.upper(), t.title()))
+    out.update(("NaN", "N/a"))
+    return sorted(out)
+
+
+def _grid(path: Path) -> _Grid:
+    """Split the file into header, columns and line numbers, checking its shape row by row.
+
+    Rows are counted line by line (Python's csv module when the file has quote
+    characters, since a quoted cell may hold the delimiter); a quoted cell
+    spanning lines, which a stray quote causes, is an error naming the line
+    where it starts. The cells are then parsed by pandas' C reader: a column of
+    numbers and missing-cell tokens arrives as floats; any other column as
+    text, which :func:`_numeric_column` parses column-wise.
+    """
     src = _display(path)
     text = _load_text(path)
     sep = _delimiter(path, text)
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
+    lines_text = text.splitlines()
+    if '"' not in text:
+        blank_chars = " \t\r\f\v" + sep
+        kept = [i for i, ln in enumerate(lines_text) if ln.strip(blank_chars)]
+        if not kept:
+            raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
+        header = [c.strip() for c in lines_text[kept[0]].split(sep)]
+        body = kept[1:]
+        counts = np.fromiter((lines_text[i].count(sep) + 1 for i in body), dtype=np.int64, count=len(body))
+
+        def cells_of(k: int) -> list[str]:
+            return [c.strip() for c in lines_text[body[k]].split(sep)]
+
+        quoting = csv.QUOTE_NONE
+    else:
+        reader = csv.reader(io.StringIO(text), delimiter=sep)
+        kept, widths = [], []
+        header_row: list[str] | None = None
+        start = 0
+        try:
+            for rec in reader:
+                for j, c in enumerate(rec):
+                    if "\n" in c or "\r" in c:
+                        raise _merged_rows_error(src, start + 1, j, header_row or rec)
+                if any(c.strip() for c in rec):
+                    if header_row is None:
+                        header_row = [c.strip() for c in rec]
+                    kept.append(start)
+                    widths.append(len(rec))
+                start = reader.line_num
+        except csv.Error as exc:
+            raise InputError(
+                f"{src}: line {reader.line_num}: cannot parse the table ({exc}); check quotes and delimiters"
+            ) from None
+        if header_row is None:
+            raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
+        header = header_row
+        body = kept[1:]
+        counts = np.asarray(widths[1:], dtype=np.int64)
+
+        def cells_of(k: int) -> list[str]:
+            return [c.strip() for c in next(csv.reader([lines_text[body[k]]], delimiter=sep))]
+
+        quoting = csv.QUOTE_MINIMAL
+    lines = np.asarray(body, dtype=np.int64) + 1
+    _check_widths(src, header, counts, lines, cells_of)
+    width = len(header)
+    if not body:
+        return _Grid(header, [], lines)
+    ncols = int(max(counts.max(), width))
+    body_text = "\n".join(lines_text[i] for i in body)
+
+    def read(**kw: Any) -> pd.DataFrame:
+        return pd.read_csv(
+            io.StringIO(body_text), sep=sep, header=None, names=list(range(ncols)), skip_blank_lines=False,
+            quoting=quoting, engine="c", **kw,
+        )
+
     try:
-        for rec in reader:
-            if not any(c.strip() for c in rec):
-                continue  # blank line
-            cells = [c.strip() for c in rec]
-            if header is None:
-                header = cells
-                continue
-            rows.append(cells)
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise InputError(f"{src}: line {reader.line_num}: cannot parse the table ({exc}); check quotes and delimiters") from None
-    if header is None:
-        raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
+        frame = read(na_values=_na_tokens(), keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as exc:  # pragma: no cover - shapes were checked above
+        raise InputError(f"{src}: cannot parse the table ({exc}); check quotes and delimiters") from None
+    if len(frame) != len(body):  # pragma: no cover - a quoting case the two readers see differently
+        raise InputError(f"{src}: cannot split the table into rows consistently; check quotes and delimiters")
+    cols = [frame[j] for j in range(width)]
+    return _Grid(header, cols, lines, reread=lambda j: read(usecols=[j], dtype=str, na_filter=False)[j])
+
+
+def _check_widths(src: str, header: list[str], counts: np.ndarray, lines: np.ndarray, cells_of: Any) -> None:
+    """Rows must have the header's number of cells (extra cells only if empty: spreadsheets pad rows with delimiters)."""
+    width = len(header)
     if len(header) < 2:
         raise InputError(
             f"{src}: line 1: only one column ({header[0]!r}); expected a model column and at least one score column "
             "separated by commas or tabs"
         )
-    if not rows:
+    for k in np.flatnonzero(counts != width):
+        cells = cells_of(int(k))
+        if len(cells) > width and any(cells[width:]):
+            raise InputError(
+                f"{src}: line {lines[k]}: {len(cells)} cells but the header has {width} columns; "
+                "check for an unquoted delimiter inside a cell"
+            )
+        if len(cells) < width:
+            raise InputError(
+                f"{src}: line {lines[k]}: only {len(cells)} cell(s) but the header has {width} columns "
+                f"(first missing: {header[len(cells)]!r}); a short row shifts or loses values: "
+                "add the missing delimiters (an empty cell is a missing score)"
+            )
+
+
+def _table(path: Path) -> _Grid:
+    """Header, columns and line numbers of a table, with the header checked (names present and unique)."""
+    src = _display(path)
+    g = _grid(path)
+    header = g.header
+    if not len(g):
         raise InputError(f"{src}: header only, no data rows; add one row per model below the header")
-    width = len(header)
     # Spreadsheet exports often end rows with empty, unnamed columns: drop those.
-    blank = [i for i, h in enumerate(header) if not h and i > 0 and all(i >= len(r) or not r[i] for r in rows)]
+    blank = [i for i, h in enumerate(header) if not h and i > 0 and not any(g.text(i))]
     if blank:
-        header = [h for i, h in enumerate(header) if i not in blank]
-        rows = [[c for i, c in enumerate(r) if i not in blank] for r in rows]
+        g.drop([i for i in range(len(header)) if i not in blank])
+        header = g.header
     empty = [i + 1 for i, h in enumerate(header) if not h]
     if empty and empty != [1]:
         raise InputError(f"{src}: line 1: column {empty[-1]} has no name but holds values; give every column a header")
@@ -132,15 +288,7 @@ def _rows(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
                 f"{src}: line 1: duplicate column name {h!r} (columns {seen[h] + 1} and {i + 1}); rename or remove one"
             )
         seen[h] = i
-    for cells, ln in zip(rows, lines):
-        if len(cells) > len(header) and any(cells[len(header):]):
-            raise InputError(
-                f"{src}: line {ln}: {len(cells)} cells but the header has {width} columns; "
-                "check for an unquoted delimiter inside a cell"
-            )
-    width = len(header)
-    rows = [(c + [""] * width)[:width] for c in rows]
-    return header, rows, lines
+    return g
 
 
 def _lookup(header: list[str], names: tuple[str, ...]) -> str | None:
@@ -151,29 +299,78 @@ def _lookup(header: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _cell_error(src: str, col: str, line: int, cell: str, more: int) -> InputError:
+    """The message for the first unreadable cell of a numeric column (built with the per-cell parser)."""
+    extra = f" (and {more} more cell(s))" if more else ""
+    parsed = parse_cell(cell)
+    if parsed is not None or _NONFINITE.match(cell):
+        return InputError(
+            f"{src}: line {line}, column {col!r}: {cell!r} is not a finite number of sensible size (|x| <= {MAX_ABS:g}){extra}; "
+            "fix the cell, or leave it empty for a missing score"
+        )
+    return InputError(
+        f"{src}: line {line}, column {col!r}: {cell!r} is not a number{extra} in an otherwise numeric column; "
+        "fix the cell, or leave it empty for a missing score"
+    )
+
+
 def _numeric_column(
-    src: str, col: str, cells: list[str], lines: list[int], *, known: bool = False
+    src: str, col: str, series: pd.Series, lines: np.ndarray, *, known: bool = False, raw: Any = None
 ) -> tuple[np.ndarray, bool] | None:
     """Parse a column: ``(values, had_percent)``; None when it is a text (metadata) column.
 
     A column is numeric when more of its non-missing cells are numbers than
     text, or when its header is a registry benchmark id (``known``) and it has
-    a number; then every text cell is an error (a stray cell).
+    a number; then every text cell is an error (a stray cell). Values are
+    parsed column-wise (pandas); :func:`parse_cell` only words the error.
+    Non-finite values and magnitudes above ``MAX_ABS`` are errors; a column
+    mixing percent strings with plain numbers is an error (two scales).
     """
-    parsed = [parse_cell(c) for c in cells]
-    bad = [i for i, p in enumerate(parsed) if p is None]
-    good = [i for i, p in enumerate(parsed) if p is not None and not math.isnan(p[0])]
-    if not good or (len(bad) >= len(good) and not known):
-        return None if bad else (np.full(len(cells), np.nan), False)
-    if bad:
-        i = bad[0]
-        more = f" (and {len(bad) - 1} more cell(s))" if len(bad) > 1 else ""
+    if _is_number_dtype(series):
+        vals = series.to_numpy(dtype=float, copy=True)
+        cells = None
+        pct = np.zeros(len(vals), dtype=bool)
+        bad = np.zeros(len(vals), dtype=bool)
+    else:
+        cells = _stripped(series)
+        s = pd.Series(cells, dtype=object)
+        vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)
+        todo = np.isnan(vals)
+        low = s[todo].str.lower()
+        missing = np.zeros(len(vals), dtype=bool)
+        missing[todo] = low.isin(MISSING).to_numpy()
+        rest = todo & ~missing
+        pct = np.zeros(len(vals), dtype=bool)
+        if rest.any():
+            sub = s[rest]
+            is_pct = sub.str.endswith("%").to_numpy()
+            pv = pd.to_numeric(sub.str[:-1].str.strip(), errors="coerce").to_numpy(dtype=float)
+            ok = is_pct & ~np.isnan(pv)
+            idx = np.flatnonzero(rest)
+            vals[idx[ok]] = pv[ok]
+            pct[idx[ok]] = True
+        bad = ~missing & np.isnan(vals)
+    finite = np.isfinite(vals)
+    good = finite & (np.abs(np.where(finite, vals, 0.0)) <= MAX_ABS)
+    number = ~np.isnan(vals)  # numbers, including inf and huge ones (errors below when the column is numeric)
+    n_bad, n_number = int(bad.sum()), int(number.sum())
+    if not n_number or (n_bad >= n_number and not known):
+        return None if n_bad else (np.full(len(vals), np.nan), False)
+    wrong = bad | (number & ~good)
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        if cells is None:
+            cells = raw() if raw is not None else np.array([repr(float(v)) for v in vals], dtype=object)
+        cell = cells[i]
+        raise _cell_error(src, col, int(lines[i]), str(cell), int(wrong.sum()) - 1)
+    if pct.any() and (number & ~pct).any():
+        i, k = int(np.flatnonzero(pct)[0]), int(np.flatnonzero(number & ~pct)[0])
         raise InputError(
-            f"{src}: line {lines[i]}, column {col!r}: {cells[i]!r} is not a number{more} in an otherwise numeric column; "
-            "fix the cell, or leave it empty for a missing score"
+            f"{src}: column {col!r} mixes percent strings ({cells[i]!r} at line {lines[i]}) and plain numbers "  # type: ignore[index]
+            f"({cells[k]!r} at line {lines[k]}): the two may be on different scales (45% vs 0.45); "  # type: ignore[index]
+            "write every cell of the column the same way"
         )
-    vals = np.array([p[0] for p in parsed], dtype=float)  # type: ignore[index]
-    return vals, any(p[1] for p in parsed)  # type: ignore[index]
+    return np.where(number, vals, np.nan), bool(pct.any())
 
 
 def _long_to_wide(src: str, header: list[str], rows: list[list[str]], lines: list[int], model_col: str) -> tuple[
@@ -267,7 +464,8 @@ def read_table(
     """
     p = Path(path)
     src = _display(p)
-    header, rows, lines = _rows(p)
+    g = _table(p)
+    header, lines = g.header, g.lines
     if header[0] == "":
         header[0] = "model"  # an index column exported without a name (pandas' to_csv)
     from ._match import suggest
@@ -285,7 +483,7 @@ def read_table(
     is_long = _lookup(header, LONG_BENCHMARK_NAMES) is not None and _lookup(header, LONG_SCORE_NAMES) is not None
     if not model_col:
         for j, h in enumerate(header):
-            if _numeric_column(src, h, [r[j] for r in rows], lines) is None:
+            if _numeric_column(src, h, g.cols[j], lines, raw=lambda j=j: g.text(j)) is None:
                 model_col = h
                 break
         if not model_col:
@@ -298,13 +496,15 @@ def read_table(
     if is_long:
         used = (model_col, _lookup(header, LONG_BENCHMARK_NAMES), _lookup(header, LONG_SCORE_NAMES))
         other = [h for h in header if h not in used]
-        header, rows, lines = _long_to_wide(src, header, rows, lines, model_col)
+        header, rows, line_list = _long_to_wide(src, header, g.rows(), [int(x) for x in lines], model_col)
+        lines = np.asarray(line_list, dtype=np.int64)
+        g = _Grid(header, [pd.Series(c, dtype=object) for c in zip(*rows)], lines)
         if other:
             notes.append(f"long table: column(s) {', '.join(other)} ignored")
         notes.append(f"read as a long table ({len(rows)} models x {len(header) - 1} benchmarks)")
 
     mi = header.index(model_col)
-    names = [r[mi] for r in rows]
+    names = [str(x) for x in g.text(mi)]
     first: dict[str, int] = {}
     for nm, ln in zip(names, lines):
         if not nm:
@@ -324,10 +524,9 @@ def read_table(
     for j, h in enumerate(header):
         if j == mi:
             continue
-        col = [r[j] for r in rows]
-        got = _numeric_column(src, h, col, lines, known=h in known_ids)
+        got = _numeric_column(src, h, g.cols[j], lines, known=h in known_ids, raw=lambda j=j: g.text(j))
         if got is None:
-            text[h] = col
+            text[h] = [str(x) for x in g.text(j)]
         elif np.isnan(got[0]).all():
             empty.append(h)
         else:
@@ -354,7 +553,7 @@ def read_table(
     if text:
         notes.append(f"text column(s) kept as model metadata, not analysed: {', '.join(text)}")
     if empty:
-        notes.append(f"column(s) with no values ignored: {', '.join(empty)}")
+        notes.append(EMPTY_COLUMNS_NOTE + ", ".join(empty))
     if percent:
         notes.append(f"percent strings read on the 0-100 scale in: {', '.join(percent)}")
     if not numeric:
@@ -366,6 +565,8 @@ def read_table(
     flips = list(dict.fromkeys(c.strip() for c in (lower_is_better or []) if c.strip()))
     for c in flips:
         if c not in numeric:
+            if c in empty:
+                raise InputError(f"{src}: --lower-is-better: column {c!r} is empty (no value in any row)")
             if c in header:
                 raise InputError(f"{src}: --lower-is-better: column {c!r} is not a numeric benchmark column")
             raise UnknownIdError(f"{src}: --lower-is-better: no column {c!r}{suggest(c, list(numeric))}")

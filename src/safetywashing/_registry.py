@@ -4,7 +4,13 @@
 display name, metric text, direction (``higher_is_better``), role
 (``capability`` / ``safety`` / ``other``), safety area, the scale of its
 published values (``fraction`` 0-1, ``percent`` 0-100, ``score`` other) and the
-embedded panels that carry it.
+embedded panels that carry it, as the paper published them.
+
+``data/registry/corrections.csv`` lists where this package departs from the
+published metadata (applied unless ``as_published=True``): signed group
+differences analysed as distance from parity (``transform`` ``neg_abs``:
+``-|x|``, higher = fairer) and bookkeeping counts given role ``other``, each
+with its metric text and reason.
 """
 
 from __future__ import annotations
@@ -47,9 +53,35 @@ def _load() -> pd.DataFrame:
     return df.set_index("id")
 
 
-def registry() -> pd.DataFrame:
-    """The benchmark registry as a DataFrame indexed by benchmark id (a copy)."""
-    return _load().copy()
+@lru_cache(maxsize=1)
+def corrections() -> pd.DataFrame:
+    """Corrections to the published registry, indexed by id: ``transform``, ``role``, ``metric``, ``reason``."""
+    return pd.read_csv(data_path("registry", "corrections.csv"), dtype=str, keep_default_na=False).set_index("id")
+
+
+@lru_cache(maxsize=2)
+def _corrected(as_published: bool) -> pd.DataFrame:
+    df = _load()
+    if as_published:
+        return df
+    df = df.copy()
+    for bid, c in corrections().iterrows():
+        if bid not in df.index:
+            continue
+        if c["role"]:
+            df.loc[bid, "role"] = c["role"]
+        if c["metric"]:
+            df.loc[bid, "metric"] = c["metric"]
+    return df
+
+
+def registry(as_published: bool = False) -> pd.DataFrame:
+    """The benchmark registry as a DataFrame indexed by benchmark id (a copy).
+
+    With ``as_published=True`` the paper's metadata exactly, else with
+    :func:`corrections` applied (roles and metric texts).
+    """
+    return _corrected(as_published).copy()
 
 
 def area_label(area: str) -> str:
@@ -58,18 +90,32 @@ def area_label(area: str) -> str:
 
 
 def default_capability_ids() -> list[str]:
-    """The paper's 12 capability benchmarks (registry role ``capability``)."""
+    """The paper's 12 capability benchmarks (registry role ``capability`` in the paper's panels).
+
+    The ``frontier`` panel's benchmarks (``in_panels`` ``frontier``) are capability
+    benchmarks too, but not part of the paper's default set.
+    """
     reg = _load()
-    return sorted(reg.index[reg["role"] == "capability"])
+    paper = reg["in_panels"].str.split(";").map(lambda ps: bool({"base", "chat"} & set(ps)))
+    return sorted(reg.index[(reg["role"] == "capability") & paper])
 
 
-def benchmark_metadata(ids: list[str]) -> pd.DataFrame:
+def benchmark_metadata(ids: list[str], as_published: bool = False) -> pd.DataFrame:
     """Registry rows for ``ids``; ids unknown to the registry get neutral defaults.
 
     Unknown ids (a user's own benchmark) get name = id, role ``other`` (or
     ``safety`` when the caller overrides it), area ``""``, higher_is_better True.
+    Roles and metric texts are corrected (:func:`corrections`) unless
+    ``as_published``; a value transform's metric text is only used where the
+    values were transformed (see :func:`apply_value_corrections`).
     """
-    reg = _load()
+    reg = _corrected(True) if as_published else _corrected(False)
+    if not as_published:
+        transformed = {b for b, c in corrections().iterrows() if c["transform"]}
+        if transformed & set(ids):
+            reg = reg.copy()
+            for b in transformed & set(ids) & set(reg.index):
+                reg.loc[b, "metric"] = _load().loc[b, "metric"]
     rows = []
     for bid in ids:
         if bid in reg.index:
@@ -90,3 +136,27 @@ def benchmark_metadata(ids: list[str]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=["id", *REGISTRY_COLUMNS, "registered"]).set_index("id")
+
+
+TRANSFORMS = {"neg_abs": ("-|x|", lambda v: -v.abs())}
+
+
+def apply_value_corrections(scores: pd.DataFrame, benchmarks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Apply the registry's value transforms to the columns of ``scores`` that have one.
+
+    Returns ``(scores, benchmarks, transformed ids)``: new frames, the
+    transformed columns' metric text replaced by the correction's. Inputs are
+    not modified.
+    """
+    cor = corrections()
+    scores = scores.copy()
+    benchmarks = benchmarks.copy()
+    done = []
+    for bid in scores.columns:
+        if bid in cor.index and cor.loc[bid, "transform"]:
+            _, fn = TRANSFORMS[cor.loc[bid, "transform"]]
+            scores[bid] = fn(scores[bid])
+            if cor.loc[bid, "metric"]:
+                benchmarks.loc[bid, "metric"] = cor.loc[bid, "metric"]
+            done.append(str(bid))
+    return scores, benchmarks, done

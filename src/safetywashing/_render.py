@@ -41,6 +41,32 @@ def _ci(r) -> str:
     return f"[{lo:+.2f}, {hi:+.2f}]"
 
 
+def shown_verdict(r) -> str:
+    """The verdict as tables show it: with ``(noise-limited)`` when item noise alone could make it look low."""
+    return r.verdict + (" (noise-limited)" if r.extra.get("noise_limited") else "")
+
+
+def verdict_legend(res: AnalysisResult) -> str:
+    """One line saying what the verdicts mean and which multiplicity adjustment their intervals carry."""
+    st = res.settings
+    text = ("Verdict bands: high negative <= -0.70 < moderate negative <= -0.40 < low < 0.40 <= moderate < 0.70 <= high; "
+            "negative = capabilities work against it.")
+    if st.get("bootstrap"):
+        adj = st.get("adjust", "none")
+        how = {"none": "not adjusted for multiplicity", "bonferroni": "Bonferroni-adjusted",
+               "fcr": "FCR-adjusted (Benjamini-Yekutieli)"}.get(adj, adj)
+        text += (f" A verdict names the bands its interval overlaps (one band only when one remains); intervals {how}"
+                 f" (--adjust {adj}).")
+    return text
+
+
+def ci_header(res: AnalysisResult) -> str:
+    """``95% CI``, or ``95% CI (fcr)`` when the intervals are multiplicity-adjusted."""
+    level = res.settings.get("ci") or 0.95
+    adj = res.settings.get("adjust", "none")
+    return f"{int(round(level * 100))}% CI" + ("" if adj in (None, "none") else f" ({adj})")
+
+
 def _short(name: str, width: int = 44) -> str:
     return name if len(name) <= width else name[: width - 3] + "..."
 
@@ -64,13 +90,12 @@ def render_table(results: list[AnalysisResult]) -> str:
     lines: list[str] = []
     for res in results:
         has_ci = any("ci_low" in r.extra for r in res.results)
-        level = res.settings.get("ci") or 0.95
         lines.append(
             f"Panel {res.panel!r}: {res.n_models} models; {res.method} correlation with the capabilities score "
             f"(PC1 of {len(res.capability_benchmarks)} capability benchmarks, {res.pc1_variance_explained:.1%} of their variance)"
         )
         lines.append("")
-        headers = ["Area / benchmark", "id", "r"] + ([f"{int(round(level * 100))}% CI"] if has_ci else []) + ["n", "verdict"]
+        headers = ["Area / benchmark", "id", "r"] + ([ci_header(res)] if has_ci else []) + ["n", "verdict"]
         align = "llr" + ("r" if has_ci else "") + "rl"
         rows: list[list[str]] = []
         for area, group in grouped(res):
@@ -79,7 +104,7 @@ def render_table(results: list[AnalysisResult]) -> str:
                 cells = [f"  {_short(r.name)}", r.benchmark, _num(r.correlation)]
                 if has_ci:
                     cells.append(_ci(r))
-                cells += [str(r.n), r.verdict]
+                cells += [str(r.n), shown_verdict(r)]
                 rows.append(cells)
         lines += text_table(headers, rows, align)
         lines.append("")
@@ -87,9 +112,7 @@ def render_table(results: list[AnalysisResult]) -> str:
             "r: correlation with the capabilities score (higher = the benchmark rises with general capabilities); "
             "n: models behind r."
         )
-        lines.append(
-            "Verdict bands on |r|: >= 0.70 high, 0.40-0.70 moderate, < 0.40 low; negative = capabilities work against it."
-        )
+        lines.append(verdict_legend(res))
         for note in res.notes:
             lines.append(f"note: {note}")
         lines.append("")
@@ -116,8 +139,11 @@ def results_frame(results: list[AnalysisResult]) -> pd.DataFrame:
 
 
 def render_csv(results: list[AnalysisResult]) -> str:
-    """Tidy CSV: one row per panel x benchmark."""
-    return results_frame(results).to_csv(index=False)
+    """Tidy CSV: one row per panel x benchmark (``verdict_bands`` as ``moderate;high``)."""
+    df = results_frame(results)
+    if "verdict_bands" in df.columns:
+        df["verdict_bands"] = df["verdict_bands"].map(lambda v: ";".join(v) if isinstance(v, list) else "")
+    return df.to_csv(index=False)
 
 
 def render_markdown(results: list[AnalysisResult]) -> str:
@@ -129,16 +155,16 @@ def render_markdown(results: list[AnalysisResult]) -> str:
             f"### Panel `{res.panel}` ({res.n_models} models, {res.method}; "
             f"PC1 = {res.pc1_variance_explained:.1%} of capability variance)\n"
         )
-        level = res.settings.get("ci") or 0.95
-        head = "| Area | Benchmark | id | r |" + (f" {int(round(level * 100))}% CI |" if has_ci else "") + " n | verdict |"
+        head = "| Area | Benchmark | id | r |" + (f" {ci_header(res)} |" if has_ci else "") + " n | verdict |"
         out.append(head)
         out.append("|" + "---|" * (head.count("|") - 1))
         for area, rows in grouped(res):
             for r in rows:
                 ci = f" {_ci(r)} |" if has_ci else ""
-                out.append(
-                    f"| {area_label(area)} | {r.name} | `{r.benchmark}` | {_num(r.correlation)} |{ci} {r.n} | {r.verdict} |"
-                )
+                cells = f"| {area_label(area)} | {r.name} | `{r.benchmark}` | {_num(r.correlation)} |{ci}"
+                out.append(f"{cells} {r.n} | {shown_verdict(r)} |")
+        out.append("")
+        out.append(verdict_legend(res))
         out.append("")
         for note in res.notes:
             out.append(f"- note: {note}")

@@ -304,8 +304,13 @@ def figure_claim(claim: dict[str, Any], result: AnalysisResult | None, matrix: S
         {"x": xa, "y": (ya + ypred) / 2, "xref": "x", "yref": "y", "showarrow": False, "xanchor": "left", "xshift": 8,
          "text": f"beyond capabilities: {beyond:+.3g}", "font": {"color": "#AA3377"}},
     ]
+    plo, phi = _num(claim.get("beyond_capabilities_pi_low")), _num(claim.get("beyond_capabilities_pi_high"))
     lo, hi = _num(claim.get("beyond_capabilities_ci_low")), _num(claim.get("beyond_capabilities_ci_high"))
-    itv = f" [{lo:+.3g}, {hi:+.3g}]" if lo is not None and hi is not None else ""
+    if plo is not None and phi is not None:  # the prediction interval (single models' scatter) decides
+        sup = "supported" if claim.get("beyond_capabilities_supported") else "not supported"
+        itv = f" [{plo:+.3g}, {phi:+.3g}] prediction interval, {sup}"
+    else:
+        itv = f" [{lo:+.3g}, {hi:+.3g}]" if lo is not None and hi is not None else ""
     title = (f"Claim on {_pt(claim.get('benchmark_name') or bench)}: observed {obs:+.3g} = predicted by capabilities {pred:+.3g} "
              f"+ beyond capabilities {beyond:+.3g}{itv}")
     if share is not None:
@@ -326,6 +331,7 @@ def _table_rows(results: Sequence[AnalysisResult]) -> list[dict[str, Any]]:
                 "ci_low": _num(r.extra.get("ci_low")), "ci_high": _num(r.extra.get("ci_high")),
                 "p_value": _num(r.extra.get("p_value")), "slope": _num(r.extra.get("slope")),
                 "n": r.n, "verdict": r.verdict, "verdict_text": verdict_text(r.verdict),
+                "noise_limited": bool(r.extra.get("noise_limited")),
             })
     return rows
 
@@ -464,7 +470,9 @@ def build_report(
         extra["claim"] = figure_claim(claim, *res_m)
         claim_view = {k: claim.get(k) for k in ("benchmark", "panel", "observed_change", "predicted_change",
                                                 "beyond_capabilities", "share_explained", "slope",
-                                                "beyond_capabilities_ci_low", "beyond_capabilities_ci_high")}
+                                                "beyond_capabilities_ci_low", "beyond_capabilities_ci_high",
+                                                "beyond_capabilities_pi_low", "beyond_capabilities_pi_high",
+                                                "beyond_capabilities_supported", "level")}
         claim_view["name"] = claim.get("benchmark_name") or claim.get("benchmark")
         claim_view["verdict"] = claim.get("verdict") if isinstance(claim.get("verdict"), str) else None
     if progress:
@@ -483,6 +491,7 @@ def build_report(
     return tpl.render(
         title=title, version=__version__, generated=when, panels=panels, rows=_table_rows(results),
         has_ci=any("ci_low" in r.extra for res in results for r in res.results),
+        verdict_options=verdict_options(results),
         has_p=any("p_value" in r.extra for res in results for r in res.results),
         sources=list(sources), audit=audit_view, claim=claim_view,
         data_json=_json_island(data), plotly_js=_plotly_js(),
@@ -494,8 +503,25 @@ def _verdict_counts(res: AnalysisResult) -> list[tuple[str, int]]:
     for r in res.results:
         if r.role == "safety":
             counts[r.verdict] = counts.get(r.verdict, 0) + 1
-    order = ["high", "moderate", "low", "moderate negative", "high negative", "uncertain", "undefined"]
-    return [(v, counts[v]) for v in order if v in counts]
+    return sorted(counts.items(), key=lambda kv: _verdict_key(kv[0]))
+
+
+def _verdict_key(v: str) -> tuple[int, int, int]:
+    """Single bands first (high to high negative), then ranges (narrow first), then undefined."""
+    from ._verdict import BANDS
+
+    if v in BANDS:
+        return (0, -BANDS.index(v), 0)
+    if " to " in v:
+        a, b = v.split(" to ", 1)
+        if a in BANDS and b in BANDS:
+            return (1, BANDS.index(b) - BANDS.index(a), -BANDS.index(b))
+    return (2, 0, 0)
+
+
+def verdict_options(results: list[AnalysisResult]) -> list[str]:
+    """Every verdict present in ``results``, in the report's order (for the table's filter)."""
+    return sorted({r.verdict for res in results for r in res.results}, key=_verdict_key)
 
 
 def _audit_view(audit: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -522,4 +548,6 @@ def _audit_view(audit: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return {"panel": str(audit.get("panel", "")), "matched": [str(x) if not isinstance(x, dict) else
                                                               f"{x.get('input_name', '')} -> {x.get('model', '')}"
                                                               for x in audit.get("matched", [])],
-            "unmatched": [str(x) for x in audit.get("unmatched", [])], "rows": view_rows}
+            "unmatched": [str(x) for x in audit.get("unmatched", [])], "rows": view_rows,
+            "sd_ratio": _num(audit.get("capability_sd_ratio")), "n_panel": audit.get("n_panel_scored"),
+            "warnings": [str(w) for w in audit.get("warnings", []) if "restricted range" in str(w)]}

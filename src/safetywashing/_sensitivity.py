@@ -13,7 +13,13 @@
   compute;
 * ``loo_benchmark_min/max``: range of the correlation when each capability
   benchmark is left out of the capabilities score in turn;
-* ``loo_model_min/max``: range when each model is left out in turn.
+* ``loo_model_min/max``: range when each model is left out in turn;
+* ``partial_compute_correlation``, ``partial_compute_n``,
+  ``score_compute_correlation``: the correlation controlling for log10
+  compute (:func:`safetywashing._effects.partial_compute_correlations`);
+* ``ci_level``, ``ci_low_unadjusted``, ``ci_high_unadjusted`` with an
+  ``adjust`` other than ``none`` (:mod:`safetywashing._multiplicity`);
+  ``q_value`` (Benjamini-Hochberg) beside ``p_value``.
 
 Pure functions: no printing, no I/O; random draws only from the given seed.
 """
@@ -28,6 +34,7 @@ import numpy as np
 from ._bootstrap import (
     CI_METHODS,
     JACKKNIFE_EXACT_MAX,
+    Engine,
     bootstrap_count_chunks,
     check_bootstrap_size,
     intervals,
@@ -36,9 +43,10 @@ from ._bootstrap import (
     permutation_pvalues,
     run_chunks,
 )
-from ._effects import compute_correlations, log_compute, slopes
+from ._effects import SCALE_COLLINEAR, compute_correlations, log_compute, partial_compute_correlations, slopes
 from ._errors import InputError, SafetywashingError
 from ._matrix import ScoreMatrix
+from ._multiplicity import ADJUST_CHOICES, adjusted_levels, bh_qvalues
 from ._stats import column_order, pairwise_corr_masked
 
 MIN_BOOTSTRAP = 100
@@ -88,14 +96,19 @@ def extend(
     compute: str | None = None,
     sensitivity: bool = False,
     progress: Callable[[int], None] | None = None,
+    adjust: str = "none",
+    cluster_codes: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
     """Per-benchmark extra fields, run settings and notes for one panel.
 
     ``scores``: ``(n,)`` point capabilities scores (NaN = unscored);
     ``r_point``: ``(p,)`` point correlations (NaN = undefined), columns in
     ``matrix.scores`` order; ``pc_shares``: the point direction's variance
-    shares (PC1 first). Returns ``(fields, settings, notes)`` where every
-    field is an array of length ``p`` (NaN = not available).
+    shares (PC1 first). ``adjust``: ``none``, ``bonferroni`` or ``fcr`` (the
+    level of the intervals behind the verdicts); ``cluster_codes``: ``(n,)``
+    family codes to resample families instead of models. Returns
+    ``(fields, settings, notes)`` where every field is an array of length
+    ``p`` (NaN = not available).
     """
     from ._analysis import capability_direction  # late import: _analysis imports this module
 
@@ -130,6 +143,21 @@ def extend(
             )
         elif known < 3:
             notes.append(f"no compute correlation: only {known} model(s) have a known {compute} count (3 needed)")
+        part = partial_compute_correlations(x, scores, lc, method)
+        part["partial"][is_cap] = np.nan
+        fields["partial_compute_correlation"] = part["partial"]
+        fields["partial_compute_n"] = np.where(is_cap, np.nan, part["n"].astype(float))
+        fields["score_compute_correlation"] = np.where(is_cap, np.nan, part["score_compute"])
+        sc = settings["capabilities_compute_correlation"]
+        collinear = ~is_cap & (np.abs(part["score_compute"]) >= SCALE_COLLINEAR)
+        if (sc is not None and abs(sc) >= SCALE_COLLINEAR) or collinear.any():
+            notes.append(
+                f"capabilities score and log10 {compute} correlate at {_fmt(sc)} over the "
+                f"{settings['capabilities_compute_n']} models with a known {compute} count (>= {SCALE_COLLINEAR} on the "
+                f"models of {int(collinear.sum())} benchmark(s)): "
+                "this panel cannot separate capabilities from scale; see partial_compute_correlation (controlling for "
+                "log compute)"
+            )
 
     need_jack = sensitivity or (bootstrap > 0 and ci_method == "bca")
     if bootstrap:
@@ -174,13 +202,26 @@ def extend(
         fields["loo_benchmark_min"], fields["loo_benchmark_max"] = lo_b, hi_b
 
     if bootstrap > 0:
-        run = run_chunks(engine, bootstrap_count_chunks(n, bootstrap, seed), bootstrap, progress)
+        jack_run = loo
+        if cluster_codes is None:
+            count_chunks = bootstrap_count_chunks(n, bootstrap, seed)  # streamed: memory bounded whatever N
+            unit = "models"
+        else:
+            from ._cluster import cluster_bootstrap_counts, leave_one_cluster_out_counts
+
+            counts = cluster_bootstrap_counts(cluster_codes, bootstrap, seed)
+            _check_exact(engine, counts)
+            count_chunks = [counts]
+            jack_run = engine.run(leave_one_cluster_out_counts(cluster_codes))
+            unit = "families"
+            settings["n_families"] = int(np.max(cluster_codes)) + 1
+        run = run_chunks(engine, count_chunks, bootstrap, progress)
         skipped = int((~run.ok).sum())
         boot = run.r if skipped == 0 else run.r[run.ok]
-        iv = intervals(r_point, boot, None if loo is None else loo.r, ci, ci_method)
+        iv = intervals(r_point, boot, None if jack_run is None else jack_run.r, ci, ci_method)
         fields["ci_low"], fields["ci_high"], fields["n_boot_used"] = iv.low, iv.high, iv.used.astype(float)
         settings.update(bootstrap=int(bootstrap), ci=float(ci), ci_method=ci_method, n_boot_skipped=skipped)
-        jpc = None if loo is None else loo.pc1[:, None]
+        jpc = None if jack_run is None else jack_run.pc1[:, None]
         pc = intervals(np.array([pc_shares[0]]), run.pc1[run.ok][:, None], jpc, ci, ci_method)
         settings["pc1_ci_low"], settings["pc1_ci_high"] = (None if np.isnan(v) else float(v) for v in (pc.low[0], pc.high[0]))
         has = ~np.isnan(iv.low)
@@ -188,11 +229,23 @@ def extend(
         settings["n_ci_excluding_estimate"] = int(outside.sum())
         settings["n_ci_percentile_fallback"] = int(iv.fallback.sum())
         label = "BCa" if ci_method == "bca" else "percentile"
+        what = f"the {n} models"
+        if cluster_codes is not None:
+            what = f"the {settings['n_families']} model families of the {n} models"
         notes.append(
-            f"{ci:.0%} {label} bootstrap intervals: {bootstrap} resamples of the {n} models (seed {seed}); z-scores, PC1 and "
-            f"every correlation recomputed in each resample; {skipped} degenerate resample(s) skipped; "
-            "verdict 'uncertain' when the interval reaches two bands away from the estimate's (e.g. 'high' needs ci_low >= 0.4)"
+            f"{ci:.0%} {label} bootstrap intervals: {bootstrap} resamples of {what} (seed {seed}); z-scores, PC1 and "
+            f"every correlation recomputed in each resample; {skipped} degenerate resample(s) skipped"
         )
+        settings["cluster"] = None if cluster_codes is None else "family"
+        if cluster_codes is not None and settings["n_families"] < FEW_CLUSTERS:
+            notes.append(
+                f"only {settings['n_families']} families: with fewer than ~{FEW_CLUSTERS} clusters a cluster bootstrap "
+                "tends to understate the uncertainty (its intervals can come out narrower than the model bootstrap's); "
+                "read --cluster family as a sensitivity check, not as a sharper verdict"
+            )
+        settings["resampled_units"] = unit
+        jr = None if jack_run is None else jack_run.r
+        notes += _adjust(fields, settings, r_point, boot, jr, is_cap, ci, ci_method, adjust, bootstrap)
         if outside.any():
             ids = [cols[j] for j in np.flatnonzero(outside)]
             notes.append(
@@ -211,5 +264,79 @@ def extend(
         pv = permutation_pvalues(x, scores, method, permutations, rng)
         pv[is_cap | np.isnan(r_point)] = np.nan
         fields["p_value"] = pv
+        fields["q_value"] = bh_qvalues(pv)
         settings["permutations"] = int(permutations)
+        settings["q_value"] = "Benjamini-Hochberg over the non-capability benchmarks with a p-value"
     return fields, settings, notes
+
+
+FEW_CLUSTERS = 20  # Cameron, Gelbach & Miller (2008): cluster-robust inference needs more clusters than this
+MIN_TAIL = 10  # resamples beyond each end below which an extreme quantile is poorly resolved
+
+
+def _fmt(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:+.2f}"
+
+
+def _check_exact(engine: Engine, counts: np.ndarray) -> None:
+    """The engine's float32 Spearman route is exact only while 4 N^3 < 2**24 (N = models in a resample)."""
+    if getattr(engine, "dtype", np.float64) == np.float32 and 4 * float(counts.sum(axis=1).max()) ** 3 >= 2**24:
+        raise InputError(
+            "--cluster family: a family resample holds more models than the exact single-precision route allows "
+            "(about 160); use the model bootstrap (no --cluster) for this table"
+        )
+
+
+def _adjust(
+    fields: dict[str, np.ndarray],
+    settings: dict[str, Any],
+    r_point: np.ndarray,
+    boot: np.ndarray,
+    jack: np.ndarray | None,
+    is_cap: np.ndarray,
+    ci: float,
+    ci_method: str,
+    adjust: str,
+    bootstrap: int,
+) -> list[str]:
+    """Replace the intervals of the adjusted benchmarks by intervals at their adjusted level; say what was done."""
+    if adjust not in ADJUST_CHOICES:
+        raise InputError(f"adjust: {adjust!r} is not one of: {', '.join(ADJUST_CHOICES)}")
+    lv = adjusted_levels(fields["ci_low"], fields["ci_high"], ~is_cap, ci, adjust)
+    fields["ci_level"] = lv.levels
+    settings.update(adjust=adjust, adjust_family_size=lv.m, adjust_selected=lv.r_selected)
+    if adjust == "none":
+        return [f"intervals not adjusted for multiplicity (--adjust none): each of the {lv.m} non-capability intervals "
+                f"holds {ci:.0%} on its own; about {(1 - ci) * lv.m:.0f} of them may miss"]
+    fields["ci_low_unadjusted"], fields["ci_high_unadjusted"] = fields["ci_low"].copy(), fields["ci_high"].copy()
+    notes = []
+    if lv.r_selected:
+        level = float(np.nanmin(lv.levels[lv.selected]))
+        sel = np.flatnonzero(lv.selected)
+        iv = intervals(r_point[sel], boot[:, sel], None if jack is None else jack[:, sel], level, ci_method)
+        fields["ci_low"][sel], fields["ci_high"][sel] = iv.low, iv.high
+        settings["adjusted_level"] = level
+        tail = (1.0 - level) / 2.0 * bootstrap
+        if tail < MIN_TAIL:
+            notes.append(
+                f"the {level:.4%} intervals rest on about {tail:.1f} resample(s) beyond each end: raise --bootstrap to "
+                f"at least {int(np.ceil(MIN_TAIL * 2 / (1 - level)))} for stable ends"
+            )
+    if adjust == "bonferroni":
+        notes.insert(
+            0,
+            f"intervals Bonferroni-adjusted (--adjust bonferroni): the {lv.m} non-capability benchmarks at level "
+            f"1 - {1 - ci:.2g}/{lv.m} = {1 - (1 - ci) / max(lv.m, 1):.4%}, so that all hold at once with probability "
+            f">= {ci:.0%}; verdicts use these intervals",
+        )
+    else:
+        lvl = settings.get("adjusted_level")
+        notes.insert(
+            0,
+            f"intervals FCR-adjusted (--adjust fcr, Benjamini-Yekutieli): {lv.r_selected} of {lv.m} non-capability "
+            f"benchmarks have a {ci:.0%} interval excluding 0 and get level 1 - {lv.r_selected} x {1 - ci:.2g}/{lv.m}"
+            + (f" = {lvl:.2%}" if lvl is not None else "")
+            + f"; the others keep {ci:.0%}; verdicts use these intervals (ci_low_unadjusted / ci_high_unadjusted "
+            "keep the unadjusted ones)",
+        )
+    return notes

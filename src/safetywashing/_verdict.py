@@ -1,7 +1,13 @@
-"""Verdict bands for a capabilities correlation.
+"""Verdict bands for a capabilities correlation, and verdicts as tests against them.
 
-Bands on |r|: >= 0.7 high, 0.4-0.7 moderate, < 0.4 low. A negative high or
-moderate correlation means capability gains work *against* the property.
+Signed bands: ``high negative`` (r <= -0.7), ``moderate negative``
+(-0.7 < r <= -0.4), ``low`` (-0.4 < r < 0.4), ``moderate`` (0.4 <= r < 0.7),
+``high`` (r >= 0.7). A negative high or moderate correlation means capability
+gains work *against* the property.
+
+With an interval, the verdict names only what the interval supports: the bands
+it overlaps (:func:`verdict_bands`), one band when one remains, otherwise a
+range such as ``low to high`` (:func:`verdict`).
 """
 
 from __future__ import annotations
@@ -11,13 +17,15 @@ import math
 HIGH = 0.7
 MODERATE = 0.4
 
+BANDS: tuple[str, ...] = ("high negative", "moderate negative", "low", "moderate", "high")
+_ORDER = BANDS
+
 VERDICT_TEXT: dict[str, str] = {
     "high": "mostly tracks capabilities",
     "moderate": "partly tracks capabilities",
     "low": "largely distinct from capabilities",
     "moderate negative": "capabilities partly work against this property",
     "high negative": "capabilities work against this property",
-    "uncertain": "interval spans too many bands for a verdict",
     "undefined": "no correlation (constant column or too few models)",
 }
 
@@ -26,38 +34,67 @@ def band(r: float | None) -> str:
     """Band of a point correlation: ``high``, ``moderate``, ``low``, ``... negative`` or ``undefined``."""
     if r is None or (isinstance(r, float) and math.isnan(r)):
         return "undefined"
-    a = abs(r)
-    if a >= HIGH:
-        return "high" if r > 0 else "high negative"
-    if a >= MODERATE:
-        return "moderate" if r > 0 else "moderate negative"
+    if r >= HIGH:
+        return "high"
+    if r >= MODERATE:
+        return "moderate"
+    if r <= -HIGH:
+        return "high negative"
+    if r <= -MODERATE:
+        return "moderate negative"
     return "low"
 
 
-_ORDER = ("high negative", "moderate negative", "low", "moderate", "high")
+def _missing(v: float | None) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def verdict_bands(ci_low: float | None, ci_high: float | None) -> list[str]:
+    """The bands the closed interval ``[ci_low, ci_high]`` overlaps, ordered from negative to positive.
+
+    Empty when the interval is missing. The bands partition the line, so these
+    are the bands from ``band(ci_low)`` to ``band(ci_high)``.
+    """
+    if _missing(ci_low) or _missing(ci_high):
+        return []
+    lo, hi = sorted((float(ci_low), float(ci_high)))
+    return list(BANDS[BANDS.index(band(lo)) : BANDS.index(band(hi)) + 1])
+
+
+def range_label(bands: list[str]) -> str:
+    """``"low"`` for one band, ``"low to high"`` for several (first to last, negative to positive)."""
+    if not bands:
+        return "undefined"
+    return bands[0] if len(bands) == 1 else f"{bands[0]} to {bands[-1]}"
 
 
 def verdict(r: float | None, ci_low: float | None = None, ci_high: float | None = None) -> str:
     """Verdict of a correlation, using its interval when one is given.
 
-    Without an interval this is :func:`band`. With one, the point estimate's
-    band is kept only when the whole interval stays within that band and its
-    neighbours, so that the interval rules out the verdict two bands away:
-    ``high`` needs the interval's lower end >= 0.4 (it cannot be low);
-    ``moderate`` needs it above -0.4; ``low`` needs the interval inside
-    (-0.7, 0.7) (neither high nor high negative). Otherwise ``uncertain``:
-    the interval spans too many bands for a verdict.
+    Without an interval this is the point estimate's :func:`band` (the
+    paper's reading). With one, the verdict is a test against the bands: it
+    names one band only when the interval lies inside that band, otherwise
+    the range of bands the interval overlaps (``"moderate to high"``,
+    ``"low to high"``): every band outside that range is ruled out at the
+    interval's level, none inside it is.
     """
-    b = band(r)
-    if ci_low is None or ci_high is None or b == "undefined":
-        return b
-    if any(isinstance(v, float) and math.isnan(v) for v in (ci_low, ci_high)):
-        return b
-    i = _ORDER.index(b)
-    lo, hi = _ORDER.index(band(ci_low)), _ORDER.index(band(ci_high))
-    return b if i - 1 <= lo and hi <= i + 1 else "uncertain"
+    if band(r) == "undefined":
+        return "undefined"
+    if _missing(ci_low) or _missing(ci_high):
+        return band(r)
+    return range_label(verdict_bands(ci_low, ci_high))
+
+
+def is_single_band(v: str) -> bool:
+    """True when a verdict names exactly one band."""
+    return v in BANDS
 
 
 def verdict_text(v: str) -> str:
-    """Plain-language meaning of a verdict."""
-    return VERDICT_TEXT.get(v, v)
+    """Plain-language meaning of a verdict (a range verdict: what it rules in)."""
+    if v in VERDICT_TEXT:
+        return VERDICT_TEXT[v]
+    if " to " in v:
+        a, b = v.split(" to ", 1)
+        return f"anything from {a} to {b}: the interval rules out only the bands beyond"
+    return v

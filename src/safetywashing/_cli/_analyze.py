@@ -8,15 +8,17 @@ from typing import Optional
 import typer
 
 from .._analysis import analyze as run_analysis
-from .._panels import load_panel, panel_names
+from .._errors import InputError
+from .._panels import COMPLETE_PANELS, load_panel, panel_names
 from .._render import FORMATS, render
 from . import app
-from ._common import bootstrap_progress, check_choice, emit, split_ids
+from ._common import bootstrap_progress, check_choice, emit, refuse_sparse, split_ids
 
 
 def _panels(panel: str) -> list[str]:
     check_choice(panel, (*panel_names(), "all"), "--panel")
-    return panel_names() if panel == "all" else [panel]
+    refuse_sparse(panel)
+    return list(COMPLETE_PANELS) if panel == "all" else [panel]
 
 
 @app.command()
@@ -49,6 +51,16 @@ def analyze(
     sensitivity: bool = typer.Option(
         True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."
     ),
+    adjust: str = typer.Option(
+        "fcr", "--adjust", help="Multiplicity adjustment of the intervals behind the verdicts: fcr (default), bonferroni, none."
+    ),
+    cluster: str = typer.Option("none", "--cluster", help="Resample model families (family) instead of models (none)."),
+    n_items: Optional[str] = typer.Option(
+        None, "--n-items", help="Item counts for reliability, e.g. my_acc=500,other=120 (fraction-scale accuracies)."
+    ),
+    as_published: bool = typer.Option(
+        False, "--as-published", help="The paper's values and roles exactly (no registry corrections)."
+    ),
 ) -> None:
     """Capabilities correlation of every benchmark (the paper's analysis), with intervals.
 
@@ -65,25 +77,55 @@ def analyze(
 
       safetywashing analyze --panel chat --bootstrap 10000 --permutations 10000 --format json
 
+      safetywashing analyze --panel chat --cluster family --adjust bonferroni --bootstrap 10000
+
+      safetywashing analyze --as-published --bootstrap 0
+
       safetywashing analyze --data examples/my_leaderboard.csv --capabilities MMLU,GSM8K,ARC-C,HellaSwag
     """
+    from .._multiplicity import ADJUST_CHOICES
     from ._data import data_matrices
 
     check_choice(fmt, FORMATS, "--format")
     check_choice(compute, ("flop", "params", "none"), "--compute")
+    check_choice(adjust, ADJUST_CHOICES, "--adjust")
+    check_choice(cluster, ("none", "family"), "--cluster")
+    items = parse_n_items(n_items)
     caps = split_ids(capabilities)
     data_opts = dict(
         model_column=model_column, lower_is_better=lower_is_better, flop_column=flop_column, params_column=params_column
     )
     if data is not None or any(data_opts.values()):
+        if as_published:
+            raise InputError("--as-published applies to the embedded panels, not to --data")
         matrices = data_matrices(data, panel=panel, capabilities=caps, **data_opts)
     else:
-        matrices = [load_panel(p) for p in _panels(panel)]
+        matrices = [load_panel(p, as_published=as_published) for p in _panels(panel)]
     opts = dict(bootstrap=bootstrap, ci=ci, ci_method=ci_method, seed=seed, permutations=permutations,
-                compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity)
+                compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity,
+                adjust=adjust, cluster=None if cluster == "none" else cluster, n_items=items)
     with bootstrap_progress(bootstrap * len(matrices)) as tick:
         results = [run_analysis(m, capabilities=caps, method=method, progress=tick, **opts) for m in matrices]
     emit(render(results, fmt), output, inputs=(data,) if data is not None else ())
+
+
+def parse_n_items(text: str | None) -> dict[str, float] | None:
+    """``"a=500,b=120"`` -> ``{"a": 500.0, "b": 120.0}`` (InputError naming the bad part)."""
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, val = part.partition("=")
+        try:
+            num = float(val)
+        except ValueError:
+            num = float("nan")
+        if not sep or not name.strip() or not (num >= 1 and num == int(num)):
+            raise InputError(f"--n-items: {part!r} is not column=COUNT with a whole COUNT >= 1 (e.g. my_acc=500)")
+        out[name.strip()] = num
+    return out
 
 
 @app.command()

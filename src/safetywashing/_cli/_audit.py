@@ -14,7 +14,7 @@ from .._audit import audit as run_audit
 from .._panels import load_panel, panel_names
 from .._read import read_table
 from . import app
-from ._common import check_choice, emit, render_result, split_ids
+from ._common import check_choice, emit, refuse_sparse, render_result, split_ids
 
 AUDIT_FORMATS = ("table", "json", "csv", "markdown")
 
@@ -48,6 +48,8 @@ def render_audit_text(res: AuditResult) -> str:
         "r: correlation with the panel's capabilities score over the usable models (higher = rises with capabilities); "
         f"CI: {INTERVAL_METHOD}, {res.n_boot} resamples, seed {res.seed}."
     )
+    if res.capability_sd_ratio is not None:
+        lines.append(_range_line(res))
     lines.append("")
     lines.append("Correlation with each capability benchmark (same models):")
     for r in res.results:
@@ -64,6 +66,16 @@ def render_audit_text(res: AuditResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _range_line(res: AuditResult) -> str:
+    from .._audit import RESTRICTED_BELOW
+
+    u = res.capability_sd_ratio
+    how = (f"below {RESTRICTED_BELOW}: restricted range, r biased toward 0" if u is not None and u < RESTRICTED_BELOW
+           else "r comparable to the panel's")
+    return (f"Capability range: capability_sd_ratio {u:.2f} = SD of the audited models' capabilities scores / SD over "
+            f"the {res.n_panel_scored} panel models (ddof 0; {how}).")
+
+
 def render_audit_markdown(res: AuditResult) -> str:
     """Markdown table of the audit (one row per new benchmark)."""
     out = [
@@ -74,8 +86,11 @@ def render_audit_markdown(res: AuditResult) -> str:
     ]
     out += [f"| `{r.benchmark}` | {_n(r.correlation)} | {_ci(r)} | {r.n} | {r.verdict} |" for r in res.results]
     out.append("")
+    out += [f"- warning: {w}" for w in res.warnings]
     out += [f"- note: {n}" for n in res.notes]
     out.append(f"- interval: {INTERVAL_METHOD} ({res.n_boot} resamples, seed {res.seed})")
+    if res.capability_sd_ratio is not None:
+        out.append(f"- {_range_line(res)}")
     return "\n".join(out) + "\n"
 
 
@@ -93,6 +108,7 @@ def audit_from_file(
 ) -> AuditResult:
     """Read an audit SCORES file and audit it against an embedded panel (shared by ``audit`` and ``report``)."""
     check_choice(panel, panel_names(), "--panel")
+    refuse_sparse(panel)
     table = read_table(scores, model_column=model_column, lower_is_better=split_ids(lower_is_better))
     return run_audit(
         table, load_panel(panel), method=method, capabilities=split_ids(capabilities), n_boot=bootstrap, seed=seed, level=ci

@@ -18,7 +18,7 @@ from .._leaderboard import leaderboard as run_leaderboard
 from .._matrix import ScoreMatrix
 from .._panels import load_panel, panel_names
 from . import app
-from ._common import check_choice, emit, render_result, split_ids
+from ._common import check_choice, emit, refuse_sparse, render_result, split_ids
 
 FORMATS = ("table", "json", "csv", "markdown")
 _MODEL_COLUMNS = ("model", "model_name", "name")
@@ -100,8 +100,9 @@ def _claim_table(r: ClaimResult) -> str:
     )
     con.print(f"n = {r.n} panel models in the fit; intervals: {boot}.")
     con.print(
-        "Intervals cover the uncertainty of the panel's direction and fit, not a single model's scatter around the fit "
-        f"line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)})."
+        "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi adds "
+        f"the scatter of the two single models around the fit line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)}, "
+        f"t with {r.n - 2} df) and decides whether the part beyond capabilities is supported."
     )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
@@ -179,6 +180,7 @@ def claim_from_file(
 ) -> ClaimResult:
     """Read a claim FILE and run the claim check against an embedded panel (shared by ``claim`` and ``report``)."""
     check_choice(panel, tuple(panel_names()), "--panel")
+    refuse_sparse(panel)
     check_choice(method, ("spearman", "pearson"), "--method")
     matrix = load_panel(panel)
     if benchmark not in matrix.scores.columns:
@@ -242,11 +244,16 @@ def claim(
     panel's means mu, population SDs sigma and PC1 loadings w (as `analyze`);
     OLS over the panel models with B: B = a + b s; observed = B_after -
     B_before; predicted = b (s_after - s_before); beyond capabilities =
-    observed - predicted; share explained = predicted / observed. Intervals:
-    percentile bootstrap over the panel's models, recomputing mu, sigma, w, a
-    and b in every resample.
+    observed - predicted; share explained = predicted / observed. The part
+    beyond capabilities is supported only when its prediction interval
+    (beyond +- t(n-2) x residual SD x sqrt(2 + (s_after - s_before)^2 / Sxx):
+    the two single models' scatter around the fit) excludes 0. Other
+    intervals: percentile bootstrap over the panel's models, recomputing mu,
+    sigma, w, a and b in every resample (the fit's uncertainty only).
+    Capability values in percent where the panel has fractions, or far
+    outside the panel's range, are refused.
 
-    Example: safetywashing claim release.csv --panel chat --benchmark ethics_all --bootstrap 2000 --seed 0
+    Example: safetywashing claim examples/claim_release.csv --panel chat --benchmark ethics_all --seed 0
     """
     check_choice(fmt, FORMATS, "--format")
     res = claim_from_file(
@@ -286,6 +293,7 @@ def leaderboard(
         matrix = read_matrix(data)
     else:
         check_choice(panel, tuple(panel_names()), "--panel")
+        refuse_sparse(panel)
         matrix = load_panel(panel)
     res = run_leaderboard(matrix, benchmark, capabilities=split_ids(capabilities), method=method)
     text = render_result(res, fmt, table=_lb_table, markdown=_lb_markdown)

@@ -23,6 +23,17 @@ def split_ids(value: str | None) -> list[str] | None:
     return ids
 
 
+def refuse_sparse(panel: str) -> None:
+    """One-line error for a sparse embedded panel (``frontier``) in a command that needs complete rows."""
+    from .._panels import is_sparse_panel
+
+    if is_sparse_panel(panel):
+        raise InputError(
+            f"--panel {panel}: this panel is sparse (each model has only some of its benchmarks) and this command "
+            "still needs every model to have every capability benchmark (the paper's PCA); use --panel base or chat"
+        )
+
+
 def emit(text: str, output: Path | None, *, inputs: tuple = ()) -> None:
     """Print ``text`` to stdout, or write it atomically to ``output``."""
     if output is None:

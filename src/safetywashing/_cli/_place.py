@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from . import app
-from ._common import check_choice, emit
+from ._common import check_choice, emit, refuse_sparse
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -46,7 +46,8 @@ def _table(res) -> str:  # noqa: ANN001
             con.print("  no safety or other benchmark in common with the panel", highlight=False)
             continue
         t = Table(title_justify="left", show_edge=True)
-        for c in ("benchmark", "role / area", "value", "predicted", "residual", "resid SD", f"{int(res.level * 100)}% PI", "n"):
+        pi = f"{int(res.level * 100)}% PI"
+        for c in ("benchmark", "role / area", "value", "predicted", "residual", "resid SD", "stud. t", pi, "n"):
             t.add_column(c, justify="left" if c in ("benchmark", "role / area") else "right")
         for b in sorted(rows, key=lambda r: (r.role != "safety", r.area, r.benchmark)):
             t.add_row(
@@ -55,13 +56,24 @@ def _table(res) -> str:  # noqa: ANN001
                 f"{b.value:.4g}",
                 f"{b.predicted:.4g}",
                 f"{b.residual:+.4g}",
-                f"{b.residual_sd:+.2f}" + (" *" if b.outside_interval else ""),
+                f"{b.residual_sd:+.2f}",
+                ("-" if b.studentized_residual != b.studentized_residual else f"{b.studentized_residual:+.2f}")
+                + (" *" if b.outside_interval else ""),
                 f"[{b.pi_low:.4g}, {b.pi_high:.4g}]",
                 str(b.n),
             )
         con.print(t)
     if any(b.outside_interval for b in res.benchmarks):
         con.print("* outside the prediction interval", highlight=False)
+    con.print(
+        "resid SD = residual / the fit's residual SD; stud. t = residual / its prediction SE (residual SD x "
+        "sqrt(1 + leverage)), Student's t with n - 2 df if the scatter were normal.",
+        highlight=False, markup=False,
+    )
+    from .._place import tails_sentence
+
+    if res.tails:
+        con.print(tails_sentence(res.tails), highlight=False, markup=False)
     for w in res.warnings:
         con.print(f"warning: {w}", highlight=False, markup=False)
     for n in res.notes:
@@ -100,6 +112,7 @@ def place(
     from ._ingest import provenance_path
 
     check_choice(panel, tuple(panel_names()), "--panel")
+    refuse_sparse(panel)
     check_choice(fmt, ("table", "json", "csv"), "--format")
     m = read_matrix_csv(matrix)
     prov_file = provenance if provenance is not None else provenance_path(matrix)

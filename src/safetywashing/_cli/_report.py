@@ -13,14 +13,15 @@ import typer
 
 from .._analysis import analyze as run_analysis
 from .._errors import InputError
-from .._panels import load_panel, panel_names
+from .._panels import COMPLETE_PANELS, load_panel, panel_names
 from . import app
-from ._common import check_choice, split_ids
+from ._common import check_choice, refuse_sparse, split_ids
 
 
 def _panels(panel: str) -> list[str]:
     check_choice(panel, (*panel_names(), "all"), "--panel")
-    return panel_names() if panel == "all" else [panel]
+    refuse_sparse(panel)
+    return list(COMPLETE_PANELS) if panel == "all" else [panel]
 
 
 @contextmanager
@@ -108,6 +109,7 @@ def report(
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstraps."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
+    adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
 ) -> None:
     """Write a self-contained interactive HTML report (works offline; plotly.js embedded).
 
@@ -147,7 +149,8 @@ def report(
     }
     if data is None and any(v is not None for k, v in read.items() if k in ("flop_column", "params_column")):
         raise InputError("--flop-column/--params-column apply to --data FILE")
-    stats = {"bootstrap": bootstrap, "seed": seed, "ci": ci}
+    check_choice(adjust, ("none", "bonferroni", "fcr"), "--adjust")
+    stats = {"bootstrap": bootstrap, "seed": seed, "ci": ci, "adjust": adjust}
     t0 = time.perf_counter()
     n_panels = 1 if data is not None else len(_panels(panel))
     audit_dict = claim_dict = None
@@ -211,6 +214,7 @@ def figures(
     ),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples for the interval whiskers (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
 ) -> None:
     """Write static figures sized for one paper column (3.4 in wide): PNG, SVG or PDF.
 
@@ -238,7 +242,8 @@ def figures(
     bench_ids = split_ids(benchmarks)
     t0 = time.perf_counter()
     n_panels = 1 if data is not None else len(_panels(panel))
-    stats = {"bootstrap": bootstrap, "seed": seed}
+    check_choice(adjust, ("none", "bonferroni", "fcr"), "--adjust")
+    stats = {"bootstrap": bootstrap, "seed": seed, "adjust": adjust}
     with progress_bar("analysis", total=n_panels) as advance:
         if data is not None:
             results, matrices = _analyses(
