@@ -233,3 +233,17 @@ def test_counted_subset_ranks_equal_scipy_per_column():
             assert n[j] == ok.sum()
             assert r[j] == pytest.approx(scipy.stats.spearmanr(x[ok, j], y[ok]).statistic, abs=1e-12)
         assert np.isnan(r[8])
+
+
+def test_permutations_in_chunks_equal_one_batch(monkeypatch):
+    from safetywashing._bootstrap import permutation_pvalues
+
+    rng = np.random.default_rng(0)
+    x = np.round(rng.normal(size=(40, 5)), 1)
+    x[::6, 1] = np.nan
+    s = x[:, 0] + rng.normal(size=40)
+    want = permutation_pvalues(x, s, "spearman", 3000, np.random.default_rng(7))
+    monkeypatch.setattr(bs, "COUNT_CHUNK_CELLS", 41 * 7)  # 7 permutations per chunk
+    got = permutation_pvalues(x, s, "spearman", 3000, np.random.default_rng(7))
+    assert np.array_equal(want, got)
+    assert (want[1:] > 0).all() and want[0] < 0.01

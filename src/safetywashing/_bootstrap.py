@@ -888,9 +888,12 @@ def permutation_pvalues(
         sv = sv - sv.mean()
         obs = sv @ xv
         defined = (np.abs(xv).sum(axis=0) > 0) & (np.abs(sv).sum() > 0)
-        perms = rng.permuted(np.tile(np.arange(nq), (n_permutations, 1)), axis=1)
-        null = sv[perms] @ xv  # (P, cols); the denominators do not change under permutation
         tol = 1e-12 * np.maximum(np.abs(obs), 1e-300)
-        hits = (np.abs(null) >= np.abs(obs) - tol).sum(axis=0)
+        hits = np.zeros(len(cols), dtype=np.int64)
+        step = max(1, COUNT_CHUNK_CELLS // max(nq, len(cols)))  # permutations per chunk: memory bounded whatever P
+        for a in range(0, n_permutations, step):  # (chunked draws = the draws of one (P, nq) call)
+            perms = rng.permuted(np.tile(np.arange(nq), (min(step, n_permutations - a), 1)), axis=1)
+            null = sv[perms] @ xv  # (P, cols); the denominators do not change under permutation
+            hits += (np.abs(null) >= np.abs(obs) - tol).sum(axis=0)
         out[cols] = np.where(defined, (1.0 + hits) / (1.0 + n_permutations), np.nan)
     return out
