@@ -147,24 +147,33 @@ def subset_ranks(v: np.ndarray, valid: np.ndarray, order: np.ndarray) -> np.ndar
     v = np.asarray(v, dtype=float)
     n, k = valid.shape
     vt = valid.T
+    base = (np.arange(k) * n)[:, None]  # flat indexing: numpy's take/put on flat indices beat take_along_axis 5x
     if v.ndim == 1:
         w = vt[:, order].astype(float)
-        vs = np.broadcast_to(np.where(np.isnan(v), np.inf, v)[order], (k, n))
-        order = np.broadcast_to(order, (k, n))
+        vs = np.where(np.isnan(v), np.inf, v)[order]
+        new = np.ones(n, dtype=bool)
+        new[1:] = vs[1:] != vs[:-1]
+        flat_order = (order[None, :] + base).ravel()
     else:
-        w = np.take_along_axis(vt, order, axis=1).astype(float)
-        vs = np.take_along_axis(np.where(np.isnan(v), np.inf, v).T, order, axis=1)
+        flat_order = (order + base).ravel()
+        w = vt.ravel()[flat_order].reshape(k, n).astype(float)
+        vs = np.where(np.isnan(v), np.inf, v).T.ravel()[flat_order].reshape(k, n)
+        new = np.ones((k, n), dtype=bool)
+        new[:, 1:] = vs[:, 1:] != vs[:, :-1]
     cum = np.cumsum(w, axis=1)
-    new = np.ones((k, n), dtype=bool)
-    new[:, 1:] = vs[:, 1:] != vs[:, :-1]
-    end = np.ones((k, n), dtype=bool)
-    end[:, :-1] = new[:, 1:]
-    pos = np.arange(n)
-    gs = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
-    ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, n), axis=1), axis=1), axis=1)
-    rk = (np.take_along_axis(cum - w, gs, axis=1) + np.take_along_axis(cum, ge, axis=1)) / 2.0 + 0.5
-    out = np.empty((k, n))
-    np.put_along_axis(out, np.ascontiguousarray(order), rk, axis=1)
+    if new.all():
+        rk = cum - 0.5 * w + 0.5
+    else:
+        new = np.broadcast_to(new, (k, n))
+        end = np.ones((k, n), dtype=bool)
+        end[:, :-1] = new[:, 1:]
+        pos = np.arange(n)
+        gs = np.maximum.accumulate(np.where(new, pos, 0), axis=1) + base
+        ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, n - 1), axis=1), axis=1), axis=1) + base
+        rk = ((cum - w).ravel()[gs.ravel()] + cum.ravel()[ge.ravel()]).reshape(k, n) / 2.0 + 0.5
+    out = np.empty(k * n)
+    out[flat_order] = rk.ravel()
+    out = out.reshape(k, n)
     out[~vt] = np.nan
     return out.T
 
