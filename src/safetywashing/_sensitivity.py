@@ -43,6 +43,7 @@ from ._bootstrap import (
     permutation_pvalues,
     run_chunks,
 )
+from ._direction import capability_direction
 from ._effects import SCALE_COLLINEAR, compute_correlations, log_compute, partial_compute_correlations, slopes
 from ._errors import InputError, SafetywashingError
 from ._matrix import ScoreMatrix
@@ -110,8 +111,6 @@ def extend(
     ``(fields, settings, notes)`` where every field is an array of length
     ``p`` (NaN = not available).
     """
-    from ._analysis import capability_direction  # late import: _analysis imports this module
-
     x = matrix.scores.to_numpy(dtype=float)
     n, p = x.shape
     cols = list(matrix.scores.columns)
