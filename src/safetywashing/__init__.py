@@ -16,12 +16,13 @@ from ._analysis import (
     capability_direction,
 )
 from ._audit import AuditResult, audit
+from ._capability import SCORE_METHODS, CapabilityFit, CapabilityModel, fit_capability_model
 from ._claim import ClaimResult, claim
 from ._errors import InputError, InsufficientDataError, SafetywashingError, UnknownIdError
 from ._figures import render_figures
 from ._ingest import IngestResult, ingest
 from ._leaderboard import LeaderboardEntry, LeaderboardResult, leaderboard
-from ._match import ModelMatch, match_models, normalise_model_name
+from ._match import ModelMatch, match_models, match_to_panel, normalise_model_name
 from ._matrix import ScoreMatrix
 from ._panels import load_panel, panel_names
 from ._place import PlacementResult, place
@@ -39,6 +40,8 @@ __all__ = [
     "AnalysisResult",
     "AuditResult",
     "BenchmarkResult",
+    "CapabilityFit",
+    "CapabilityModel",
     "CapabilityDirection",
     "ClaimResult",
     "IngestResult",
@@ -50,6 +53,7 @@ __all__ = [
     "PlacementResult",
     "Reliability",
     "SafetywashingError",
+    "SCORE_METHODS",
     "ScoreMatrix",
     "UnknownIdError",
     "__version__",
@@ -59,6 +63,7 @@ __all__ = [
     "build_report",
     "capability_direction",
     "claim",
+    "fit_capability_model",
     "corrections",
     "disattenuated",
     "ingest",
@@ -67,6 +72,7 @@ __all__ = [
     "leaderboard",
     "load_panel",
     "match_models",
+    "match_to_panel",
     "models_needed",
     "normalise_model_name",
     "panel_names",

@@ -225,7 +225,7 @@ def claim(
     file: Path = typer.Argument(
         ..., metavar="FILE", help="CSV with a model column and the before/after rows (capability benchmarks + B)."
     ),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Reference panel: chat or base."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Reference panel: chat, base or frontier."),
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id the claim is about (e.g. ethics_all)."),
     before: Optional[str] = typer.Option(None, "--before", help="Model name of the before row (default: first row)."),
     after: Optional[str] = typer.Option(None, "--after", help="Model name of the after row (default: second row)."),
@@ -261,7 +261,11 @@ def claim(
     Capability values in percent where the panel has fractions, or far
     outside the panel's range, are refused.
 
-    Example: safetywashing claim examples/claim_release.csv --panel chat --benchmark ethics_all --seed 0
+    Example (from the repository root):
+
+    \b
+      safetywashing claim examples/claim_release.csv --panel chat \\
+          --benchmark ethics_all --seed 0
     """
     check_choice(fmt, FORMATS, "--format")
     res = claim_from_file(
@@ -274,7 +278,7 @@ def claim(
 
 @app.command()
 def leaderboard(
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: chat or base (ignored with --data)."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: chat, base or frontier (ignored with --data)."),
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id to rank by (e.g. ethics_all)."),
     data: Optional[Path] = typer.Option(
         None, "--data", help="Your own wide CSV instead of a panel: a model column and one column per benchmark id."
@@ -294,7 +298,10 @@ def leaderboard(
     change = raw rank - adjusted rank (positive = moves up once capabilities are
     accounted for). Ties share the best rank.
 
-    Example: safetywashing leaderboard --panel chat --benchmark ethics_all
+    Example:
+
+    \b
+      safetywashing leaderboard --panel chat --benchmark ethics_all
     """
     check_choice(fmt, FORMATS, "--format")
     check_choice(method, ("spearman", "pearson"), "--method")

@@ -83,7 +83,7 @@ def _size(n: int) -> str:
 @app.command()
 def report(
     output: Path = typer.Option(..., "--output", "-o", help="HTML file to write (atomically), e.g. report.html."),
-    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat or all."),
+    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
@@ -123,15 +123,16 @@ def report(
     (search box), scree plot, capability inter-correlation heatmap, model
     ranking, a sortable and filterable results table and a methods paragraph.
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing report --panel chat --output report.html
-
-      safetywashing report --data examples/my_leaderboard.csv --output mine.html
-
-      safetywashing report --panel chat --audit examples/my_benchmark.csv --output audit.html
-
-      safetywashing report --panel chat --claim examples/claim_release.csv --benchmark ethics_all --output claim.html
+      safetywashing report --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output mine.html
+      safetywashing report --panel chat --audit examples/my_benchmark.csv \\
+          --output audit.html
+      safetywashing report --panel chat --claim examples/claim_release.csv \\
+          --benchmark ethics_all --output claim.html
     """
     from .._report import build_report
 
@@ -220,7 +221,7 @@ def _read_items_json(path: Path) -> dict[str, Any]:
 def figures(
     output_dir: Path = typer.Option(..., "--output-dir", "-d", help="Folder for the figure files (created if missing)."),
     fmt: str = typer.Option("png", "--format", "-f", help="png, svg or pdf (or several: png,pdf)."),
-    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat or all."),
+    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
@@ -236,6 +237,8 @@ def figures(
     lower_is_better: Optional[str] = typer.Option(
         None, "--lower-is-better", help="With --data: columns where lower is better (negated before analysis)."
     ),
+    flop_column: Optional[str] = typer.Option(None, "--flop-column", help="With --data: training-compute column (metadata)."),
+    params_column: Optional[str] = typer.Option(None, "--params-column", help="With --data: parameter-count column (metadata)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples for the interval whiskers (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
@@ -248,11 +251,13 @@ def figures(
     <panel>_ranking (models by capabilities score) and
     <panel>_scatter_<benchmark> (benchmark vs capabilities score with OLS line).
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing figures --panel chat --format pdf --output-dir figs
-
-      safetywashing figures --data examples/my_leaderboard.csv --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output-dir figs
+      safetywashing figures --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --params-column params \\
+          --output-dir figs
     """
     from .._figures import FORMATS, figure_plan, render_figures
     from .._io import atomic_write
@@ -273,11 +278,12 @@ def figures(
         if data is not None:
             results, matrices = _analyses(
                 panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
-                model_column=model_column, lower_is_better=lower_is_better,
+                model_column=model_column, lower_is_better=lower_is_better, flop_column=flop_column,
+                params_column=params_column,
             )
         else:
-            if model_column or lower_is_better:
-                raise InputError("--model-column/--lower-is-better apply to --data FILE")
+            if model_column or lower_is_better or flop_column or params_column:
+                raise InputError("--model-column/--lower-is-better/--flop-column/--params-column apply to --data FILE")
             results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
     plan = figure_plan(results, matrices, benchmarks=bench_ids)
     try:
