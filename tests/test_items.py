@@ -466,3 +466,15 @@ def test_report_item_view_from_items_json(cli, tmp_path):
     (tmp_path / "bad.json").write_text('{"x": 1}')
     proc = cli("report", "--panel", "chat", "--items", str(tmp_path / "bad.json"), "--output", str(html))
     assert proc.returncode == 2 and "not the JSON of 'safetywashing items" in proc.stderr
+
+
+def test_cli_csv_cells_neutralised_and_output_onto_a_read_file_refused(cli, tmp_path):
+    p = tmp_path / "t.csv"
+    rows = [(f"m{i}", "=HYPERLINK(1)" if j == 0 else f"i{j}", (i + j) % 2) for i in range(8) for j in range(4)]
+    pd.DataFrame(rows, columns=["model", "item", "score"]).to_csv(p, index=False)
+    (tmp_path / "s.csv").write_text("model,capabilities_score\n" + "".join(f"m{i},{i}\n" for i in range(8)))
+    proc = cli("items", str(p), "--model-scores", str(tmp_path / "s.csv"), "-f", "csv", "--bootstrap", "100")
+    assert proc.returncode == 0, proc.stderr
+    assert "'=HYPERLINK(1)" in proc.stdout
+    proc = cli("items", str(p), "--model-scores", str(tmp_path / "s.csv"), "-o", str(tmp_path / "s.csv"))
+    assert proc.returncode == 2 and "refusing to overwrite an input" in proc.stderr

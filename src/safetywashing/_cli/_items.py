@@ -109,7 +109,9 @@ def render_items(rep: ItemsReport, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rep.to_dict(), indent=2, allow_nan=False) + "\n"
     if fmt == "csv":
-        return rep.to_frame().to_csv(index=False)
+        from .._sheet import to_csv
+
+        return to_csv(rep.to_frame(), index=False)
     return render_items_text(rep)
 
 
@@ -162,6 +164,10 @@ def items_cmd(
         suffix = output.suffix.lower() if output is not None else ""
         fmt = {".csv": "csv", ".json": "json"}.get(suffix, "table")
     check_choice(fmt, ITEMS_FORMATS, "--format")
+    if output is not None:
+        from .._io import check_output
+
+        check_output(output, inputs=tuple(sources) + ((model_scores,) if model_scores is not None else ()))
     if (panel is None) == (model_scores is None):
         raise InputError("give the models' capabilities scores with --model-scores FILE or --panel NAME (one of them)")
     if bootstrap < 100:

@@ -205,6 +205,9 @@ def _read_items_json(path: Path) -> dict[str, Any]:
     """The JSON written by ``safetywashing items --format json`` (one benchmark or ``{"benchmarks": [...]}``)."""
     import json
 
+    from .._io import record_input
+
+    record_input(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

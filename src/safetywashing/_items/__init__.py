@@ -74,7 +74,10 @@ class ItemsReport:
 
 def read_model_scores(path: str | os.PathLike[str]) -> pd.Series:
     """Read a ``model,capabilities_score`` CSV (higher = more capable) into a Series indexed by model."""
+    from .._io import record_input
+
     p = Path(path)
+    record_input(p)
     try:
         df = pd.read_csv(p, dtype={"model": str}, keep_default_na=False, na_values=[""])
     except FileNotFoundError:

@@ -361,8 +361,15 @@ def read_items(
     stat; default: accuracy-like, see ``_METRIC_PREFERENCE``); ``benchmark``
     keeps one benchmark (task) only.
     """
+    from .._io import record_input
+
     duckdb = _duckdb()
     srcs = collect_sources(paths)
+    for files in srcs.values():  # an --output may never replace a file this command reads
+        for f in files:
+            record_input(f)
+            if f.name == "per_instance_stats.json":
+                record_input(f.parent / "run_spec.json")
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="sw-items-") as spill:
         con = duckdb.connect(
