@@ -281,8 +281,8 @@ def test_repeated_responses_are_averaged_and_missing_kept(tmp_path):
 def test_cli_help_example_runs_as_printed(cli):
     proc = cli("items", "--help")
     assert proc.returncode == 0
-    ex = next(line.strip() for line in proc.stdout.splitlines() if line.strip().startswith("Example: "))
-    args = ex.removeprefix("Example: safetywashing ").split()
+    ex = next(line.strip() for line in proc.stdout.splitlines() if line.strip().startswith("safetywashing items "))
+    args = ex.removeprefix("safetywashing ").split()
     run = cli(*args, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert "decorrelated subset" in run.stdout and "alpha (KR-20)" in run.stdout

@@ -152,8 +152,10 @@ def items_cmd(
     subset of items chosen to lower the correlation, whose correlation is
     estimated by cross-fitting over models (in-sample figure beside it).
 
+    Example (from the repository root):
+
     \b
-    Example: safetywashing items examples/items_long.csv --model-scores examples/items_model_scores.csv
+      safetywashing items examples/items_long.csv --model-scores examples/items_model_scores.csv
     """
     from .._errors import InputError
     from .._items import items, read_model_scores
