@@ -21,6 +21,7 @@ from ._claim import ClaimResult, claim
 from ._errors import InputError, InsufficientDataError, SafetywashingError, UnknownIdError
 from ._figures import render_figures
 from ._ingest import IngestResult, ingest
+from ._items import ItemMatrix, ItemsReport, ItemsResult, items, read_items
 from ._leaderboard import LeaderboardEntry, LeaderboardResult, leaderboard
 from ._match import ModelMatch, match_models, match_to_panel, normalise_model_name
 from ._matrix import ScoreMatrix
@@ -45,6 +46,9 @@ __all__ = [
     "CapabilityDirection",
     "ClaimResult",
     "IngestResult",
+    "ItemMatrix",
+    "ItemsReport",
+    "ItemsResult",
     "InputError",
     "InsufficientDataError",
     "LeaderboardEntry",
@@ -67,6 +71,7 @@ __all__ = [
     "corrections",
     "disattenuated",
     "ingest",
+    "items",
     "interval_width",
     "item_counts",
     "leaderboard",
@@ -77,6 +82,7 @@ __all__ = [
     "normalise_model_name",
     "panel_names",
     "place",
+    "read_items",
     "read_table",
     "registry",
     "reliability_from_counts",
