@@ -120,7 +120,7 @@ def audit_from_file(
 @app.command()
 def audit(
     scores: Path = typer.Argument(..., metavar="SCORES", help="CSV/TSV: a model column and your benchmark columns."),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel to audit against: chat or base."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel to audit against: chat, base or frontier."),
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman or pearson."),
     capabilities: Optional[str] = typer.Option(None, "--capabilities", help="Panel capability ids (default: the paper's 12)."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="Column of model names (default: model/name)."),

@@ -94,7 +94,7 @@ def _table(res) -> str:  # noqa: ANN001
 @app.command()
 def place(
     matrix: Path = typer.Argument(..., help="Matrix CSV written by 'safetywashing ingest' (model column + benchmark columns)."),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel whose coordinates to use: chat or base."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel whose coordinates to use: chat, base or frontier."),
     provenance: Optional[Path] = typer.Option(
         None, "--provenance", help="Provenance CSV from ingest (default: MATRIX's stem + .provenance.csv, if it exists)."
     ),
