@@ -136,7 +136,7 @@ def parse_n_items(text: str | None) -> dict[str, float] | None:
 def benchmarks(
     area: Optional[str] = typer.Option(None, "--area", help="Only this safety area (e.g. machine_ethics)."),
     role: Optional[str] = typer.Option(None, "--role", help="Only this role: capability, safety or other."),
-    in_panel: Optional[str] = typer.Option(None, "--panel", "-p", help="Only this embedded panel's benchmarks: base, chat or frontier."),
+    in_panel: Optional[str] = typer.Option(None, "--panel", "-p", help="Only this panel's benchmarks: base, chat or frontier."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
 ) -> None:
     """List the benchmark registry (id, name, metric, role, area, panels).
