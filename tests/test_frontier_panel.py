@@ -183,32 +183,29 @@ def test_load_panel_returns_a_copy(frontier: sw.ScoreMatrix) -> None:
     pd.testing.assert_frame_equal(b.models, frontier.models)
 
 
-# Until the capability model for sparse tables is wired in, commands that need complete rows refuse the
-# sparse panel with one line (exit 2, no traceback) instead of failing inside the PCA.
+# The sparse panel cannot take the paper's PCA score: asking for it is refused in one line (exit 2, no traceback).
 @pytest.mark.parametrize(
     "args",
     [
         ["analyze", "--panel", "frontier"],
         ["models", "--panel", "frontier"],
-        ["audit", "examples/my_benchmark.csv", "--panel", "frontier"],
-        ["place", "examples/my_leaderboard.csv", "--panel", "frontier"],
+        ["audit", "examples/frontier_benchmark.csv", "--panel", "frontier"],
+        ["place", "examples/frontier_benchmark.csv", "--panel", "frontier"],
         ["claim", "examples/claim_release.csv", "--panel", "frontier", "--benchmark", "epoch_mmlu"],
         ["leaderboard", "--panel", "frontier", "--benchmark", "epoch_mmlu"],
         ["report", "--panel", "frontier", "--output", "never.html"],
         ["figures", "--panel", "frontier", "--output-dir", "never"],
     ],
 )
-def test_commands_needing_complete_rows_refuse_the_sparse_panel_in_one_line(cli, args, tmp_path):
+def test_pca_on_the_sparse_panel_is_refused_in_one_line(cli, args, tmp_path):
     import shutil
 
     shutil.copytree(REPO / "examples", tmp_path / "examples")
-    proc = cli(*args, cwd=tmp_path)
-    if proc.returncode == 0:  # the command supports the sparse panel: nothing to refuse
-        return
+    proc = cli(*args, "--score-method", "pca", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-    assert "--panel frontier" in lines[0] and "sparse" in lines[0]
+    assert "--panel frontier" in lines[0] and "sparse" in lines[0] and "--score-method irt" in lines[0]
     assert not (tmp_path / "never.html").exists() and not (tmp_path / "never").exists()
 
 

@@ -3,68 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError, InsufficientDataError
+from ._direction import MIN_MODELS, CapabilityDirection, capability_direction
+from ._errors import InputError
 from ._matrix import ScoreMatrix
 from ._reliability import NOISE_LIMITED
-from ._stats import _check_method, corr_matrix, pairwise_corr_masked, top_components, zscore
+from ._stats import corr_matrix, pairwise_corr_masked, zscore
 from ._stats import finite_or_none as _f
 from ._verdict import is_single_band, verdict, verdict_bands
 
-MIN_MODELS = 5
-
-
-
-
-@dataclass(frozen=True)
-class CapabilityDirection:
-    """The capability direction of a panel: what places any model in its coordinates.
-
-    A model's capabilities score is ``s(x) = sum_j w_j (x_j - mu_j) / sigma_j``
-    over the capability benchmarks ``j``, with the panel means ``mu``,
-    population SDs ``sigma`` (ddof=0, over every model that has the benchmark)
-    and PC1 loadings ``w`` (unit length, largest-magnitude entry positive).
-    Higher score = more capable; the panel's scores have mean about 0.
-    """
-
-    benchmarks: tuple[str, ...]
-    means: tuple[float, ...]
-    sds: tuple[float, ...]
-    loadings: tuple[float, ...]
-    eigenvalues: tuple[float, ...]
-    method: str
-    n_complete: int
-
-    @property
-    def variance_explained(self) -> tuple[float, ...]:
-        """Share of the total variance of each component (eigenvalue / sum)."""
-        ev = np.asarray(self.eigenvalues)
-        return tuple(float(v) for v in ev / ev.sum())
-
-    def score(self, capability_scores: pd.DataFrame) -> pd.Series:
-        """Capabilities scores of the rows of ``capability_scores`` in these coordinates.
-
-        The frame must carry every capability benchmark column (in the panel's
-        units and orientation); a row with any of them missing gets NaN.
-        """
-        missing = [b for b in self.benchmarks if b not in capability_scores.columns]
-        if missing:
-            raise InputError(f"missing capability benchmark column(s): {', '.join(missing)}")
-        x = capability_scores[list(self.benchmarks)].to_numpy(dtype=float)
-        z = (x - np.asarray(self.means)) / np.asarray(self.sds)
-        return pd.Series(z @ np.asarray(self.loadings), index=capability_scores.index, name="capabilities_score")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        d = asdict(self)
-        d["variance_explained"] = list(self.variance_explained)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
-
+__all__ = ["MIN_MODELS", "AnalysisResult", "BenchmarkResult", "CapabilityDirection", "analyze", "capability_direction"]
 
 @dataclass(frozen=True)
 class BenchmarkResult:
@@ -130,20 +83,25 @@ class AnalysisResult(ResultLookup):
     dropped_models: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+    score_method: str = "pca"
+    model_score_se: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``analyze --format json`` contract for one panel)."""
         return {
             "panel": self.panel,
             "method": self.method,
+            "score_method": self.score_method,
+            "capability_model": self.direction.describe(),
             "n_models": self.n_models,
             "n_models_scored": len(self.model_scores),
             "capability_benchmarks": list(self.capability_benchmarks),
-            "pc1_variance_explained": self.pc1_variance_explained,
-            "mean_capability_intercorrelation": self.mean_capability_intercorrelation,
-            "variance_explained": list(self.direction.variance_explained),
+            "pc1_variance_explained": _f(self.pc1_variance_explained),
+            "mean_capability_intercorrelation": _f(self.mean_capability_intercorrelation),
+            "variance_explained": list(getattr(self.direction, "variance_explained", ())),
             "direction": self.direction.to_dict(),
             "model_scores": dict(self.model_scores),
+            "model_score_se": dict(self.model_score_se),
             "dropped_models": list(self.dropped_models),
             "notes": list(self.notes),
             "settings": dict(self.settings),
@@ -157,58 +115,6 @@ class AnalysisResult(ResultLookup):
         df.insert(0, "panel", self.panel)
         return df
 
-
-
-def capability_direction(
-    matrix: ScoreMatrix, capabilities: list[str] | None = None, method: str = "spearman"
-) -> tuple[CapabilityDirection, pd.Series, list[str]]:
-    """Extract the capability direction and every model's capabilities score.
-
-    Steps (the paper's): z-score every capability column over all models with
-    a value (ddof=0); take the correlation matrix of those columns over models
-    with all of them; its top eigenvector (largest-magnitude entry positive) is
-    the direction; score = z-scored row . eigenvector.
-
-    Returns ``(direction, scores, dropped)``: ``scores`` has NaN for models
-    missing any capability benchmark, listed in ``dropped``.
-    """
-    _check_method(method)
-    caps = matrix.resolve_capabilities(capabilities)
-    src = matrix.source or matrix.name
-    if matrix.n_models < MIN_MODELS:
-        raise InsufficientDataError(
-            f"{src}: {matrix.n_models} model(s); at least {MIN_MODELS} are needed for a capabilities analysis"
-        )
-    x = matrix.scores[caps].to_numpy(dtype=float)
-    z, mean, sd = zscore(x)
-    const = [c for c, s in zip(caps, sd) if not s > 0]
-    if const:
-        raise InputError(
-            f"{src}: capability column(s) {', '.join(repr(c) for c in const)} are constant; "
-            "a constant benchmark carries no capability signal: drop it from --capabilities"
-        )
-    complete = ~np.isnan(x).any(axis=1)
-    dropped = [m for m, ok in zip(matrix.scores.index, complete) if not ok]
-    if complete.sum() < MIN_MODELS:
-        raise InsufficientDataError(
-            f"{src}: only {int(complete.sum())} model(s) have all {len(caps)} capability benchmarks; "
-            f"at least {MIN_MODELS} are needed (incomplete: {', '.join(dropped[:8])}{'...' if len(dropped) > 8 else ''})"
-        )
-    c = corr_matrix(z[complete], method)
-    if np.isnan(c).any():
-        raise InputError(f"{src}: a capability column is constant over the complete models; drop it from --capabilities")
-    vals, w = top_components(c)
-    direction = CapabilityDirection(
-        benchmarks=tuple(caps),
-        means=tuple(float(v) for v in mean),
-        sds=tuple(float(v) for v in sd),
-        loadings=tuple(float(v) for v in w),
-        eigenvalues=tuple(float(v) for v in vals),
-        method=method,
-        n_complete=int(complete.sum()),
-    )
-    scores = pd.Series(np.where(complete, np.nan_to_num(z) @ w, np.nan), index=matrix.scores.index, name="capabilities_score")
-    return direction, scores, dropped
 
 
 def analyze(
@@ -228,6 +134,7 @@ def analyze(
     adjust: str = "none",
     cluster: str | None = None,
     n_items: dict[str, float] | None = None,
+    score_method: str = "pca",
 ) -> AnalysisResult:
     """Capabilities correlation of every benchmark of ``matrix`` (the paper's method), with uncertainty.
 
@@ -274,6 +181,13 @@ def analyze(
         models; a note says what changed.
     progress:
         Optional callback ``progress(k)`` after every ``k`` bootstrap resamples.
+    score_method:
+        The capability model: ``"pca"`` (default, the paper's PC1; needs
+        models with every capability benchmark) or ``"irt"`` (the logistic
+        model of :mod:`safetywashing._irt` for sparse tables: any 3
+        capability benchmarks per model, a standard error per score; its
+        intervals resample models and draw each score from its sampling
+        distribution; percentile intervals; no leave-one-out ranges).
     adjust:
         Multiplicity adjustment of the intervals behind the verdicts:
         ``"none"`` (API default), ``"bonferroni"`` or ``"fcr"`` (Benjamini-
@@ -309,10 +223,14 @@ def analyze(
         rises with capabilities), ``n``, verdict and the extra fields above.
         Without ``bootstrap``/``impute`` the figures are exactly the paper's.
     """
+    from ._capability import check_score_method, fit_capability_model
     from ._sensitivity import check_options, extend
 
     check_options(bootstrap, ci, ci_method, permutations, compute, seed)
+    check_score_method(score_method)
     extra_notes: list[str] = []
+    if impute and score_method == "irt":
+        raise InputError("--impute fills gaps for the PCA score; --score-method irt uses incomplete models as they are")
     if impute:
         from ._impute import impute_capabilities
 
@@ -325,32 +243,52 @@ def analyze(
             raise InputError(f"cluster: {cluster!r} is not one of: {', '.join(CLUSTER_CHOICES)}")
         if bootstrap:
             codes, _ = family_codes(matrix.models, "family", matrix.source or matrix.name)
-    direction, scores, dropped = capability_direction(matrix, capabilities, method)
-    m = matrix.with_capabilities(list(direction.benchmarks))
+    cfit = fit_capability_model(matrix, capabilities, method, score_method)
+    direction, scores, dropped = cfit.model, cfit.scores, list(cfit.dropped)
     caps = list(direction.benchmarks)
+    # irt may leave a benchmark out of the score (too few models); it stays a capability benchmark of the table
+    m = matrix.with_capabilities(caps if score_method == "pca" else matrix.resolve_capabilities(capabilities))
     x = m.scores.to_numpy(dtype=float)
     r, n = pairwise_corr_masked(x, scores.to_numpy(), method)
     k = len(caps)
-    c = corr_matrix(zscore(m.scores[caps].to_numpy(dtype=float))[0][scores.notna().to_numpy()], method)
-    mean_ic = float((c.sum() - k) / (k * (k - 1)))
-    fields, settings, unc_notes = extend(
-        m,
-        caps,
-        method,
-        scores.to_numpy(),
-        r,
-        direction.variance_explained,
-        bootstrap=bootstrap,
-        ci=ci,
-        ci_method=ci_method,
-        seed=seed,
-        permutations=permutations,
-        compute=compute,
-        sensitivity=sensitivity,
-        progress=progress,
-        adjust=adjust,
-        cluster_codes=codes,
-    )
+    if score_method == "irt":
+        from ._irt_analysis import extend_irt
+
+        cm = m.scores[caps].corr(method=method, min_periods=MIN_MODELS).to_numpy()
+        off = cm[~np.eye(k, dtype=bool)]
+        mean_ic = float(np.nanmean(off)) if np.isfinite(off).any() else float("nan")
+        fields, settings, unc_notes = extend_irt(
+            m, caps, method, scores.to_numpy(), cfit.se.to_numpy(), r, bootstrap=bootstrap, ci=ci, seed=seed,
+            permutations=permutations, compute=compute, sensitivity=sensitivity, progress=progress,
+        )
+        if bootstrap and ci_method != "percentile":
+            unc_notes.append(f"--ci-method {ci_method} does not apply: the irt score's intervals are median-centred percentile")
+        if bootstrap and (adjust != "none" or cluster is not None):
+            unc_notes.append(
+                "the irt score's intervals are not multiplicity-adjusted and resample models, not families "
+                f"(--adjust {adjust}{'' if cluster is None else ', --cluster ' + cluster} apply to the PCA score)"
+            )
+    else:
+        c = corr_matrix(zscore(m.scores[caps].to_numpy(dtype=float))[0][scores.notna().to_numpy()], method)
+        mean_ic = float((c.sum() - k) / (k * (k - 1)))
+        fields, settings, unc_notes = extend(
+            m,
+            caps,
+            method,
+            scores.to_numpy(),
+            r,
+            direction.variance_explained,
+            bootstrap=bootstrap,
+            ci=ci,
+            ci_method=ci_method,
+            seed=seed,
+            permutations=permutations,
+            compute=compute,
+            sensitivity=sensitivity,
+            progress=progress,
+            adjust=adjust,
+            cluster_codes=codes,
+        )
     from ._reliability_fields import reliability_fields
 
     rel_fields, rel_notes = reliability_fields(m, scores.to_numpy(), r, n_items)
@@ -380,8 +318,20 @@ def analyze(
                 extra=extra,
             )
         )
-    notes = list(matrix.notes) + extra_notes
-    if dropped:
+    notes = list(matrix.notes) + extra_notes + list(cfit.notes)
+    if score_method == "irt":
+        notes.append(f"capabilities score: {direction.describe()}")
+        if dropped:
+            notes.append(
+                f"{len(dropped)} model(s) have no capabilities score: "
+                + "; ".join(f"{mm} ({cfit.drop_reasons[mm]})" for mm in dropped)
+            )
+    if all(matrix.benchmarks.loc[b, "role"] == "capability" for b in matrix.scores.columns):
+        notes.append(
+            "every benchmark here is one of the capability benchmarks the score is built from: each correlation "
+            "is of a part with the whole it belongs to (inflated), a check of the score, not of a separate property"
+        )
+    if dropped and score_method == "pca":
         notes.append(
             f"{len(dropped)} model(s) lack some capability benchmark and have no capabilities score: {', '.join(dropped)}"
             + ("" if impute else " (--impute fills them by low-rank PCA)")
@@ -395,13 +345,14 @@ def analyze(
         single = [row for row in tested if is_single_band(row.verdict)]
         adj = settings.get("adjust", "none")
         counts = ", ".join(f"{b} {c}" for b, c in _band_counts(single))
-        notes.append(
-            f"verdicts name only the bands the {settings.get('ci', ci):.0%} interval"
-            + ("" if adj == "none" else f" ({adj}-adjusted)")
-            + f" overlaps: {len(single)} of {len(tested)} non-capability benchmarks get a single band"
-            + (f" ({counts})" if counts else "")
-            + "; the others a range such as 'low to high'"
-        )
+        if tested:
+            notes.append(
+                f"verdicts name only the bands the {settings.get('ci', ci):.0%} interval"
+                + ("" if adj == "none" else f" ({adj}-adjusted)")
+                + f" overlaps: {len(single)} of {len(tested)} non-capability benchmarks get a single band"
+                + (f" ({counts})" if counts else "")
+                + "; the others a range such as 'low to high'"
+            )
         limited = [row.benchmark for row in rows if row.extra.get("noise_limited")]
         if limited:
             notes.append(
@@ -409,7 +360,7 @@ def analyze(
                 f"{NOISE_LIMITED} (item noise alone could make it look low): {', '.join(limited)}"
             )
     settings_extra = {"adjust": settings.get("adjust", adjust if bootstrap else "none"), "cluster": cluster}
-    if sensitivity:
+    if sensitivity and score_method == "pca":
         sh = direction.variance_explained
         pcs = " / ".join(f"{v:.1%}" for v in sh[:3])
         ci_txt = ""
@@ -422,7 +373,7 @@ def analyze(
         n_models=matrix.n_models,
         capability_benchmarks=tuple(caps),
         direction=direction,
-        pc1_variance_explained=direction.variance_explained[0],
+        pc1_variance_explained=direction.variance_explained[0] if score_method == "pca" else float("nan"),
         mean_capability_intercorrelation=mean_ic,
         model_scores={k2: float(v) for k2, v in scores.dropna().items()},
         results=tuple(rows),
@@ -435,9 +386,12 @@ def analyze(
             "compute": compute,
             "sensitivity": bool(sensitivity),
             "impute": bool(impute),
+            "score_method": score_method,
             **settings_extra,
             **settings,
         },
+        score_method=score_method,
+        model_score_se={k2: float(v) for k2, v in cfit.se.dropna().items()},
     )
 
 

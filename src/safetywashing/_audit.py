@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import MIN_MODELS, BenchmarkResult, CapabilityDirection, ResultLookup, _f, capability_direction
+from ._analysis import MIN_MODELS, BenchmarkResult, ResultLookup, _f
+from ._capability import AnyCapabilityModel, fit_capability_model
 from ._errors import InputError, InsufficientDataError
 from ._match import ModelMatch, match_to_panel
 from ._matrix import ScoreMatrix
@@ -77,13 +78,15 @@ class AuditResult(ResultLookup):
     suggestions: dict[str, list[str]]
     results: tuple[BenchmarkResult, ...]
     points: tuple[dict[str, Any], ...]
-    direction: CapabilityDirection
+    direction: AnyCapabilityModel
     n_boot: int
     seed: int
     level: float
     source: str = ""
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    score_method: str = "pca"
+    interval_method: str = INTERVAL_METHOD
     capability_sd_ratio: float | None = None
     n_panel_scored: int = 0
 
@@ -98,6 +101,8 @@ class AuditResult(ResultLookup):
             "panel": self.panel,
             "source": self.source,
             "method": self.method,
+            "score_method": self.score_method,
+            "capability_model": self.direction.describe(),
             "n_usable": self.n_usable,
             "matched": dict(self.matched),
             "match_rules": dict(self.match_rules),
@@ -105,7 +110,7 @@ class AuditResult(ResultLookup):
             "unmatched": list(self.unmatched),
             "suggestions": {k: list(v) for k, v in self.suggestions.items()},
             "capability_benchmarks": list(self.direction.benchmarks),
-            "interval": {"method": INTERVAL_METHOD, "level": self.level, "n_boot": self.n_boot, "seed": self.seed},
+            "interval": {"method": self.interval_method, "level": self.level, "n_boot": self.n_boot, "seed": self.seed},
             "results": [r.to_dict() for r in self.results],
             "points": [dict(p) for p in self.points],
             "notes": list(self.notes),
@@ -172,6 +177,7 @@ def audit(
     n_boot: int = 2000,
     seed: int = 0,
     level: float = 0.95,
+    score_method: str = "pca",
 ) -> AuditResult:
     """Audit the new benchmark columns of ``scores`` against an embedded ``panel``.
 
@@ -192,6 +198,13 @@ def audit(
         Capability benchmark ids of the panel (default: the paper's 12).
     n_boot, seed, level:
         Bootstrap resamples, random seed and interval level (0.95 = 95%).
+    score_method:
+        The panel's capability model: ``"pca"`` (the paper's PC1; a placed
+        model needs every capability benchmark) or ``"irt"`` (the logistic
+        model for sparse panels: any 3 of them; every score has a standard
+        error, and the interval then also draws each model's score from
+        N(estimate, SE^2) inside every resample, so it carries the capability
+        estimates' own uncertainty as well as the resampling of models).
 
     Returns
     -------
@@ -214,7 +227,8 @@ def audit(
     if n_boot < 100:
         raise InputError(f"--bootstrap: {n_boot} resamples are too few for a percentile interval; use at least 100")
     src = scores.source or scores.name
-    direction, panel_scores, _ = capability_direction(panel, capabilities, method)
+    cfit = fit_capability_model(panel, capabilities, method, score_method)
+    direction, panel_scores, panel_se = cfit.model, cfit.scores, cfit.se
     caps = list(direction.benchmarks)
     new = [c for c in scores.scores.columns if c not in caps]
     if not new:
@@ -243,18 +257,26 @@ def audit(
         )
     warns: list[str] = []
     # Models the panel does not have, placed from their own capability scores.
-    has_caps = all(c in scores.scores.columns for c in caps)
+    has_caps = sum(c in scores.scores.columns for c in caps) >= min(direction.min_benchmarks, len(caps))
     placed: dict[str, float] = {}
+    placed_se: dict[str, float] = {}
     still: list[str] = []
     if has_caps:
-        rows = scores.scores.loc[list(mm.unmatched), caps] if mm.unmatched else scores.scores.iloc[:0][caps]
-        s_new = direction.score(rows)
-        for inp, v in s_new.items():
+        rows = scores.scores.reindex(index=list(mm.unmatched), columns=caps)
+        s_new = direction.score_se(rows)
+        for inp, v, e in zip(s_new.index, s_new["capabilities_score"], s_new["capabilities_score_se"]):
             if np.isfinite(v):
                 placed[str(inp)] = float(v)
+                placed_se[str(inp)] = float(e)
             else:
                 still.append(str(inp))
-        if placed:
+        short = [f"{inp} ({int(nb)})" for inp, nb in zip(s_new.index, s_new["n_benchmarks"]) if str(inp) in still and nb > 0]
+        if short:
+            notes.append(
+                f"not placed, fewer than {direction.min_benchmarks} of the panel's capability benchmarks (number given): "
+                + ", ".join(short)
+            )
+        if placed and direction.kind == "pca":
             z = (rows.loc[list(placed)].to_numpy(float) - np.asarray(direction.means)) / np.asarray(direction.sds)
             far = [f"{n} ({caps[int(np.argmax(np.abs(zz)))]})" for n, zz in zip(placed, z) if np.abs(zz).max() > 6]
             if far:
@@ -262,11 +284,16 @@ def audit(
                     "capability scores more than 6 panel SDs from the panel mean for "
                     f"{', '.join(far)}: check that they use the panel's units (e.g. fractions 0-1, not percent)"
                 )
+        if placed:
             notes.append(
                 f"{len(placed)} model(s) not in panel {panel.name!r} placed in its coordinates from their capability scores: "
                 f"{', '.join(placed)}"
             )
-        given = scores.scores.loc[list(mm.matched), caps].notna().any(axis=1) if mm.matched else pd.Series(dtype=bool)
+        given = (
+            scores.scores.reindex(index=list(mm.matched), columns=caps).notna().any(axis=1)
+            if mm.matched
+            else pd.Series(dtype=bool)
+        )
         if given.any():
             notes.append(
                 f"{int(given.sum())} matched model(s) also carry capability scores in {src}; "
@@ -284,10 +311,13 @@ def audit(
 
     # Usable models: a capabilities score and at least one new benchmark value.
     s_all = pd.Series(np.nan, index=scores.scores.index, dtype=float)
+    se_all = pd.Series(np.nan, index=scores.scores.index, dtype=float)
     for inp, mid in mm.matched.items():
         s_all[inp] = panel_scores.get(mid, np.nan)
+        se_all[inp] = panel_se.get(mid, np.nan)
     for inp, v in placed.items():
         s_all[inp] = v
+        se_all[inp] = placed_se[inp]
     no_score = [inp for inp in mm.matched if not np.isfinite(s_all[inp])]
     if no_score:
         notes.append(
@@ -311,13 +341,14 @@ def audit(
 
     keep = usable.to_numpy()
     s = s_all.to_numpy(float)[keep]
+    s_se = se_all.to_numpy(float)[keep]
     y = y_all.to_numpy(float)[keep]
     inputs = [str(i) for i in scores.scores.index[keep]]
     # Capability benchmark values of the usable models: the panel's for matched models, the user's for placed ones.
     is_matched = np.array([inp in mm.matched for inp in inputs])
     cap_vals = panel.scores.reindex([mm.matched.get(inp, "") for inp in inputs])[caps].to_numpy(float)
     if has_caps:
-        cap_vals = np.where(is_matched[:, None], cap_vals, scores.scores.loc[inputs, caps].to_numpy(float))
+        cap_vals = np.where(is_matched[:, None], cap_vals, scores.scores.reindex(index=inputs, columns=caps).to_numpy(float))
 
     ps = panel_scores.to_numpy(dtype=float)
     ps = ps[~np.isnan(ps)]
@@ -338,7 +369,17 @@ def audit(
     r, n = pairwise_corr_masked(y, s, method)
     r_caps, _ = pairwise_corr_masked(np.broadcast_to(y, (len(caps), *y.shape)), cap_vals.T, method)  # (n_caps, k)
     rng = np.random.default_rng(seed)
-    lo, hi, n_valid = bootstrap_corr_fixed(y, s, method=method, n_boot=n_boot, level=level, rng=rng)
+    interval_method = INTERVAL_METHOD
+    if direction.kind == "pca":
+        lo, hi, n_valid = bootstrap_corr_fixed(y, s, method=method, n_boot=n_boot, level=level, rng=rng)
+    else:
+        from ._irt_analysis import INTERVAL_METHOD_IRT, bootstrap_correlations, centred_interval
+
+        r_b = bootstrap_correlations(y, s, s_se, method=method, n_boot=n_boot, rng=rng)
+        lo, hi = centred_interval(pairwise_corr_masked(y, s, method)[0], r_b, level)
+        n_valid = (~np.isnan(r_b)).sum(axis=0)
+        interval_method = INTERVAL_METHOD_IRT
+        notes.append(f"capabilities score: {direction.describe()}")
 
     meta = scores.benchmarks
     results = []
@@ -369,7 +410,7 @@ def audit(
                     "ci_level": level,
                     "n_boot": int(n_boot),
                     "n_boot_valid": int(n_valid[j]),
-                    "interval_method": INTERVAL_METHOD,
+                    "interval_method": interval_method,
                     "capability_sd_ratio": _f(float(s[~np.isnan(y[:, j])].std()) / sd_panel) if nj and sd_panel > 0
                     else None,
                     "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},
@@ -384,6 +425,8 @@ def audit(
             "placed": inp in placed,
             "capabilities_score": float(s[i]),
         }
+        if direction.kind != "pca":
+            pt["capabilities_score_se"] = _f(s_se[i])
         pt.update({b: _f(y[i, j]) for j, b in enumerate(new)})
         points.append(pt)
     if unmatched:
@@ -407,6 +450,8 @@ def audit(
         source=src,
         notes=tuple(notes),
         warnings=tuple(warns),
+        score_method=direction.kind,
+        interval_method=interval_method,
         capability_sd_ratio=ratio,
         n_panel_scored=len(ps),
     )

@@ -44,6 +44,18 @@ BANDS: tuple[tuple[float, float, str, str], ...] = (
 )
 
 CAPABILITY_AXIS = "Capabilities score (PC1, z units; higher = more capable)"
+CAPABILITY_AXIS_IRT = "Capabilities score (logistic model, anchor logits; higher = more capable)"
+
+
+def capability_axis(source: Any) -> str:
+    """Axis label of the capabilities score for an analysis result, an audit/claim dict or a score method name."""
+    if isinstance(source, str):
+        kind = source
+    elif isinstance(source, dict):
+        kind = source.get("score_method") or (source.get("settings") or {}).get("score_method") or "pca"
+    else:
+        kind = getattr(source, "score_method", "pca")
+    return CAPABILITY_AXIS_IRT if kind == "irt" else CAPABILITY_AXIS
 
 
 def area_color(area: str) -> str:
@@ -62,11 +74,13 @@ def correlation_rows(result: AnalysisResult, *, include_capabilities: bool = Fal
     ``role``, ``r`` (correlation with the capabilities score; higher = tracks
     capabilities more), ``ci_low``, ``ci_high`` (NaN without a bootstrap), ``n``,
     ``verdict``. Capability benchmarks are left out unless asked (they define
-    the score, so their correlation is high by construction).
+    the score, so their correlation is high by construction) -- or unless every
+    benchmark is one (the ``frontier`` panel), when they are all there is to show.
     """
     rows = []
+    only_caps = all(a == "capabilities" for a, _ in grouped(result))
     for area, group in grouped(result):
-        if area == "capabilities" and not include_capabilities:
+        if area == "capabilities" and not (include_capabilities or only_caps):
             continue
         for r in group:
             rows.append(
@@ -91,6 +105,38 @@ def correlation_rows(result: AnalysisResult, *, include_capabilities: bool = Fal
 def capability_scores(result: AnalysisResult, matrix: ScoreMatrix) -> pd.Series:
     """Capabilities score of every model of ``matrix`` (NaN where it has none); higher = more capable."""
     return pd.Series(result.model_scores, dtype=float).reindex(matrix.scores.index)
+
+
+def over_time(result: AnalysisResult, matrix: ScoreMatrix, level: float = 0.95) -> pd.DataFrame:
+    """Capabilities score against release date: one row per scored model with a release date.
+
+    Columns ``model``, ``name``, ``organisation``, ``release_date`` (pandas
+    Timestamp), ``capabilities_score`` (higher = more capable), ``se`` and
+    ``low``/``high`` (score -+ z * SE at ``level``; NaN for PCA, whose score
+    has no SE), sorted by date. Empty when the matrix has no ``release_date``.
+    """
+    from statistics import NormalDist
+
+    cols = ["model", "name", "organisation", "release_date", "capabilities_score", "se", "low", "high"]
+    if "release_date" not in matrix.models.columns:
+        return pd.DataFrame(columns=cols)
+    s = capability_scores(result, matrix)
+    se = pd.Series(result.model_score_se, dtype=float).reindex(matrix.scores.index)
+    date = pd.to_datetime(matrix.models["release_date"].replace("", None), errors="coerce")
+    ok = s.notna() & date.notna()
+    z = NormalDist().inv_cdf(0.5 + level / 2.0)
+    org = matrix.models["organisation"] if "organisation" in matrix.models.columns else pd.Series("", index=s.index)
+    df = pd.DataFrame({
+        "model": [str(m) for m in s.index[ok]],
+        "name": [matrix.display_name(m) for m in s.index[ok]],
+        "organisation": org[ok].fillna("").astype(str).to_numpy(),
+        "release_date": date[ok].to_numpy(),
+        "capabilities_score": s[ok].to_numpy(),
+        "se": se[ok].to_numpy(),
+    })
+    df["low"] = df["capabilities_score"] - z * df["se"]
+    df["high"] = df["capabilities_score"] + z * df["se"]
+    return df.sort_values(["release_date", "model"], kind="mergesort").reset_index(drop=True)[cols]
 
 
 def scatter_data(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) -> dict[str, Any]:
@@ -136,6 +182,28 @@ def capability_intercorrelation(result: AnalysisResult, matrix: ScoreMatrix) -> 
     complete = ~np.isnan(x).any(axis=1)
     c = corr_matrix(z[complete], result.method)
     return pd.DataFrame(c, index=caps, columns=caps)
+
+
+def _methods_text_irt(result: AnalysisResult, st: dict[str, Any]) -> str:
+    meth = "Spearman rank" if result.method == "spearman" else "Pearson"
+    txt = (
+        f"Panel '{result.panel}' has {result.n_models} models; {len(result.model_scores)} have a capabilities score. "
+        f"The capabilities score comes from a {result.direction.describe()}: every model with at least "
+        f"{result.direction.min_benchmarks} of the {len(result.capability_benchmarks)} capability benchmarks gets a "
+        f"score with a standard error (from the curvature of the fit; higher = more capable). Each benchmark's "
+        f"capabilities correlation is the {meth} correlation between the benchmark and the score over the models that "
+        f"have both (n is given per benchmark). Verdict bands on |r|: >= {HIGH:.2f} high, "
+        f"{MODERATE:.2f}-{HIGH:.2f} moderate, < {MODERATE:.2f} low."
+    )
+    if st.get("bootstrap"):
+        level = _f(st.get("ci")) or 0.95
+        txt += (
+            f" Intervals are {int(round(level * 100))}% {st.get('interval_method', 'bootstrap intervals')}; "
+            f"{st.get('bootstrap')} resamples (seed {st.get('seed', 'unset')})."
+        )
+    else:
+        txt += " No bootstrap was run, so correlations are point estimates without intervals."
+    return txt
 
 
 def scree(result: AnalysisResult) -> pd.DataFrame:
@@ -226,6 +294,8 @@ def interval_text(lo: Any, hi: Any, level: Any = None) -> str:
 def methods_text(result: AnalysisResult) -> str:
     """A methods paragraph generated from the actual parameters of ``result`` (plain text)."""
     st = result.settings or {}
+    if result.score_method == "irt":
+        return _methods_text_irt(result, st)
     caps = ", ".join(result.capability_benchmarks)
     meth = "Spearman rank" if result.method == "spearman" else "Pearson"
     txt = (

@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import MIN_MODELS, _f, capability_direction
+from ._analysis import MIN_MODELS, _f
+from ._capability import fit_capability_model
 from ._errors import InputError, UnknownIdError
 from ._fit import difference_halfwidth, fit_on_scores
 from ._matrix import ScoreMatrix
@@ -404,7 +405,8 @@ def leave_pair_out(
 
 
 def _row(values: pd.Series | Mapping[str, float]) -> pd.Series:
-    return values if isinstance(values, pd.Series) else pd.Series(dict(values), dtype=object)
+    row = values if isinstance(values, pd.Series) else pd.Series(dict(values), dtype=object)
+    return row[~row.index.duplicated()]
 
 
 def _value(row: pd.Series, col: str, what: str) -> float:
@@ -487,6 +489,7 @@ def claim(
     level: float = 0.95,
     source: str = "claim",
     progress: Callable[[int], None] | None = None,
+    score_method: str = "pca",
 ) -> ClaimResult:
     """Split the change ``after[benchmark] - before[benchmark]`` into capability-predicted and beyond parts.
 
@@ -507,6 +510,12 @@ def claim(
         seed and interval level.
     source:
         Where ``before``/``after`` came from (used in error messages).
+    score_method:
+        The panel's capability model: ``"pca"`` (the rows need every
+        capability benchmark) or ``"irt"`` (the logistic model: any 3 of
+        them; each row's score has a standard error; intervals resample the
+        panel's models with every score drawn from N(estimate, SE^2), the
+        model's benchmark parameters fixed).
 
     Returns
     -------
@@ -536,24 +545,36 @@ def claim(
         raise InputError(f"--ci: level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
     if n_bootstrap < 0:
         raise InputError(f"--bootstrap: {n_bootstrap} must be >= 0")
-    direction, scores, dropped = capability_direction(matrix, capabilities, method)
+    cfit = fit_capability_model(matrix, capabilities, method, score_method)
+    direction, scores, dropped = cfit.model, cfit.scores, list(cfit.dropped)
     caps = list(direction.benchmarks)
     rb, ra = _row(before), _row(after)
-    for what, r in ((before_name, rb), (after_name, ra)):
-        missing = [c for c in caps if c not in r.index]
-        if missing:
-            raise InputError(
-                f"{source}: row {what!r} lacks capability benchmark column(s) {', '.join(missing)}; the panel's "
-                f"capabilities score needs all {len(caps)}: {', '.join(caps)}"
-            )
-    xb = np.array([_value(rb, c, f"{source}: row {before_name!r}") for c in caps])
-    xa = np.array([_value(ra, c, f"{source}: row {after_name!r}") for c in caps])
+    if direction.kind == "pca":
+        for what, r in ((before_name, rb), (after_name, ra)):
+            missing = [c for c in caps if c not in r.index]
+            if missing:
+                raise InputError(
+                    f"{source}: row {what!r} lacks capability benchmark column(s) {', '.join(missing)}; the panel's "
+                    f"capabilities score needs all {len(caps)}: {', '.join(caps)}"
+                )
+        xb = np.array([_value(rb, c, f"{source}: row {before_name!r}") for c in caps])
+        xa = np.array([_value(ra, c, f"{source}: row {after_name!r}") for c in caps])
+    else:
+        xb = pd.to_numeric(rb.reindex(caps), errors="coerce").to_numpy(dtype=float)
+        xa = pd.to_numeric(ra.reindex(caps), errors="coerce").to_numpy(dtype=float)
     yb = _value(rb, benchmark, f"{source}: row {before_name!r}")
     ya = _value(ra, benchmark, f"{source}: row {after_name!r}")
     check_units(matrix, caps, benchmark, {before_name: (xb, yb), after_name: (xa, ya)}, source)
     frame = pd.DataFrame([xb, xa], columns=caps, index=[before_name, after_name])
-    sc = direction.score(frame)
-    s_b, s_a = float(sc.iloc[0]), float(sc.iloc[1])
+    sc = direction.score_se(frame)
+    s_b, s_a = float(sc["capabilities_score"].iloc[0]), float(sc["capabilities_score"].iloc[1])
+    se_b, se_a = float(sc["capabilities_score_se"].iloc[0]), float(sc["capabilities_score_se"].iloc[1])
+    for what, v, nb in ((before_name, s_b, sc["n_benchmarks"].iloc[0]), (after_name, s_a, sc["n_benchmarks"].iloc[1])):
+        if not math.isfinite(v):
+            raise InputError(
+                f"{source}: row {what!r} has {int(nb)} of the panel's capability benchmarks; the capability model needs "
+                f"at least {direction.min_benchmarks} of: {', '.join(caps)}"
+            )
     yv = matrix.scores[benchmark]
     fit = fit_on_scores(scores.to_numpy(), yv.to_numpy(), what=f"panel {matrix.name!r}, benchmark {benchmark!r}")
     obs = ya - yb
@@ -567,11 +588,20 @@ def claim(
 
     intervals: dict[str, tuple[float | None, float | None]] = {q: (None, None) for q in INTERVAL_QUANTITIES}
     used = skipped = 0
-    if n_bootstrap > 0:
+    draws = None
+    if n_bootstrap > 0 and direction.kind != "pca":
+        from ._irt_analysis import bootstrap_claim_irt
+
+        draws = bootstrap_claim_irt(
+            scores.to_numpy(dtype=float), cfit.se.to_numpy(dtype=float), yv.to_numpy(dtype=float), (s_b, se_b), (s_a, se_a),
+            n_bootstrap=n_bootstrap, seed=seed,
+        )
+    elif n_bootstrap > 0:
         draws = bootstrap_claim(
             matrix.scores[caps].to_numpy(dtype=float), yv.to_numpy(dtype=float), xb, xa,
             n_bootstrap=n_bootstrap, seed=seed, method=method, progress=progress,
         )
+    if draws is not None:
         used, skipped = len(draws.slope), draws.n_skipped
         if used:
             q = [(1 - level) / 2, (1 + level) / 2]
@@ -600,6 +630,10 @@ def claim(
     scale = str(meta.get("scale", "") or "")
     name = str(meta.get("name", "") or benchmark)
     notes = list(_notes(matrix, benchmark, scores, yv, s_b, s_a, yb, ya, dropped, caps))
+    if direction.kind != "pca":
+        notes.append(f"capabilities score: {direction.describe()}; before {s_b:+.3f} (SE {se_b:.3f}), "
+                     f"after {s_a:+.3f} (SE {se_a:.3f})")
+        notes.extend(cfit.notes)
     if n_bootstrap > 0 and skipped:
         notes.append(f"{skipped} of {n_bootstrap} bootstrap resamples were degenerate and skipped")
     if n_bootstrap > 0 and not used:
@@ -612,7 +646,9 @@ def claim(
         slope=fit.slope, intercept=fit.intercept, resid_sd=fit.resid_sd, n=fit.n, n_panel_models=matrix.n_models,
         level=level, n_bootstrap=int(n_bootstrap), n_bootstrap_used=used, n_bootstrap_skipped=skipped, seed=seed,
         intervals=intervals, panel_points=points, verdict="", notes=tuple(notes),
-        settings={"method": method, "bootstrap": int(n_bootstrap), "seed": seed, "level": level},
+        settings={"method": method, "bootstrap": int(n_bootstrap), "seed": seed, "level": level,
+                  "score_method": direction.kind, "capability_score_se_before": _f(se_b),
+                  "capability_score_se_after": _f(se_a)},
         beyond_capabilities_pi_low=_f(pi_lo), beyond_capabilities_pi_high=_f(pi_hi), beyond_capabilities_se=_f(se),
         beyond_capabilities_supported=supported,
     )

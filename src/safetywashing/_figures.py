@@ -2,8 +2,9 @@
 
 The same charts as the HTML report, from the same data (``_chartdata``):
 capabilities correlation per area (Figure-1 style), benchmark vs capabilities
-scatter, scree plot, capability inter-correlation heatmap, model ranking,
-and the audit / claim views. Every function returns a
+scatter, scree plot, capability inter-correlation heatmap (PCA score only), model
+ranking, capabilities over time (panels with release dates), and the audit /
+claim views. Every function returns a
 :class:`matplotlib.figure.Figure` (no pyplot global state, nothing shown or
 written); :func:`figure_bytes` serialises one to PNG, SVG or PDF with fixed
 metadata so the same input gives the same file. matplotlib is imported
@@ -132,7 +133,7 @@ def plot_scatter(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str, *,
         name = row.name if row is not None else benchmark
         vtxt = f"; {row.verdict}" if row is not None and row.extra.get("verdict_bands") else ""
         ax.set_title(_mt(f"{name}: {rtxt}, n = {d['n']}{vtxt}", 60), loc="left")
-        ax.set_xlabel(cd.CAPABILITY_AXIS + " \u2192")
+        ax.set_xlabel(cd.capability_axis(result) + " \u2192")
         head, _, tail = cd.benchmark_label(matrix, benchmark).partition("; ")
         ax.set_ylabel(_mt(f"{head}\n{tail} \u2192"))
         ax.grid(alpha=0.3, lw=0.4)
@@ -199,9 +200,43 @@ def plot_ranking(result: AnalysisResult, matrix: ScoreMatrix) -> Any:
         ax.set_yticks(range(len(rk)), [_mt(n) for n in rk["name"]], fontsize=5.5)
         ax.set_ylim(len(rk) - 0.5, -0.5)
         ax.axvline(0, color="#333", lw=0.5)
-        ax.set_xlabel(cd.CAPABILITY_AXIS + " \u2192")
+        ax.set_xlabel(cd.capability_axis(result) + " \u2192")
         ax.set_title(_mt(f"Models by capabilities score, panel '{result.panel}' (n = {len(rk)})", 50), loc="right")
         ax.tick_params(axis="y", length=0)
+    return fig
+
+
+def plot_over_time(result: AnalysisResult, matrix: ScoreMatrix, *, label_top: int = 3) -> Any:
+    """Capabilities score against release date, one dot per model; whiskers = 95% intervals (+-1.96 SE) when known."""
+    d = cd.over_time(result, matrix)
+    if d.empty:
+        raise InputError(f"panel '{result.panel}': no model has a release date and a capabilities score")
+    orgs = d["organisation"].value_counts()
+    top = [o for o in orgs.index[:7] if o]
+    with _style():
+        fig = _new(2.8, width=2 * COLUMN_WIDTH)
+        ax = fig.add_subplot()
+        has_se = d["se"].notna().any()
+        for k, org in enumerate([*top, "other"]):
+            g = d[d["organisation"].isin(top) == (org != "other")] if org == "other" else d[d["organisation"] == org]
+            if g.empty:
+                continue
+            col = "#999999" if org == "other" else cd._PALETTE[k % len(cd._PALETTE)]
+            if has_se:
+                ax.errorbar(g["release_date"], g["capabilities_score"],
+                            yerr=[g["capabilities_score"] - g["low"], g["high"] - g["capabilities_score"]],
+                            fmt="none", ecolor=col, elinewidth=0.5, alpha=0.6, zorder=2)
+            ax.scatter(g["release_date"], g["capabilities_score"], s=8, color=col, edgecolors="#333", linewidths=0.25,
+                       zorder=3, label=_mt(f"{org} ({len(g)})"))
+        for _, r in d.nlargest(label_top, "capabilities_score").iterrows():
+            ax.annotate(_mt(r["name"]), (r["release_date"], r["capabilities_score"]), fontsize=4.5, xytext=(2, 2),
+                        textcoords="offset points", color="#444")
+        ax.set_xlabel("Release date →")
+        ax.set_ylabel(_mt(cd.capability_axis(result) + " →", 40))
+        unc = "; whiskers: 95% intervals (estimate +- 1.96 SE)" if has_se else ""
+        ax.set_title(_mt(f"Capabilities over time, panel '{result.panel}' (n = {len(d)} models{unc})", 90), loc="left")
+        ax.legend(loc="upper left", frameon=False, ncol=2, fontsize=5)
+        ax.grid(alpha=0.3, lw=0.4)
     return fig
 
 
@@ -229,7 +264,7 @@ def plot_claim(claim: dict[str, Any], result: AnalysisResult | None = None, matr
         ax.text((g["xa"] + g["xb"]) / 2, (g["ypred"] + g["yb"]) / 2, f"predicted {g['pred']:+.3g}  ", color="#228833", fontsize=6,
                 ha="right", va="bottom")
         ax.set_title(_mt(f"Claim on {claim.get('benchmark_name') or bench}: observed {g['obs']:+.3g}", 60), loc="left")
-        ax.set_xlabel(cd.CAPABILITY_AXIS + " \u2192")
+        ax.set_xlabel(cd.capability_axis(result) + " \u2192")
         ax.set_ylabel(_mt(f"{bench}\nhigher = safer / better \u2192"))
         ax.legend(loc="best", frameon=False)
     return fig
@@ -256,7 +291,7 @@ def plot_audit(audit: dict[str, Any], benchmark: str) -> Any:
         rtxt = f"r = {r:+.2f}" if _fin(r) else "r undefined"
         rtxt += cd.interval_text(row.get("ci_low"), row.get("ci_high"))
         ax.set_title(_mt(f"Audit: {row.get('name', benchmark)}: {rtxt}, n = {row.get('n', len(x))}", 60), loc="left")
-        ax.set_xlabel(cd.CAPABILITY_AXIS + " \u2192")
+        ax.set_xlabel(cd.capability_axis(audit) + " \u2192")
         ax.set_ylabel(_mt(f"{row.get('name', benchmark)}\nhigher = safer / better \u2192"))
         ax.grid(alpha=0.3, lw=0.4)
     return fig
@@ -318,9 +353,12 @@ def figure_plan(
     for i, (res, m) in enumerate(zip(results, matrices)):
         p = stems[i] if stems.count(stems[i]) == 1 else f"{stems[i]}{i + 1}"  # two inputs with one name: number them
         plan.append((f"{p}_correlations", lambda res=res: plot_correlations(res)))
-        plan.append((f"{p}_scree", lambda res=res: plot_scree(res)))
-        plan.append((f"{p}_heatmap", lambda res=res, m=m: plot_heatmap(res, m)))
+        if res.score_method == "pca":  # PC shares and complete-row inter-correlations belong to the PCA score
+            plan.append((f"{p}_scree", lambda res=res: plot_scree(res)))
+            plan.append((f"{p}_heatmap", lambda res=res, m=m: plot_heatmap(res, m)))
         plan.append((f"{p}_ranking", lambda res=res, m=m: plot_ranking(res, m)))
+        if not cd.over_time(res, m).empty:
+            plan.append((f"{p}_over_time", lambda res=res, m=m: plot_over_time(res, m)))
         if benchmarks is None:
             ids = default_scatter_benchmarks(res)
         elif list(benchmarks) == ["all"]:

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._direction import capability_direction
 from ._errors import InsufficientDataError, SafetywashingError
 from ._matrix import ScoreMatrix
+from ._stats import pairwise_corr_masked
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,6 @@ def impute_capabilities(
     names the models and shows the effect: how far every benchmark's point
     correlation moves compared with dropping those models.
     """
-    from ._analysis import capability_direction
-    from ._stats import pairwise_corr_masked
-
     x = matrix.scores[caps].to_numpy(dtype=float)
     miss = np.isnan(x)
     if not miss.any():

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import capability_direction
+from ._capability import fit_capability_model
 from ._errors import UnknownIdError
 from ._fit import fit_on_scores
 from ._matrix import ScoreMatrix
@@ -106,6 +106,7 @@ def leaderboard(
     *,
     capabilities: list[str] | None = None,
     method: str = "spearman",
+    score_method: str = "pca",
 ) -> LeaderboardResult:
     """Rank ``matrix``'s models by raw ``benchmark`` and by its residual on the capabilities score.
 
@@ -117,6 +118,8 @@ def leaderboard(
         Benchmark id to rank by.
     capabilities, method:
         Capability set and correlation method of the capabilities score (as ``analyze``).
+    score_method:
+        The capability model: ``"pca"`` (the paper's) or ``"irt"`` (the logistic model for sparse tables).
 
     Returns
     -------
@@ -130,7 +133,8 @@ def leaderboard(
             f"benchmark {benchmark!r} is not in {matrix.source or matrix.name}"
             f"{suggest(benchmark, list(matrix.scores.columns))}"
         )
-    direction, scores, dropped = capability_direction(matrix, capabilities, method)
+    cfit = fit_capability_model(matrix, capabilities, method, score_method)
+    direction, scores = cfit.model, cfit.scores
     y = matrix.scores[benchmark]
     src = matrix.source or matrix.name
     fit = fit_on_scores(scores.to_numpy(), y.to_numpy(), what=f"{src}, benchmark {benchmark!r}")
@@ -160,5 +164,5 @@ def leaderboard(
         panel=matrix.name, benchmark=benchmark, benchmark_name=str(meta.get("name", "") or benchmark),
         scale=str(meta.get("scale", "") or ""), method=method, capability_benchmarks=direction.benchmarks,
         n=fit.n, slope=fit.slope, intercept=fit.intercept, resid_sd=fit.resid_sd, entries=entries,
-        excluded=excluded, notes=tuple(notes), settings={"method": method},
+        excluded=excluded, notes=tuple(notes), settings={"method": method, "score_method": score_method},
     )

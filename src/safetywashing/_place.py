@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._analysis import CapabilityDirection, capability_direction
+from ._capability import AnyCapabilityModel, fit_capability_model
 from ._errors import InputError, InsufficientDataError
 from ._fit import fit_on_scores, leverage, studentized_loo, tail_summary
 from ._matrix import ScoreMatrix
@@ -36,7 +36,10 @@ class ModelPlacement:
     ``capabilities_score`` is in the panel's PC1 units (higher = more capable;
     the panel's own scores have mean ~0); ``percentile`` is the share of the
     ``n_panel`` panel models scoring below it (ties count half), 0-100.
-    ``missing`` lists capability benchmarks the model lacks (then no score).
+    ``missing`` lists capability benchmarks the model lacks (with PCA, then
+    no score; with the logistic model a score needs any 3 of them).
+    ``capabilities_score_se`` is the score's standard error (logistic model;
+    None for PCA, whose score is an exact function of the row).
     """
 
     model: str
@@ -45,6 +48,7 @@ class ModelPlacement:
     n_panel: int
     missing: tuple[str, ...] = ()
     in_panel: bool = False
+    capabilities_score_se: float | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class PlacementResult:
     method: str
     level: float
     capability_benchmarks: tuple[str, ...]
-    direction: CapabilityDirection
+    direction: AnyCapabilityModel
     models: tuple[ModelPlacement, ...]
     benchmarks: tuple[BenchmarkPlacement, ...]
     warnings: tuple[str, ...] = ()
@@ -112,6 +116,7 @@ class PlacementResult:
                 "panel": self.panel,
                 "model": m.model,
                 "capabilities_score": m.capabilities_score,
+                "capabilities_score_se": m.capabilities_score_se,
                 "percentile": m.percentile,
                 "n_panel": m.n_panel,
             }
@@ -125,6 +130,7 @@ class PlacementResult:
             "panel",
             "model",
             "capabilities_score",
+            "capabilities_score_se",
             "percentile",
             "n_panel",
             "benchmark",
@@ -151,6 +157,8 @@ class PlacementResult:
         return {
             "panel": self.panel,
             "method": self.method,
+            "score_method": self.direction.kind,
+            "capability_model": self.direction.describe(),
             "level": self.level,
             "capability_benchmarks": list(self.capability_benchmarks),
             "direction": self.direction.to_dict(),
@@ -222,6 +230,7 @@ def place(
     provenance: pd.DataFrame | None = None,
     method: str = "spearman",
     level: float = 0.95,
+    score_method: str = "pca",
 ) -> PlacementResult:
     """Place every model of ``matrix`` in ``panel``'s capability coordinates.
 
@@ -238,6 +247,10 @@ def place(
     method, level:
         Correlation used for the panel's PC1 (``spearman``, the paper's) and the
         prediction-interval level (0.95).
+    score_method:
+        The panel's capability model: ``"pca"`` (a model needs every
+        capability benchmark) or ``"irt"`` (the logistic model: any 3 of the
+        panel's capability benchmarks give a score with its standard error).
 
     Returns
     -------
@@ -248,16 +261,21 @@ def place(
     """
     if not 0 < level < 1:
         raise InputError(f"--level {level}: must be between 0 and 1, e.g. 0.95")
-    direction, pscores, _dropped = capability_direction(panel, method=method)
+    cfit = fit_capability_model(panel, method=method, score_method=score_method)
+    direction, pscores = cfit.model, cfit.scores
     caps = list(direction.benchmarks)
+    need = direction.min_benchmarks
     src = matrix.source or matrix.name
     present = [c for c in caps if c in matrix.scores.columns]
     if not present:
         raise InputError(
-            f"{src}: no capability benchmark column of panel {panel.name!r}; a model needs all of: {', '.join(caps)}"
+            f"{src}: no capability benchmark column of panel {panel.name!r}; a model needs "
+            f"{'all' if need == len(caps) else f'any {need}'} of: {', '.join(caps)}"
         )
     frame = matrix.scores.reindex(columns=caps)
-    s = direction.score(frame).to_numpy()
+    scored = direction.score_se(frame)
+    s = scored["capabilities_score"].to_numpy(dtype=float)
+    s_se = scored["capabilities_score_se"].to_numpy(dtype=float)
     ps = pscores.to_numpy()
     n_panel = int((~np.isnan(ps)).sum())
     pct = percentile_of(s, ps)
@@ -266,16 +284,22 @@ def place(
     warnings: list[str] = []
     for i, m in enumerate(matrix.scores.index):
         miss = tuple(c for c in caps if pd.isna(frame.iloc[i][c]))
-        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, m in panel.scores.index))
-        if miss:
-            notes.append(f"{m}: not placed, lacks {len(miss)} of {len(caps)} capability benchmark(s): {', '.join(miss)}")
+        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, m in panel.scores.index, _f(s_se[i])))
+        if np.isnan(s[i]):
+            have = len(caps) - len(miss)
+            notes.append(
+                f"{m}: not placed, lacks {len(miss)} of {len(caps)} capability benchmark(s)"
+                + (f" (has {have}, needs {need})" if need < len(caps) else "")
+                + f": {', '.join(miss)}"
+            )
         elif m in panel.scores.index:
             notes.append(f"{m}: is itself a model of panel {panel.name!r} (and so is in the fits)")
     placed = ~np.isnan(s)
     if not placed.any():
         lacks = "; ".join(f"{m.model} lacks {', '.join(m.missing)}" for m in models[:3])
         raise InsufficientDataError(
-            f"{src}: no model has all {len(caps)} capability benchmarks of panel {panel.name!r} ({lacks}"
+            f"{src}: no model has {'all' if need == len(caps) else f'at least {need} of the'} {len(caps)} capability "
+            f"benchmarks of panel {panel.name!r} ({lacks}"
             f"{'; ...' if len(models) > 3 else ''}); run the missing tasks or add their columns"
         )
     lo, hi = float(np.nanmin(ps)), float(np.nanmax(ps))

@@ -85,6 +85,17 @@ def text_table(headers: list[str], rows: list[list[str]], align: str) -> list[st
     return [fmt(headers), rule, *[fmt(r) for r in rows]]
 
 
+def score_label(res: AnalysisResult) -> str:
+    """What the capabilities score is, in a few words (PCA: PC1 share; irt: the logistic model and its anchor)."""
+    k = len(res.capability_benchmarks)
+    if res.score_method == "irt":
+        return (
+            f"logistic capability model of {k} capability benchmarks, {len(res.model_scores)} models scored, "
+            f"anchored on {res.direction.anchor}"
+        )
+    return f"PC1 of {k} capability benchmarks, {res.pc1_variance_explained:.1%} of their variance"
+
+
 def render_table(results: list[AnalysisResult]) -> str:
     """A readable plain-text table per panel, grouped by safety area; returns the text."""
     lines: list[str] = []
@@ -92,7 +103,7 @@ def render_table(results: list[AnalysisResult]) -> str:
         has_ci = any("ci_low" in r.extra for r in res.results)
         lines.append(
             f"Panel {res.panel!r}: {res.n_models} models; {res.method} correlation with the capabilities score "
-            f"(PC1 of {len(res.capability_benchmarks)} capability benchmarks, {res.pc1_variance_explained:.1%} of their variance)"
+            f"({score_label(res)})"
         )
         lines.append("")
         headers = ["Area / benchmark", "id", "r"] + ([ci_header(res)] if has_ci else []) + ["n", "verdict"]
@@ -153,7 +164,12 @@ def render_markdown(results: list[AnalysisResult]) -> str:
         has_ci = any("ci_low" in r.extra for r in res.results)
         out.append(
             f"### Panel `{res.panel}` ({res.n_models} models, {res.method}; "
-            f"PC1 = {res.pc1_variance_explained:.1%} of capability variance)\n"
+            + (
+                f"PC1 = {res.pc1_variance_explained:.1%} of capability variance"
+                if res.score_method == "pca"
+                else score_label(res)
+            )
+            + ")\n"
         )
         head = "| Area | Benchmark | id | r |" + (f" {ci_header(res)} |" if has_ci else "") + " n | verdict |"
         out.append(head)

@@ -159,7 +159,7 @@ def figure_scatter(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) 
             }
         )
     title = f"{_pt(name)}: {rtxt}, n = {d['n']} (verdict: {_pt(row.verdict if row else 'undefined')})"
-    lay = _layout(title, cd.CAPABILITY_AXIS + " →", _ylabel(cd.benchmark_label(matrix, benchmark)), height=480,
+    lay = _layout(title, cd.capability_axis(result) + " →", _ylabel(cd.benchmark_label(matrix, benchmark)), height=480,
                   margin={"l": 60, "r": 20, "t": 70, "b": 50},
                   showlegend=True, legend={"orientation": "h", "y": -0.2})
     return {"data": traces, "layout": lay}
@@ -231,15 +231,50 @@ def figure_ranking(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, Any
         ],
         "layout": _layout(
             f"Models by capabilities score, panel '{_pt(result.panel)}' (n = {len(rk)} scored)",
-            cd.CAPABILITY_AXIS + " →", "", height=max(360, 18 * len(rk) + 120),
+            cd.capability_axis(result) + " →", "", height=max(360, 18 * len(rk) + 120),
             yaxis={"tickvals": list(range(len(rk))), "ticktext": [_pt(n) for n in rk["name"]], "autorange": "reversed"},
             margin={"l": 220, "r": 20, "t": 50, "b": 50},
         ),
     }
 
 
+def figure_over_time(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, Any] | None:
+    """Capabilities score against release date (error bars = 95% intervals when the score has SEs); None without dates."""
+    d = cd.over_time(result, matrix)
+    if d.empty:
+        return None
+    has_se = bool(d["se"].notna().any())
+    orgs = d["organisation"].value_counts()
+    top = [o for o in orgs.index[:7] if o]
+    traces = []
+    for k, org in enumerate([*top, "other"]):
+        g = d[~d["organisation"].isin(top)] if org == "other" else d[d["organisation"] == org]
+        if g.empty:
+            continue
+        tr: dict[str, Any] = {
+            "type": "scatter", "mode": "markers", "name": f"{_pt(org)} ({len(g)})",
+            "x": [t.strftime("%Y-%m-%d") for t in g["release_date"]], "y": g["capabilities_score"].tolist(),
+            "text": [_pt(n) for n in g["name"]],
+            "marker": {"size": 7, "color": "#999999" if org == "other" else cd._PALETTE[k % len(cd._PALETTE)],
+                       "line": {"width": 0.5, "color": "#333"}},
+            "hovertemplate": "<b>%{text}</b><br>released %{x}<br>capabilities score %{y:+.3f}<extra></extra>",
+        }
+        if has_se:
+            tr["error_y"] = {"type": "data", "array": (g["high"] - g["capabilities_score"]).tolist(), "thickness": 0.8,
+                             "width": 0}
+        traces.append(tr)
+    unc = "; error bars: 95% intervals (estimate ± 1.96 SE)" if has_se else ""
+    return {
+        "data": traces,
+        "layout": _layout(
+            f"Capabilities over time, panel '{_pt(result.panel)}' (n = {len(d)} models{unc})",
+            "Release date →", _ylabel(cd.capability_axis(result) + " →"), height=480,
+        ),
+    }
+
+
 def figure_points(title: str, points: Sequence[dict[str, Any]], benchmark: str, ylabel: str,
-                  fit: dict[str, float] | None = None) -> dict[str, Any]:
+                  fit: dict[str, float] | None = None, xlabel: str = cd.CAPABILITY_AXIS) -> dict[str, Any]:
     """Scatter of audit points (``capabilities_score`` vs ``benchmark``), hover = the user's model name."""
     pts = [p for p in points if _num(p.get("capabilities_score")) is not None and _num(p.get(benchmark)) is not None]
     traces: list[dict[str, Any]] = [
@@ -255,7 +290,7 @@ def figure_points(title: str, points: Sequence[dict[str, Any]], benchmark: str, 
         traces.append({"type": "scatter", "mode": "lines", "name": "OLS fit", "x": xs,
                        "y": [fit["intercept"] + fit["slope"] * x for x in xs], "line": {"color": "#555", "dash": "dash"},
                        "hoverinfo": "skip"})
-    return {"data": traces, "layout": _layout(title, cd.CAPABILITY_AXIS + " →", ylabel, height=440,
+    return {"data": traces, "layout": _layout(title, xlabel + " →", ylabel, height=440,
                                               legend={"orientation": "h", "y": -0.2})}
 
 
@@ -317,7 +352,7 @@ def figure_claim(claim: dict[str, Any], result: AnalysisResult | None, matrix: S
         title += f" ({share:.0%} explained by capabilities)"
     ylabel = _ylabel(cd.benchmark_label(matrix, bench) if matrix is not None and bench in matrix.scores.columns
                      else bench + "; higher = safer / better")
-    return {"data": traces, "layout": _layout(title, cd.CAPABILITY_AXIS + " →", ylabel, height=480, annotations=ann,
+    return {"data": traces, "layout": _layout(title, cd.capability_axis(claim) + " →", ylabel, height=480, annotations=ann,
                                               legend={"orientation": "h", "y": -0.2})}
 
 
@@ -345,11 +380,13 @@ def report_figures(
         if progress:
             progress(f"charts for panel {res.panel}")
         scat = {r.benchmark: figure_scatter(res, m, r.benchmark) for r in res.results if r.benchmark in m.scores.columns}
+        pca = res.score_method == "pca"
         out.append({
             "correlations": figure_correlations(res),
-            "scree": figure_scree(res),
-            "heatmap": figure_heatmap(res, m),
+            "scree": figure_scree(res) if pca else None,
+            "heatmap": figure_heatmap(res, m) if pca else None,
             "ranking": figure_ranking(res, m),
+            "over_time": figure_over_time(res, m),
             "scatter": scat,
         })
     return out
@@ -447,6 +484,8 @@ def build_report(
             "capability_names": [str(m.benchmarks.loc[b, "name"]) if b in m.benchmarks.index else b
                                  for b in res.capability_benchmarks],
             "pc1": res.pc1_variance_explained, "mean_ic": res.mean_capability_intercorrelation,
+            "pca": res.score_method == "pca", "capability_model": res.direction.describe(),
+            "over_time": figs[i]["over_time"] is not None,
             "bootstrap": st.get("bootstrap"), "ci": st.get("ci"), "ci_method": st.get("ci_method"), "seed": st.get("seed"),
             "n_benchmarks": len(res.results), "n_safety": sum(r.role == "safety" for r in res.results),
             "verdicts": _verdict_counts(res), "notes": list(res.notes), "dropped": list(res.dropped_models),
@@ -539,7 +578,7 @@ def _audit_view(audit: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         rtxt = f"r = {corr:+.2f}{ci}" if corr is not None else "r undefined"
         figs[f"a{i}"] = figure_points(
             f"Audit: {_pt(name)}: {rtxt}, n = {r.get('n', len(xs))} (verdict: {_pt(r.get('verdict', ''))})",
-            xs, b, _ylabel(name + "; higher = safer / better"), fit,
+            xs, b, _ylabel(name + "; higher = safer / better"), fit, xlabel=cd.capability_axis(audit),
         )
         view_rows.append({"key": f"a{i}", "name": name, "benchmark": b, "r": corr, "ci_low": _num(r.get("ci_low")),
                           "ci_high": _num(r.get("ci_high")), "n": r.get("n"), "verdict": str(r.get("verdict", "")),

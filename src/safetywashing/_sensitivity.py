@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ._bootstrap import CI_METHODS, Engine, bootstrap_counts, intervals, leave_one_out_counts, permutation_pvalues
+from ._direction import capability_direction
 from ._effects import SCALE_COLLINEAR, compute_correlations, log_compute, partial_compute_correlations, slopes
 from ._errors import InputError, SafetywashingError
 from ._matrix import ScoreMatrix
@@ -99,8 +100,6 @@ def extend(
     ``(fields, settings, notes)`` where every field is an array of length
     ``p`` (NaN = not available).
     """
-    from ._analysis import capability_direction  # late import: _analysis imports this module
-
     x = matrix.scores.to_numpy(dtype=float)
     n, p = x.shape
     cols = list(matrix.scores.columns)

@@ -12,12 +12,11 @@ from .._errors import InputError
 from .._panels import COMPLETE_PANELS, load_panel, panel_names
 from .._render import FORMATS, render
 from . import app
-from ._common import bootstrap_progress, check_choice, emit, refuse_sparse, split_ids
+from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, score_method_for, split_ids
 
 
 def _panels(panel: str) -> list[str]:
     check_choice(panel, (*panel_names(), "all"), "--panel")
-    refuse_sparse(panel)
     return list(COMPLETE_PANELS) if panel == "all" else [panel]
 
 
@@ -61,6 +60,7 @@ def analyze(
     as_published: bool = typer.Option(
         False, "--as-published", help="The paper's values and roles exactly (no registry corrections)."
     ),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Capabilities correlation of every benchmark (the paper's analysis), with intervals.
 
@@ -105,7 +105,11 @@ def analyze(
                 compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity,
                 adjust=adjust, cluster=None if cluster == "none" else cluster, n_items=items)
     with bootstrap_progress(bootstrap * len(matrices)) as tick:
-        results = [run_analysis(m, capabilities=caps, method=method, progress=tick, **opts) for m in matrices]
+        results = [
+            run_analysis(m, capabilities=caps, method=method, progress=tick,
+                         score_method=score_method_for(score_method, None if data is not None else m.name), **opts)
+            for m in matrices
+        ]
     emit(render(results, fmt), output, inputs=(data,) if data is not None else ())
 
 
@@ -173,8 +177,13 @@ def models(
     panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: base, chat or all."),
     method: str = typer.Option("spearman", "--method", "-m", help="spearman or pearson."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """List a panel's models with their capabilities scores (higher = more capable).
+
+    With the logistic capability model (--score-method irt; the default for
+    the frontier panel) every score has a standard error (capabilities_score_se),
+    and models it cannot score are listed with the reason.
 
     Example: safetywashing models --panel base
     """
@@ -183,16 +192,23 @@ def models(
     import pandas as pd
 
     check_choice(fmt, ("table", "csv", "json"), "--format")
+    from .._capability import fit_capability_model
+
     frames = []
+    titles = []
     for p in _panels(panel):
         m = load_panel(p)
-        res = run_analysis(m, method=method)
+        fit = fit_capability_model(m, method=method, score_method=score_method_for(score_method, p))
         df = m.models.copy()
-        df["capabilities_score"] = pd.Series(res.model_scores)
+        df["capabilities_score"] = fit.scores
+        df["capabilities_score_se"] = fit.se
+        df["not_scored_because"] = pd.Series(fit.drop_reasons, dtype=object).reindex(df.index)
+        df["score_method"] = fit.kind
         df.insert(0, "panel", p)
-        df = df.sort_values("capabilities_score", ascending=False)
-        df.insert(1, "rank", range(1, len(df) + 1))
+        df = df.sort_values("capabilities_score", ascending=False, na_position="last")
+        df.insert(1, "rank", [*range(1, int(fit.scores.notna().sum()) + 1), *([None] * int(fit.scores.isna().sum()))])
         frames.append(df.reset_index())
+        titles.append(f"{p}: {fit.model.describe()}")
     df = pd.concat(frames, ignore_index=True)
     if fmt == "csv":
         emit(df.to_csv(index=False), None)
@@ -203,14 +219,29 @@ def models(
         from rich.markup import escape
         from rich.table import Table
 
-        t = Table(title="Models by capabilities score (PC1; higher = more capable)", title_justify="left")
-        for c in ("panel", "rank", "model", "name", "params", "flop", "capabilities_score"):
-            t.add_column(c, justify="right" if c in ("rank", "params", "flop", "capabilities_score") else "left")
+        has_se = bool(df["capabilities_score_se"].notna().any())
+        title = "Models by capabilities score (higher = more capable)\n" + "\n".join(titles)
+        t = Table(title=escape(title), title_justify="left")
+        meta = [c for c in ("params", "flop") if df[c].notna().any()]
+        meta += [c for c in ("release_date", "organisation") if c in df.columns and df[c].fillna("").astype(str).ne("").any()]
+        cols = ["panel", "rank", "model", "name", *meta, "capabilities_score"] + (["SE"] if has_se else [])
+        right = ("rank", "params", "flop", "capabilities_score", "SE")
+        for c in cols:
+            t.add_column(c, justify="right" if c in right else "left")
         for _, r in df.iterrows():
-            t.add_row(
-                r["panel"], str(r["rank"]), escape(r["model"]), escape(str(r["name"])),
-                "-" if pd.isna(r["params"]) else f"{r['params']:.3g}",
-                "-" if pd.isna(r["flop"]) else f"{r['flop']:.2g}",
-                f"{r['capabilities_score']:+.3f}",
-            )
-        Console(width=120).print(t)
+            cells = [r["panel"], "-" if pd.isna(r["rank"]) else str(int(r["rank"])), escape(r["model"]), escape(str(r["name"]))]
+            for c in meta:
+                v = r[c]
+                if c in ("params", "flop"):
+                    cells.append("-" if pd.isna(v) else f"{v:.3g}" if c == "params" else f"{v:.2g}")
+                else:
+                    cells.append("-" if pd.isna(v) or v == "" else escape(str(v)))
+            cells.append("-" if pd.isna(r["capabilities_score"]) else f"{r['capabilities_score']:+.3f}")
+            if has_se:
+                cells.append("-" if pd.isna(r["capabilities_score_se"]) else f"{r['capabilities_score_se']:.3f}")
+            t.add_row(*cells)
+        Console(width=140).print(t)
+        unscored = df[df["capabilities_score"].isna()]
+        if len(unscored):
+            print(f"{len(unscored)} model(s) without a capabilities score: "
+                  + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()))

@@ -9,12 +9,12 @@ from typing import Any, Optional
 
 import typer
 
-from .._audit import INTERVAL_METHOD, AuditResult
+from .._audit import AuditResult
 from .._audit import audit as run_audit
 from .._panels import load_panel, panel_names
 from .._read import read_table
 from . import app
-from ._common import check_choice, emit, refuse_sparse, render_result, split_ids
+from ._common import SCORE_METHOD_HELP, check_choice, emit, render_result, score_method_for, split_ids
 
 AUDIT_FORMATS = ("table", "json", "csv", "markdown")
 
@@ -31,7 +31,8 @@ def _ci(r: Any) -> str:
 def render_audit_text(res: AuditResult) -> str:
     """Plain-text report: matching summary, one line per benchmark, capability correlations, notes."""
     lines = [
-        f"Audit of {res.source} against panel {res.panel!r} ({res.method}): {res.n_usable} usable models "
+        f"Audit of {res.source} against panel {res.panel!r} ({res.method}; capabilities score: {res.score_method}): "
+        f"{res.n_usable} usable models "
         f"({len(res.matched)} matched, {len(res.placed)} placed in panel coordinates, {len(res.unmatched)} unmatched)",
         "",
     ]
@@ -46,7 +47,7 @@ def render_audit_text(res: AuditResult) -> str:
     lines += [fmt(head), fmt(tuple("-" * w for w in widths)), *(fmt(row) for row in rows), ""]
     lines.append(
         "r: correlation with the panel's capabilities score over the usable models (higher = rises with capabilities); "
-        f"CI: {INTERVAL_METHOD}, {res.n_boot} resamples, seed {res.seed}."
+        f"CI: {res.interval_method}, {res.n_boot} resamples, seed {res.seed}."
     )
     if res.capability_sd_ratio is not None:
         lines.append(_range_line(res))
@@ -88,7 +89,7 @@ def render_audit_markdown(res: AuditResult) -> str:
     out.append("")
     out += [f"- warning: {w}" for w in res.warnings]
     out += [f"- note: {n}" for n in res.notes]
-    out.append(f"- interval: {INTERVAL_METHOD} ({res.n_boot} resamples, seed {res.seed})")
+    out.append(f"- interval: {res.interval_method} ({res.n_boot} resamples, seed {res.seed})")
     if res.capability_sd_ratio is not None:
         out.append(f"- {_range_line(res)}")
     return "\n".join(out) + "\n"
@@ -105,13 +106,14 @@ def audit_from_file(
     bootstrap: int = 2000,
     seed: int = 0,
     ci: float = 0.95,
+    score_method: str | None = None,
 ) -> AuditResult:
     """Read an audit SCORES file and audit it against an embedded panel (shared by ``audit`` and ``report``)."""
     check_choice(panel, panel_names(), "--panel")
-    refuse_sparse(panel)
     table = read_table(scores, model_column=model_column, lower_is_better=split_ids(lower_is_better))
     return run_audit(
-        table, load_panel(panel), method=method, capabilities=split_ids(capabilities), n_boot=bootstrap, seed=seed, level=ci
+        table, load_panel(panel), method=method, capabilities=split_ids(capabilities), n_boot=bootstrap, seed=seed, level=ci,
+        score_method=score_method_for(score_method, panel),
     )
 
 
@@ -128,6 +130,7 @@ def audit(
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Is my new benchmark just capabilities? Audit it against an embedded panel.
 
@@ -142,7 +145,7 @@ def audit(
     check_choice(fmt, AUDIT_FORMATS, "--format")
     res = audit_from_file(
         scores, panel=panel, method=method, capabilities=capabilities, model_column=model_column,
-        lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci,
+        lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
     )
     for w in res.warnings:
         print(f"safetywashing: warning: {w}", file=sys.stderr)

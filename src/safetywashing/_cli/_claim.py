@@ -18,7 +18,7 @@ from .._leaderboard import leaderboard as run_leaderboard
 from .._matrix import ScoreMatrix
 from .._panels import load_panel, panel_names
 from . import app
-from ._common import check_choice, emit, refuse_sparse, render_result, split_ids
+from ._common import SCORE_METHOD_HELP, check_choice, emit, render_result, score_method_for, split_ids
 
 FORMATS = ("table", "json", "csv", "markdown")
 _MODEL_COLUMNS = ("model", "model_name", "name")
@@ -94,9 +94,14 @@ def _claim_table(r: ClaimResult) -> str:
         t.add_row(q, f(est), ci, units)
     con.print(t)
     con.print(escape(r.verdict))
+    redo = (
+        "scores drawn from N(estimate, SE^2), a, b recomputed in each"
+        if r.settings.get("score_method") == "irt"
+        else "mu, sigma, w, a, b recomputed in each"
+    )
     boot = (
         f"{r.n_bootstrap_used} of {r.n_bootstrap} bootstrap resamples of the {r.n_panel_models} panel models "
-        f"(seed {r.seed}; mu, sigma, w, a, b recomputed in each)" if r.n_bootstrap else "no bootstrap (--bootstrap 0)"
+        f"(seed {r.seed}; {redo})" if r.n_bootstrap else "no bootstrap (--bootstrap 0)"
     )
     con.print(f"n = {r.n} panel models in the fit; intervals: {boot}.")
     con.print(
@@ -177,10 +182,10 @@ def claim_from_file(
     bootstrap: int = DEFAULT_BOOTSTRAP,
     seed: int | None = 0,
     ci: float = 0.95,
+    score_method: str | None = None,
 ) -> ClaimResult:
     """Read a claim FILE and run the claim check against an embedded panel (shared by ``claim`` and ``report``)."""
     check_choice(panel, tuple(panel_names()), "--panel")
-    refuse_sparse(panel)
     check_choice(method, ("spearman", "pearson"), "--method")
     matrix = load_panel(panel)
     if benchmark not in matrix.scores.columns:
@@ -192,8 +197,9 @@ def claim_from_file(
         )
     caps = matrix.resolve_capabilities(split_ids(capabilities))
     table = read_table(file)
+    sm = score_method_for(score_method, panel)
     missing = [c for c in caps if c not in table.columns]
-    if missing:
+    if missing and sm == "pca":
         raise InputError(
             f"{file}: missing capability benchmark column(s) {', '.join(missing)}; the panel {panel!r} capabilities "
             f"score needs all {len(caps)}: {', '.join(caps)}"
@@ -201,13 +207,13 @@ def claim_from_file(
     if benchmark not in table.columns:
         raise InputError(f"{file}: no column {benchmark!r} (the claimed benchmark); add it with the before and after values")
     bname, brow, aname, arow = claim_rows(
-        table, before=before, after=after, columns=[*caps, benchmark], source=str(file)
+        table, before=before, after=after, columns=list(dict.fromkeys([*caps, benchmark])), source=str(file)
     )
     progress, done = _progress(bootstrap)
     try:
         res = run_claim(
             matrix, brow, arow, benchmark, before_name=bname, after_name=aname, capabilities=caps, method=method,
-            n_bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress,
+            n_bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress, score_method=sm,
         )
     finally:
         done()
@@ -232,6 +238,7 @@ def claim(
     ci: float = typer.Option(0.95, "--ci", help="Interval level."),
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Split a claimed change on a benchmark into what capabilities predict and what is beyond them.
 
@@ -241,7 +248,8 @@ def claim(
     `safetywashing benchmarks`).
 
     Method: capabilities score s(x) = sum_j w_j (x_j - mu_j) / sigma_j with the
-    panel's means mu, population SDs sigma and PC1 loadings w (as `analyze`);
+    panel's means mu, population SDs sigma and PC1 loadings w (as `analyze`;
+    with --score-method irt the logistic model's score, any 3 benchmarks);
     OLS over the panel models with B: B = a + b s; observed = B_after -
     B_before; predicted = b (s_after - s_before); beyond capabilities =
     observed - predicted; share explained = predicted / observed. The part
@@ -258,7 +266,7 @@ def claim(
     check_choice(fmt, FORMATS, "--format")
     res = claim_from_file(
         file, panel=panel, benchmark=benchmark, before=before, after=after, capabilities=capabilities,
-        method=method, bootstrap=bootstrap, seed=seed, ci=ci,
+        method=method, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
     )
     text = render_result(res, fmt, table=_claim_table, markdown=_claim_markdown)
     emit(text, output, inputs=(file,))
@@ -277,6 +285,7 @@ def leaderboard(
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation of the capability direction: spearman|pearson."),
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Rank models by a benchmark, raw and adjusted for capabilities, side by side.
 
@@ -293,9 +302,11 @@ def leaderboard(
         matrix = read_matrix(data)
     else:
         check_choice(panel, tuple(panel_names()), "--panel")
-        refuse_sparse(panel)
         matrix = load_panel(panel)
-    res = run_leaderboard(matrix, benchmark, capabilities=split_ids(capabilities), method=method)
+    res = run_leaderboard(
+        matrix, benchmark, capabilities=split_ids(capabilities), method=method,
+        score_method=score_method_for(score_method, None if data is not None else panel),
+    )
     text = render_result(res, fmt, table=_lb_table, markdown=_lb_markdown)
     emit(text, output, inputs=(data,) if data is not None else ())
 

@@ -23,17 +23,6 @@ def split_ids(value: str | None) -> list[str] | None:
     return ids
 
 
-def refuse_sparse(panel: str) -> None:
-    """One-line error for a sparse embedded panel (``frontier``) in a command that needs complete rows."""
-    from .._panels import is_sparse_panel
-
-    if is_sparse_panel(panel):
-        raise InputError(
-            f"--panel {panel}: this panel is sparse (each model has only some of its benchmarks) and this command "
-            "still needs every model to have every capability benchmark (the paper's PCA); use --panel base or chat"
-        )
-
-
 def emit(text: str, output: Path | None, *, inputs: tuple = ()) -> None:
     """Print ``text`` to stdout, or write it atomically to ``output``."""
     if output is None:
@@ -77,3 +66,23 @@ def render_result(res: Any, fmt: str, *, table: Callable[[Any], str], markdown: 
     if fmt == "markdown":
         return markdown(res)
     return table(res)
+
+
+SCORE_METHOD_HELP = (
+    "Capability model: pca (the paper's PC1; a model needs every capability benchmark) or irt (logistic model for "
+    "sparse tables: any 3 benchmarks, each score with a standard error). Default: irt for the frontier panel, else pca."
+)
+
+
+def score_method_for(value: str | None, panel: str | None) -> str:
+    """The ``--score-method`` value, or the panel's default when not given."""
+    from .._capability import check_score_method, default_score_method
+    from .._panels import is_sparse_panel
+
+    method = default_score_method(panel) if value is None else check_score_method(value)
+    if method == "pca" and panel is not None and is_sparse_panel(panel):
+        raise InputError(
+            f"--panel {panel}: this panel is sparse (each model has only some of its benchmarks), so the paper's PCA "
+            "score, which needs every capability benchmark, cannot be computed: use --score-method irt (its default)"
+        )
+    return method

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from . import app
-from ._common import check_choice, emit, refuse_sparse
+from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -25,8 +25,8 @@ def _table(res) -> str:  # noqa: ANN001
     con = Console(width=140, force_terminal=False)
     con.begin_capture()
     con.print(
-        f"Panel {res.panel!r} coordinates: capabilities score = PC1 of {len(res.capability_benchmarks)} capability benchmarks "
-        f"({res.method}).\nresidual = value - value predicted from capabilities by the panel's linear fit "
+        f"Panel {res.panel!r} coordinates: capabilities score = {res.direction.describe()}.\n"
+        f"residual = value - value predicted from capabilities by the panel's linear fit "
         f"(positive = safer/better than capabilities predict); PI = {int(res.level * 100)}% prediction interval; "
         f"n = panel models in the fit.",
         highlight=False,
@@ -34,10 +34,18 @@ def _table(res) -> str:  # noqa: ANN001
     )
     for m in res.models:
         if m.capabilities_score is None:
-            con.print(f"\n{escape(m.model)}: not placed (lacks {', '.join(m.missing)})", highlight=False)
+            k = len(res.capability_benchmarks)
+            need = res.direction.min_benchmarks
+            why = (
+                f"lacks {', '.join(m.missing)}"
+                if need == k
+                else f"has {k - len(m.missing)} of the panel's {k} capability benchmarks, needs {need}"
+            )
+            con.print(f"\n{escape(m.model)}: not placed ({escape(why)})", highlight=False)
             continue
+        se = "" if m.capabilities_score_se is None else f" (SE {m.capabilities_score_se:.3f})"
         con.print(
-            f"\n{escape(m.model)}: capabilities score {m.capabilities_score:+.3f}, "
+            f"\n{escape(m.model)}: capabilities score {m.capabilities_score:+.3f}{se}, "
             f"percentile {m.percentile:.0f} among {m.n_panel} panel models",
             highlight=False,
         )
@@ -94,6 +102,7 @@ def place(
     level: float = typer.Option(0.95, "--level", help="Prediction-interval level."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Place new models in a panel's coordinates: capabilities score, percentile, safety beyond capabilities.
 
@@ -112,12 +121,13 @@ def place(
     from ._ingest import provenance_path
 
     check_choice(panel, tuple(panel_names()), "--panel")
-    refuse_sparse(panel)
     check_choice(fmt, ("table", "json", "csv"), "--format")
     m = read_matrix_csv(matrix)
     prov_file = provenance if provenance is not None else provenance_path(matrix)
     prov = read_provenance_csv(prov_file) if (provenance is not None or prov_file.is_file()) else None
-    res = run_place(m, load_panel(panel), provenance=prov, method=method, level=level)
+    res = run_place(
+        m, load_panel(panel), provenance=prov, method=method, level=level, score_method=score_method_for(score_method, panel)
+    )
     if fmt == "json":
         text = json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":

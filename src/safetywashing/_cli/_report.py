@@ -15,12 +15,11 @@ from .._analysis import analyze as run_analysis
 from .._errors import InputError
 from .._panels import COMPLETE_PANELS, load_panel, panel_names
 from . import app
-from ._common import check_choice, refuse_sparse, split_ids
+from ._common import SCORE_METHOD_HELP, check_choice, score_method_for, split_ids
 
 
 def _panels(panel: str) -> list[str]:
     check_choice(panel, (*panel_names(), "all"), "--panel")
-    refuse_sparse(panel)
     return list(COMPLETE_PANELS) if panel == "all" else [panel]
 
 
@@ -56,6 +55,7 @@ def _analyses(
     *,
     data: Optional[Path] = None,
     stats: Optional[dict[str, Any]] = None,
+    score_method: Optional[str] = None,
     **read: Any,
 ) -> tuple[list, list]:
     """Analyse the embedded panel(s), or the user's ``--data`` table (``stats``: bootstrap options of analyze)."""
@@ -69,7 +69,8 @@ def _analyses(
         mats = [load_panel(p) for p in _panels(panel)]
     for m in mats:
         advance.show(f"analysing {m.name}")
-        results.append(run_analysis(m, capabilities=caps, method=method, **(stats or {})))
+        sm = score_method_for(score_method, None if data is not None else m.name)
+        results.append(run_analysis(m, capabilities=caps, method=method, score_method=sm, **(stats or {})))
         matrices.append(m)
         advance(f"analysed {m.name}")
     return results, matrices
@@ -110,6 +111,7 @@ def report(
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstraps."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
     adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Write a self-contained interactive HTML report (works offline; plotly.js embedded).
 
@@ -161,7 +163,7 @@ def report(
             advance.show(f"auditing {audit_file.name}")
             res_a = audit_from_file(
                 audit_file, panel=panel, method=method, capabilities=capabilities, model_column=model_column,
-                lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci,
+                lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
             )
             for w in res_a.warnings:
                 print(f"safetywashing: warning: {w}", file=sys.stderr)
@@ -174,12 +176,14 @@ def report(
             claim_dict = claim_from_file(
                 claim_file, panel=panel, benchmark=benchmark or "", before=before, after=after,
                 capabilities=capabilities, method=method, bootstrap=bootstrap, seed=seed, ci=ci,
+                score_method=score_method,
             ).to_dict()
             advance("claim checked")
         if data is not None:
-            results, matrices = _analyses(panel, method, capabilities, advance, data=data, stats=stats, **read)
+            results, matrices = _analyses(panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
+                                           **read)
         else:
-            results, matrices = _analyses(panel, method, capabilities, advance, stats=stats)
+            results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
         html = build_report(
             results, matrices, audit=audit_dict, claim=claim_dict, title=title,
             sources=[str(p) for p in inputs], progress=lambda step: advance(step),
@@ -215,6 +219,7 @@ def figures(
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples for the interval whiskers (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
     """Write static figures sized for one paper column (3.4 in wide): PNG, SVG or PDF.
 
@@ -247,13 +252,13 @@ def figures(
     with progress_bar("analysis", total=n_panels) as advance:
         if data is not None:
             results, matrices = _analyses(
-                panel, method, capabilities, advance, data=data, stats=stats,
+                panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
                 model_column=model_column, lower_is_better=lower_is_better,
             )
         else:
             if model_column or lower_is_better:
                 raise InputError("--model-column/--lower-is-better apply to --data FILE")
-            results, matrices = _analyses(panel, method, capabilities, advance, stats=stats)
+            results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
     plan = figure_plan(results, matrices, benchmarks=bench_ids)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
