@@ -409,8 +409,45 @@ def test_csv_carries_verdict_bands_as_text(cli):
     proc = cli("analyze", "--panel", "base", "--bootstrap", "200", "--format", "csv", "--no-sensitivity")
     assert proc.returncode == 0, proc.stderr
     df = pd.read_csv(io.StringIO(proc.stdout), keep_default_na=False)
+    assert set(df["adjust"]) == {"fcr"}  # the default is stated on every row
     for _, r in df.iterrows():
         if r["verdict_bands"]:
             bands = r["verdict_bands"].split(";")
             assert r["verdict"] == (bands[0] if len(bands) == 1 else f"{bands[0]} to {bands[-1]}")
             assert bands == _bands_by_thresholds(float(r["ci_low"]), float(r["ci_high"]))
+
+
+def test_audit_rows_carry_verdict_bands():
+    panel = sw.load_panel("chat")
+    rng = np.random.default_rng(0)
+    models = list(panel.scores.index[:14])
+    res0 = sw.analyze(panel)
+    s = np.array([res0.model_scores[m] for m in models])
+    df = pd.DataFrame({"my_bench": 0.5 * s + rng.normal(size=len(models))}, index=models)
+    res = sw.audit(sw.ScoreMatrix.from_frame(df), panel, n_boot=300)
+    row = res.results[0]
+    assert row.extra["verdict_bands"] == _bands_by_thresholds(row.extra["ci_low"], row.extra["ci_high"])
+    b = row.extra["verdict_bands"]
+    assert row.verdict == (b[0] if len(b) == 1 else f"{b[0]} to {b[-1]}")
+
+
+def test_cli_n_items_for_data(cli, tmp_path):
+    f = tmp_path / "t.csv"
+    rng = np.random.default_rng(1)
+    g = rng.normal(size=12)
+    df = pd.DataFrame({"model": [f"m{i}" for i in range(12)]})
+    for j in range(3):
+        df[f"cap{j}"] = g + rng.normal(scale=0.3, size=12)
+    df["acc"] = np.clip(0.6 + 0.05 * g + rng.normal(scale=0.05, size=12), 0, 1)
+    df["pct"] = 100 * df["acc"]
+    df.to_csv(f, index=False)
+    proc = cli("analyze", "--data", str(f), "--capabilities", "cap0,cap1,cap2", "--n-items", "acc=200,pct=200",
+               "--format", "json", "--bootstrap", "200")
+    assert proc.returncode == 0, proc.stderr
+    p = json.loads(proc.stdout)["panels"][0]
+    rows = {r["benchmark"]: r for r in p["results"]}
+    v = df["acc"].to_numpy()
+    want = 1 - np.mean(v * (1 - v)) / 200 / np.var(v, ddof=1)
+    assert rows["acc"]["n_items"] == 200 and rows["acc"]["reliability"] == pytest.approx(want, abs=1e-12)
+    assert rows["pct"]["reliability"] is None
+    assert any("no reliability for pct" in n for n in p["notes"])

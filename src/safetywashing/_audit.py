@@ -24,7 +24,7 @@ from ._errors import InputError, InsufficientDataError
 from ._match import ModelMatch, match_to_panel
 from ._matrix import ScoreMatrix
 from ._stats import _check_method, pairwise_corr_masked
-from ._verdict import verdict
+from ._verdict import verdict, verdict_bands
 
 WIDE_BELOW = 10  # fewer usable models than this: warn that the interval is wide
 # capability_sd_ratio below this: warn of a restricted range. benchmarks/audit_range.py simulates audits on
@@ -411,6 +411,7 @@ def audit(
                     "n_boot": int(n_boot),
                     "n_boot_valid": int(n_valid[j]),
                     "interval_method": interval_method,
+                    "verdict_bands": verdict_bands(lo_j, hi_j) if rr is not None else [],
                     "capability_sd_ratio": _f(float(s[~np.isnan(y[:, j])].std()) / sd_panel) if nj and sd_panel > 0
                     else None,
                     "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},

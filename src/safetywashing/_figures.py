@@ -103,7 +103,13 @@ def plot_correlations(result: AnalysisResult) -> Any:
         ax.set_ylim(len(areas) - 0.5, -0.5)
         ax.set_xlim(-1, 1)
         meth = "Spearman" if result.method == "spearman" else "Pearson"
-        ax.set_xlabel(f"{meth} r with capabilities score \u2192\n(higher = tracks general capabilities)")
+        st = result.settings
+        whisk = ""
+        if st.get("bootstrap"):
+            adj = st.get("adjust", "none")
+            whisk = f"; bars: {int(round((st.get('ci') or 0.95) * 100))}% CI"
+            whisk += "" if adj in (None, "none") else f", {adj}-adjusted"
+        ax.set_xlabel(f"{meth} r with capabilities score \u2192\n(higher = tracks general capabilities{whisk})")
         ax.set_title(_mt(f"Capabilities correlation by area, panel '{result.panel}'", 50), loc="right")
         ax.tick_params(axis="y", length=0)
     return fig

@@ -152,6 +152,8 @@ def results_frame(results: list[AnalysisResult]) -> pd.DataFrame:
 def render_csv(results: list[AnalysisResult]) -> str:
     """Tidy CSV: one row per panel x benchmark (``verdict_bands`` as ``moderate;high``)."""
     df = results_frame(results)
+    adjust = {r.panel: (r.settings.get("adjust") if r.settings.get("bootstrap") else "no interval") for r in results}
+    df["adjust"] = df["panel"].map(adjust)  # last: the leading columns are a stable contract
     if "verdict_bands" in df.columns:
         df["verdict_bands"] = df["verdict_bands"].map(lambda v: ";".join(v) if isinstance(v, list) else "")
     return df.to_csv(index=False)
