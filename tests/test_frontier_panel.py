@@ -215,3 +215,18 @@ def test_panel_all_still_means_the_papers_two_panels(cli):
     import json
 
     assert [p["panel"] for p in json.loads(proc.stdout)["panels"]] == ["base", "chat"]
+
+
+def test_models_top_lists_the_most_capable_with_standard_errors(cli):
+    import io
+
+    proc = cli("models", "--panel", "frontier", "--top", "3", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(io.StringIO(proc.stdout))
+    assert df["rank"].tolist() == [1, 2, 3]
+    assert df["capabilities_score"].is_monotonic_decreasing
+    assert (df["capabilities_score_se"] > 0).all()
+    assert {"release_date", "organisation", "open_weights", "hf_id"} <= set(df.columns)
+    full = pd.read_csv(io.StringIO(cli("models", "--panel", "frontier", "--format", "csv").stdout))
+    assert len(full) == 178
+    pd.testing.assert_series_equal(df["model"], full["model"].head(3))

@@ -21,7 +21,7 @@ from ._errors import InputError, InsufficientDataError, SafetywashingError, Unkn
 from ._figures import render_figures
 from ._ingest import IngestResult, ingest
 from ._leaderboard import LeaderboardEntry, LeaderboardResult, leaderboard
-from ._match import ModelMatch, match_models, normalise_model_name
+from ._match import ModelMatch, match_models, match_to_panel, normalise_model_name
 from ._matrix import ScoreMatrix
 from ._panels import load_panel, panel_names
 from ._place import PlacementResult, place
@@ -67,6 +67,7 @@ __all__ = [
     "leaderboard",
     "load_panel",
     "match_models",
+    "match_to_panel",
     "models_needed",
     "normalise_model_name",
     "panel_names",

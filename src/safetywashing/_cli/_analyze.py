@@ -174,10 +174,11 @@ def benchmarks(
 
 @app.command()
 def models(
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: base, chat or all."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
     method: str = typer.Option("spearman", "--method", "-m", help="spearman or pearson."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
     score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    top: int = typer.Option(0, "--top", "-n", min=0, help="Only the N most capable models of each panel (0 = all)."),
 ) -> None:
     """List a panel's models with their capabilities scores (higher = more capable).
 
@@ -185,7 +186,11 @@ def models(
     the frontier panel) every score has a standard error (capabilities_score_se),
     and models it cannot score are listed with the reason.
 
-    Example: safetywashing models --panel base
+    Examples:
+
+      safetywashing models --panel base
+
+      safetywashing models --panel frontier --top 10
     """
     import json
 
@@ -207,8 +212,9 @@ def models(
         df.insert(0, "panel", p)
         df = df.sort_values("capabilities_score", ascending=False, na_position="last")
         df.insert(1, "rank", [*range(1, int(fit.scores.notna().sum()) + 1), *([None] * int(fit.scores.isna().sum()))])
-        frames.append(df.reset_index())
-        titles.append(f"{p}: {fit.model.describe()}")
+        shown = f" ({top} of {len(df)} models shown; --top 0 for all)" if 0 < top < len(df) else ""
+        frames.append((df.head(top) if top else df).reset_index())
+        titles.append(f"{p}{shown}: {fit.model.describe()}")
     df = pd.concat(frames, ignore_index=True)
     if fmt == "csv":
         emit(df.to_csv(index=False), None)
