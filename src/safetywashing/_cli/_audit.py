@@ -47,7 +47,8 @@ def render_audit_text(res: AuditResult) -> str:
     lines += [fmt(head), fmt(tuple("-" * w for w in widths)), *(fmt(row) for row in rows), ""]
     lines.append(
         "r: correlation with the panel's capabilities score over the usable models (higher = rises with capabilities); "
-        f"CI: {res.interval_method}, {res.n_boot} resamples, seed {res.seed}."
+        f"CI: {res.interval_method}, {res.n_boot} resamples, seed {res.seed}; not adjusted for multiplicity "
+        f"({len(res.results)} benchmark(s) audited). Verdict: the bands the interval overlaps (one band only when one remains)."
     )
     if res.capability_sd_ratio is not None:
         lines.append(_range_line(res))
