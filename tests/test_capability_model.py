@@ -152,3 +152,36 @@ def test_irt_scores_a_row_with_three_benchmarks_only():
     assert out["capabilities_score_se"].iloc[0] > fit.se.iloc[0]  # fewer benchmarks, wider
     row.iloc[0, 2] = np.nan
     assert np.isnan(fit.model.score_se(row)["capabilities_score"].iloc[0])
+
+
+def test_frontier_ranks_like_a_plain_least_squares_fit():
+    """Independent check: Epoch's own loss (unweighted squares of sigmoid - score), solved by scipy, same anchor."""
+    from scipy.optimize import least_squares
+    from scipy.sparse import lil_matrix
+
+    m = sw.load_panel("frontier")
+    f = fit_capability_model(m, score_method="irt")
+    caps = list(f.model.benchmarks)
+    keep = f.scores.notna()
+    y = m.scores.loc[keep, caps].to_numpy()
+    n, k = y.shape
+    ii, jj = np.nonzero(~np.isnan(y))
+    obs = y[ii, jj]
+    a = caps.index(f.model.anchor)
+    pos = {j: q for q, j in enumerate(j for j in range(k) if j != a)}
+    npar = n + 2 * (k - 1)
+
+    def res(p):
+        d = np.insert(p[n : n + k - 1], a, 0.0)
+        sl = np.exp(np.insert(p[n + k - 1 :], a, 0.0))
+        return np.concatenate([_sigmoid(sl[jj] * (p[:n][ii] - d[jj])) - obs, 0.01 * p])
+
+    pat = lil_matrix((obs.size + npar, npar), dtype=int)
+    for r, (i, j) in enumerate(zip(ii, jj)):
+        pat[r, i] = 1
+        if j != a:
+            pat[r, n + pos[j]] = pat[r, n + k - 1 + pos[j]] = 1
+    for q in range(npar):
+        pat[obs.size + q, q] = 1
+    sol = least_squares(res, np.zeros(npar), jac_sparsity=pat, method="trf")
+    assert spearmanr(sol.x[:n], f.scores[keep]).statistic >= 0.99

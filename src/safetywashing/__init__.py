@@ -16,6 +16,7 @@ from ._analysis import (
     capability_direction,
 )
 from ._audit import AuditResult, audit
+from ._capability import SCORE_METHODS, CapabilityFit, CapabilityModel, fit_capability_model
 from ._claim import ClaimResult, claim
 from ._errors import InputError, InsufficientDataError, SafetywashingError, UnknownIdError
 from ._figures import render_figures
@@ -39,6 +40,8 @@ __all__ = [
     "AnalysisResult",
     "AuditResult",
     "BenchmarkResult",
+    "CapabilityFit",
+    "CapabilityModel",
     "CapabilityDirection",
     "ClaimResult",
     "IngestResult",
@@ -50,6 +53,7 @@ __all__ = [
     "PlacementResult",
     "Reliability",
     "SafetywashingError",
+    "SCORE_METHODS",
     "ScoreMatrix",
     "UnknownIdError",
     "__version__",
@@ -59,6 +63,7 @@ __all__ = [
     "build_report",
     "capability_direction",
     "claim",
+    "fit_capability_model",
     "corrections",
     "disattenuated",
     "ingest",
