@@ -442,7 +442,7 @@ def test_cli_leaderboard_bad_data(cli, tmp_path):
 @pytest.mark.parametrize("cmd", ["claim", "leaderboard"])
 def test_help_has_example(cli, cmd):
     proc = cli(cmd, "--help")
-    assert proc.returncode == 0 and "Example: safetywashing " + cmd in proc.stdout
+    assert proc.returncode == 0 and "Example" in proc.stdout and "\n    safetywashing " + cmd in proc.stdout
 
 
 def test_desc_ranks_equal_scipy_min_ranks():

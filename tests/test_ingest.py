@@ -164,7 +164,7 @@ def test_cli_ingest_errors(tmp_path, cli):
     r = cli("ingest", str(LMEVAL), "--output", str(tmp_path / "m.csv"), "--metric", "gsm8k")
     assert r.returncode == 2 and "TASK=METRIC" in r.stderr
     r = cli("ingest", "--help")
-    assert r.returncode == 0 and "Example:" in r.stdout
+    assert r.returncode == 0 and "Example" in r.stdout
 
 
 # ---------------------------------------------------------------- Inspect AI

@@ -311,9 +311,13 @@ def _fin(v: Any) -> bool:
 
 
 def default_scatter_benchmarks(result: AnalysisResult, k: int = 3) -> list[str]:
-    """The ``k`` safety benchmarks with the highest and the ``k`` with the lowest capabilities correlation."""
-    rows = sorted((r for r in result.results if r.role == "safety" and r.correlation is not None),
-                  key=lambda r: (-r.correlation, r.benchmark))
+    """The ``k`` safety benchmarks with the highest and the ``k`` with the lowest capabilities correlation.
+
+    A user's table whose columns are not registry safety benchmarks: its non-capability columns stand in.
+    """
+    scored = [r for r in result.results if r.correlation is not None]
+    of_interest = [r for r in scored if r.role == "safety"] or [r for r in scored if r.role != "capability"]
+    rows = sorted(of_interest, key=lambda r: (-r.correlation, r.benchmark))
     pick = rows[:k] + rows[-k:] if len(rows) > 2 * k else rows
     return list(dict.fromkeys(r.benchmark for r in pick))
 

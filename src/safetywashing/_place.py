@@ -434,6 +434,9 @@ def read_matrix_csv(path: str | Path) -> ScoreMatrix:
 def read_provenance_csv(path: str | Path) -> pd.DataFrame:
     """Read a provenance CSV written by ``ingest``."""
     p = Path(path)
+    from ._io import record_input
+
+    record_input(p)
     try:
         return pd.read_csv(
             p,

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError, UnknownIdError
+from ._io import record_input
 from ._matrix import EMPTY_COLUMNS_NOTE, ScoreMatrix
 from ._registry import registry
 
@@ -69,6 +70,7 @@ def _load_text(path: Path) -> str:
         raise InputError(f"{src}: is a folder, not a file; give the path of a CSV or TSV file")
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{src}: not a regular file (a device, pipe or socket); save the table to a file and give its path")
+    record_input(path)
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_BYTES + 1)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ._analysis import AnalysisResult
 from ._registry import area_label
+from ._sheet import markdown_safe, to_csv
 
 FORMATS = ("table", "json", "csv", "markdown")
 _ROLE_ORDER = {"safety": 0, "other": 1, "capability": 2}
@@ -156,7 +157,7 @@ def render_csv(results: list[AnalysisResult]) -> str:
     df["adjust"] = df["panel"].map(adjust)  # last: the leading columns are a stable contract
     if "verdict_bands" in df.columns:
         df["verdict_bands"] = df["verdict_bands"].map(lambda v: ";".join(v) if isinstance(v, list) else "")
-    return df.to_csv(index=False)
+    return to_csv(df, index=False)
 
 
 def render_markdown(results: list[AnalysisResult]) -> str:
@@ -187,7 +188,7 @@ def render_markdown(results: list[AnalysisResult]) -> str:
         for note in res.notes:
             out.append(f"- note: {note}")
         out.append("")
-    return "\n".join(out)
+    return markdown_safe("\n".join(out))
 
 
 def render(results: list[AnalysisResult], fmt: str) -> str:
@@ -199,3 +200,97 @@ def render(results: list[AnalysisResult], fmt: str) -> str:
     if fmt == "markdown":
         return render_markdown(results)
     return render_table(results)
+
+
+SUMMARY_WIDTH = 80
+
+
+def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = SUMMARY_WIDTH) -> str:
+    """One screen, no line wider than ``width``: per panel the PC1 share, the count of each verdict among its
+    safety benchmarks (all non-capability columns when none is a registry safety benchmark), the ``top`` that
+    track capabilities most (highest r) and least (|r| nearest 0), then how to get the full table.
+
+    Verdicts are counted and shown as the analysis gave them (no band names here)."""
+    import textwrap
+
+    lines: list[str] = []
+    for res in results:
+        rows = [r for r in res.results if r.role == "safety"] or [r for r in res.results if r.role != "capability"]
+        what = "safety benchmarks" if rows and rows[0].role == "safety" else "benchmarks"
+        has_ci = any("ci_low" in r.extra for r in rows)
+        if getattr(res, "score_method", "pca") == "pca" and res.pc1_variance_explained is not None:
+            lines += textwrap.wrap(
+                f"Panel {res.panel!r}: {res.n_models} models; PC1 = {res.pc1_variance_explained:.1%} of the variance "
+                f"of {len(res.capability_benchmarks)} capability benchmarks", width=width, subsequent_indent="  ",
+            )
+        else:
+            lines += textwrap.wrap(f"Panel {res.panel!r}: {res.n_models} models; capabilities score: {score_label(res)}",
+                                   width=width, subsequent_indent="  ")
+        if not rows:
+            lines.append("  every benchmark is a capability benchmark; --full lists their correlations")
+            lines.append("")
+            continue
+        ns_all = {r.n for r in rows}
+        each = f" (r over n = {rows[0].n} models each)" if len(ns_all) == 1 and rows else ""
+        counts: dict[str, int] = {}
+        for r in rows:
+            v = shown_verdict(r)
+            counts[v] = counts.get(v, 0) + 1
+        order = sorted(counts, key=lambda v: (-counts[v], v))
+        items = ", ".join(f"{counts[v]} {v}".replace(" ", "\xa0") for v in order)  # keep "3 high negative" whole
+        lines += [ln.replace("\xa0", " ") for ln in textwrap.wrap(
+            f"verdicts of {len(rows)} {what}{each}: {items}",
+            width=width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False,
+        )]
+        scored = [r for r in rows if r.correlation is not None]
+        most = sorted(scored, key=lambda r: (-r.correlation, r.benchmark))[:top]
+        least = sorted(scored, key=lambda r: (abs(r.correlation), r.benchmark))[:top]
+        groups = [("track capabilities most", most), ("track capabilities least (|r| nearest 0)", least)]
+        if len(scored) <= 2 * top:  # few benchmarks: all of them once, by r
+            most = sorted(scored, key=lambda r: (-r.correlation, r.benchmark))
+            least = []
+            groups = [(f"all {len(most)}, highest r first", most)]
+        shown = most + least
+        ns = {r.n for r in shown}
+        one_n = len(ns) == 1
+        n_w = 0 if one_n else max(len(str(n)) for n in ns) + 1 if ns else 0
+        v_w = max([7] + [len(shown_verdict(r)) for r in shown])
+        ci_w = 14 if has_ci else 0
+        name_w = max(16, width - 4 - 6 - (ci_w + 1 if has_ci else 0) - n_w - (v_w + 2))
+        ci_head = f" {ci_header(res):>{ci_w}}" if has_ci else ""
+        n_head = "" if one_n else f" {'n':>{n_w - 1}}"
+        for label, group in groups:
+            if group is most:
+                cols = f" {'r':>5}{ci_head}{n_head}  verdict"
+                if len(label) <= name_w + 2:
+                    lines.append(f"  {label:<{name_w + 2}}{cols}")
+                else:
+                    lines += [f"  {label}", f"    {'':<{name_w}}{cols}"]
+            else:
+                lines.append(f"  {label}")
+            for r in group:
+                ci = f" {_ci(r):>{ci_w}}" if has_ci else ""
+                n = "" if one_n else f" {r.n:>{n_w - 1}}"
+                lines.append(f"    {_short(r.name, name_w):<{name_w}} {_num(r.correlation):>5}{ci}{n}  {shown_verdict(r)}")
+        if one_n and not each:
+            lines.append(f"  (the r above: n = {shown[0].n} models each)")
+        lines.append("")
+    res0 = results[0] if results else None
+    if res0 is not None:
+        boot = int(res0.settings.get("bootstrap") or 0)
+        how = str(res0.settings.get("ci_method") or "bca").replace("bca", "BCa")
+        adj = res0.settings.get("adjust")
+        adj_txt = f", adjusted for multiplicity (--adjust {adj})" if adj not in (None, "none") else ""
+        ci_txt = f"CI: {how} bootstrap, {boot:,} resamples of models{adj_txt}" if boot else "no intervals (--bootstrap 0)"
+        lines += textwrap.wrap(
+            f"r: {res0.method} correlation with the capabilities score (higher = rises with capabilities); {ci_txt}. "
+            + ("More: --full (every benchmark by area), --format json|csv|markdown (all fields, notes), "
+            "--output FILE.").replace("--format ", "--format\xa0"),
+            width=width,
+        )
+        lines = [ln.replace("\xa0", " ") for ln in lines]
+    return "\n".join(lines) + "\n"
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."

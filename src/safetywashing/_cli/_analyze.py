@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -10,7 +11,8 @@ import typer
 from .._analysis import analyze as run_analysis
 from .._errors import InputError
 from .._panels import COMPLETE_PANELS, load_panel, panel_names
-from .._render import FORMATS, render
+from .._render import FORMATS, render, render_summary
+from .._sheet import to_csv
 from . import app
 from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, score_method_for, split_ids
 
@@ -50,6 +52,9 @@ def analyze(
     sensitivity: bool = typer.Option(
         True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."
     ),
+    full: bool = typer.Option(
+        False, "--full", help="Table format: every benchmark grouped by area (default: a one-screen summary per panel)."
+    ),
     adjust: str = typer.Option(
         "fcr", "--adjust", help="Multiplicity adjustment of the intervals behind the verdicts: fcr (default), bonferroni, none."
     ),
@@ -64,6 +69,8 @@ def analyze(
 ) -> None:
     """Capabilities correlation of every benchmark (the paper's analysis), with intervals.
 
+    Prints a one-screen summary per panel; --full prints every benchmark.
+
     Extracts a capabilities score (first principal component of the capability
     benchmarks) and correlates every benchmark with it. High correlation = the
     benchmark mostly measures general capabilities. By default every r gets a
@@ -71,17 +78,17 @@ def analyze(
     pipeline is redone in each resample) and the verdict uses it; JSON/CSV rows
     add slope, spread, compute correlation and leave-one-out ranges.
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing analyze --panel chat --format markdown
-
-      safetywashing analyze --panel chat --bootstrap 10000 --permutations 10000 --format json
-
-      safetywashing analyze --panel chat --cluster family --adjust bonferroni --bootstrap 10000
-
+      safetywashing analyze --panel chat --bootstrap 10000 \\
+          --permutations 10000 --format json
+      safetywashing analyze --panel chat --cluster family --adjust bonferroni \\
+          --bootstrap 10000
       safetywashing analyze --as-published --bootstrap 0
-
-      safetywashing analyze --data examples/my_leaderboard.csv --capabilities MMLU,GSM8K,ARC-C,HellaSwag
+      safetywashing analyze --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag
     """
     from .._multiplicity import ADJUST_CHOICES
     from ._data import data_matrices
@@ -110,7 +117,11 @@ def analyze(
                          score_method=score_method_for(score_method, None if data is not None else m.name), **opts)
             for m in matrices
         ]
-    emit(render(results, fmt), output, inputs=(data,) if data is not None else ())
+    if params_column is not None and compute != "params":
+        print(f"hint: --params-column {params_column} is model metadata; correlate with it through --compute params",
+              file=sys.stderr)
+    text = render_summary(results) if fmt == "table" and not full else render(results, fmt)
+    emit(text, output, inputs=(data,) if data is not None else ())
 
 
 def parse_n_items(text: str | None) -> dict[str, float] | None:
@@ -140,7 +151,10 @@ def benchmarks(
 ) -> None:
     """List the benchmark registry (id, name, metric, role, area, panels).
 
-    Example: safetywashing benchmarks --area machine_ethics
+    Example:
+
+    \b
+      safetywashing benchmarks --area machine_ethics
     """
     from .._errors import InputError
     from .._registry import registry
@@ -156,7 +170,7 @@ def benchmarks(
         reg = reg[reg["role"] == role]
     reg = reg.reset_index()
     if fmt == "csv":
-        emit(reg.to_csv(index=False), None)
+        emit(to_csv(reg, index=False), None)
     elif fmt == "json":
         emit(reg.to_json(orient="records", indent=2, force_ascii=False) + "\n", None)
     else:
@@ -188,8 +202,8 @@ def models(
 
     Examples:
 
+    \b
       safetywashing models --panel base
-
       safetywashing models --panel frontier --top 10
     """
     import json
@@ -217,7 +231,7 @@ def models(
         titles.append(f"{p}{shown}: {fit.model.describe()}")
     df = pd.concat(frames, ignore_index=True)
     if fmt == "csv":
-        emit(df.to_csv(index=False), None)
+        emit(to_csv(df, index=False), None)
     elif fmt == "json":
         emit(json.dumps(json.loads(df.to_json(orient="records")), indent=2) + "\n", None)
     else:

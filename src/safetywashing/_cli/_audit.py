@@ -141,7 +141,10 @@ def audit(
     correlates each of your benchmarks with the panel's capabilities score,
     with a bootstrap interval over your models.
 
-    Example: safetywashing audit examples/my_benchmark.csv --panel chat
+    Example (from the repository root):
+
+    \b
+      safetywashing audit examples/my_benchmark.csv --panel chat
     """
     check_choice(fmt, AUDIT_FORMATS, "--format")
     res = audit_from_file(

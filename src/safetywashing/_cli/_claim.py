@@ -261,7 +261,11 @@ def claim(
     Capability values in percent where the panel has fractions, or far
     outside the panel's range, are refused.
 
-    Example: safetywashing claim examples/claim_release.csv --panel chat --benchmark ethics_all --seed 0
+    Example (from the repository root):
+
+    \b
+      safetywashing claim examples/claim_release.csv --panel chat \\
+          --benchmark ethics_all --seed 0
     """
     check_choice(fmt, FORMATS, "--format")
     res = claim_from_file(
@@ -294,7 +298,10 @@ def leaderboard(
     change = raw rank - adjusted rank (positive = moves up once capabilities are
     accounted for). Ties share the best rank.
 
-    Example: safetywashing leaderboard --panel chat --benchmark ethics_all
+    Example:
+
+    \b
+      safetywashing leaderboard --panel chat --benchmark ethics_all
     """
     check_choice(fmt, FORMATS, "--format")
     check_choice(method, ("spearman", "pearson"), "--method")

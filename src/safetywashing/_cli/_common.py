@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import InputError
-from .._io import atomic_write
+from .._io import atomic_write, write_stdout
+from .._sheet import markdown_safe, to_csv
 
 
 def split_ids(value: str | None) -> list[str] | None:
@@ -26,8 +27,7 @@ def split_ids(value: str | None) -> list[str] | None:
 def emit(text: str, output: Path | None, *, inputs: tuple = ()) -> None:
     """Print ``text`` to stdout, or write it atomically to ``output``."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
     else:
         atomic_write(output, text, inputs=inputs)
         print(f"wrote {output}", file=sys.stderr)
@@ -62,9 +62,9 @@ def render_result(res: Any, fmt: str, *, table: Callable[[Any], str], markdown: 
     if fmt == "json":
         return json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
     if fmt == "csv":
-        return res.to_frame().to_csv(index=False)
+        return to_csv(res.to_frame(), index=False)
     if fmt == "markdown":
-        return markdown(res)
+        return markdown_safe(markdown(res))
     return table(res)
 
 

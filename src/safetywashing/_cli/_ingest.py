@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 
 from .._errors import InputError
-from .._io import atomic_write
+from .._io import atomic_write, check_output
+from .._sheet import to_csv
 from . import app
 from ._common import check_choice
 
@@ -47,7 +48,10 @@ def ingest(
     several runs the newest is kept and the others are listed. Unreadable or
     unknown files are listed on stderr and skipped.
 
-    Example: safetywashing ingest lm_eval_out/ inspect_logs/ --output matrix.csv
+    Example (from the repository root; point it at your harness output folders):
+
+    \b
+      safetywashing ingest tests/data/harness/lm_eval --output matrix.csv
     """
     from rich.console import Console
     from rich.progress import Progress
@@ -58,8 +62,10 @@ def ingest(
     check_choice(fmt, FORMATS, "--format")
     overrides = parse_metric_overrides(metric)
     prov_path = provenance or provenance_path(output)
-    if prov_path.resolve() == output.resolve():
+    if str(output).strip() and prov_path.resolve() == output.resolve():
         raise InputError(f"--provenance {prov_path}: must differ from --output")
+    check_output(output)
+    check_output(prov_path)
     err = Console(stderr=True)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("reading harness files", total=None)
@@ -69,9 +75,11 @@ def ingest(
             metrics=overrides,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    inputs = tuple(str(p) for p in paths)
-    atomic_write(output, result.to_frame().to_csv(index=False, float_format="%.10g"), inputs=inputs)
-    atomic_write(prov_path, result.provenance.to_csv(index=False, float_format="%.10g"), inputs=inputs)
+    inputs = tuple(str(p) for p in paths)  # and every file read inside the folders (recorded as read)
+    for target in (output, prov_path):  # both checked before either is written
+        check_output(target, inputs=inputs)
+    atomic_write(output, to_csv(result.to_frame(), index=False, float_format="%.10g"), inputs=inputs)
+    atomic_write(prov_path, to_csv(result.provenance, index=False, float_format="%.10g"), inputs=inputs)
     for f, reason in result.skipped[:MAX_LISTED]:
         print(f"skipped {f}: {reason}", file=sys.stderr)
     if len(result.skipped) > MAX_LISTED:

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from .._sheet import to_csv
 from . import app
 from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for
 
@@ -113,7 +114,11 @@ def place(
     residual SDs, with a prediction interval. Warns when capability benchmarks
     were run with other settings (shots, metric) than the panel's.
 
-    Example: safetywashing place matrix.csv --panel chat
+    Example (from the repository root: ingest writes matrix.csv, place reads it):
+
+    \b
+      safetywashing ingest tests/data/harness/lm_eval --output matrix.csv
+      safetywashing place matrix.csv --panel chat
     """
     from .._panels import load_panel, panel_names
     from .._place import place as run_place
@@ -131,7 +136,7 @@ def place(
     if fmt == "json":
         text = json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":
-        text = res.to_frame().to_csv(index=False, float_format="%.10g")
+        text = to_csv(res.to_frame(), index=False, float_format="%.10g")
     else:
         text = _table(res)
     if fmt != "table":

@@ -120,15 +120,16 @@ def report(
     (search box), scree plot, capability inter-correlation heatmap, model
     ranking, a sortable and filterable results table and a methods paragraph.
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing report --panel chat --output report.html
-
-      safetywashing report --data examples/my_leaderboard.csv --output mine.html
-
-      safetywashing report --panel chat --audit examples/my_benchmark.csv --output audit.html
-
-      safetywashing report --panel chat --claim examples/claim_release.csv --benchmark ethics_all --output claim.html
+      safetywashing report --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output mine.html
+      safetywashing report --panel chat --audit examples/my_benchmark.csv \\
+          --output audit.html
+      safetywashing report --panel chat --claim examples/claim_release.csv \\
+          --benchmark ethics_all --output claim.html
     """
     from .._report import build_report
 
@@ -216,6 +217,8 @@ def figures(
     lower_is_better: Optional[str] = typer.Option(
         None, "--lower-is-better", help="With --data: columns where lower is better (negated before analysis)."
     ),
+    flop_column: Optional[str] = typer.Option(None, "--flop-column", help="With --data: training-compute column (metadata)."),
+    params_column: Optional[str] = typer.Option(None, "--params-column", help="With --data: parameter-count column (metadata)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples for the interval whiskers (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
@@ -228,11 +231,13 @@ def figures(
     <panel>_ranking (models by capabilities score) and
     <panel>_scatter_<benchmark> (benchmark vs capabilities score with OLS line).
 
-    Examples:
+    Examples (from the repository root):
 
+    \b
       safetywashing figures --panel chat --format pdf --output-dir figs
-
-      safetywashing figures --data examples/my_leaderboard.csv --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output-dir figs
+      safetywashing figures --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --params-column params \\
+          --output-dir figs
     """
     from .._figures import FORMATS, figure_plan, render_figures
     from .._io import atomic_write
@@ -253,11 +258,12 @@ def figures(
         if data is not None:
             results, matrices = _analyses(
                 panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
-                model_column=model_column, lower_is_better=lower_is_better,
+                model_column=model_column, lower_is_better=lower_is_better, flop_column=flop_column,
+                params_column=params_column,
             )
         else:
-            if model_column or lower_is_better:
-                raise InputError("--model-column/--lower-is-better apply to --data FILE")
+            if model_column or lower_is_better or flop_column or params_column:
+                raise InputError("--model-column/--lower-is-better/--flop-column/--params-column apply to --data FILE")
             results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
     plan = figure_plan(results, matrices, benchmarks=bench_ids)
     try:

@@ -10,6 +10,7 @@ Broken or unknown files are listed in ``skipped``, never fatal to the rest.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -20,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._io import record_input
 from .._matrix import ScoreMatrix
+from .._read import MAX_ABS
 from ._common import PROVENANCE_COLUMNS, Record, Skip, lm_eval_mapping, parse_metric_overrides
 from ._helm import read_helm_run
 from ._inspect import read_inspect, sniff_inspect_json
@@ -243,14 +246,26 @@ def ingest(
         elif isinstance(reader, str):
             skipped.append((str(path), reader))
         else:
+            record_input(path)
             try:
                 recs, nts = reader(path, overrides, str(path))
             except Skip as exc:
                 skipped.append((str(path), str(exc)))
             else:
-                n_read += 1
-                records.extend(recs)
+                good = [r for r in recs if math.isfinite(r.value) and abs(r.value) <= MAX_ABS]
+                for r in recs:
+                    if r not in good:
+                        nts.append(
+                            f"{path}: task {r.task!r}, metric {r.metric!r}: value {r.value!r} is not a finite score of "
+                            f"sensible size (|x| <= {MAX_ABS:g}); not used"
+                        )
                 notes.extend(nts)
+                if recs and not good:
+                    vals = ", ".join(f"{r.metric}={r.value!r}" for r in recs[:3])
+                    skipped.append((str(path), f"no finite value ({vals})"))
+                else:
+                    n_read += 1
+                    records.extend(good)
         if progress is not None:
             progress(i + 1, len(files))
     if not records:

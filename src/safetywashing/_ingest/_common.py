@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,6 +34,9 @@ PROVENANCE_COLUMNS = [
     "transform",
     "note",
 ]
+
+
+MAX_JSON_BYTES = 2 * 1024**3
 
 
 class Skip(Exception):
@@ -67,15 +73,37 @@ def to_float(x: Any) -> float:
     return v
 
 
+def load_json(path: Path) -> Any:
+    """Parse a JSON file; :class:`Skip` (with the reason) when it is not a readable, sensible JSON file.
+
+    Nesting too deep for the parser (a hostile or broken file) and files
+    larger than ``MAX_JSON_BYTES`` are skipped, not fatal.
+    """
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise Skip("not a regular file")
+        if st.st_size > MAX_JSON_BYTES:
+            raise Skip(f"{st.st_size / 2**20:.0f} MiB: larger than {MAX_JSON_BYTES // 2**20} MiB, not a results file")
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise Skip("not readable JSON (nested too deeply)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Skip(f"not readable JSON ({exc.__class__.__name__}: {exc})") from None
+
+
 def iso_date(x: Any) -> str:
-    """ISO-8601 UTC text for a POSIX timestamp or an ISO string; '' if unknown."""
+    """ISO-8601 UTC text for a POSIX timestamp or an ISO string; '' if unknown or out of range."""
     if x is None or x == "":
         return ""
     if isinstance(x, (int, float)):
-        return datetime.fromtimestamp(float(x), tz=timezone.utc).isoformat(timespec="seconds")
+        try:
+            return datetime.fromtimestamp(float(x), tz=timezone.utc).isoformat(timespec="seconds")
+        except (OverflowError, ValueError, OSError):
+            return ""
     try:
         d = pd.Timestamp(str(x))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return str(x)
     if d.tzinfo is None:
         d = d.tz_localize("UTC")

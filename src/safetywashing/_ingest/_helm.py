@@ -8,21 +8,21 @@ averaged over its runs per model, as HELM's own leaderboard tables do.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
-from ._common import Record, Skip, iso_date, to_float
+from .._io import record_input
+from ._common import Record, Skip, iso_date, load_json, to_float
 
 DEFAULT_METRIC = "exact_match"
 
 
 def _load(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Skip(f"{path.name}: not readable JSON ({exc.__class__.__name__})") from None
+        return load_json(path)
+    except Skip as exc:
+        raise Skip(f"{path.name}: {exc}") from None
 
 
 def read_helm_run(stats_path: Path, overrides: dict[str, str], source: str) -> tuple[list[Record], list[str]]:
@@ -33,6 +33,7 @@ def read_helm_run(stats_path: Path, overrides: dict[str, str], source: str) -> t
     spec_path = stats_path.with_name("run_spec.json")
     if not spec_path.is_file():
         raise Skip("stats.json without a run_spec.json beside it: not a HELM run folder")
+    record_input(spec_path)
     spec, stats = _load(spec_path), _load(stats_path)
     if not isinstance(spec, dict) or not isinstance(stats, list):
         raise Skip("run_spec.json must be an object and stats.json a list (HELM's format)")

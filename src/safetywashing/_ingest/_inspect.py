@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
-from ._common import TRANSFORMS, Record, Skip, inspect_task_benchmark, iso_date, to_float
+from ._common import TRANSFORMS, Record, Skip, inspect_task_benchmark, iso_date, load_json, to_float
 
 INSTALL_HINT = "inspect-ai is not installed; install the extra: pip install 'safetywashing[inspect]'"
 
@@ -52,10 +51,7 @@ def read_inspect(path: Path, overrides: dict[str, str], source: str) -> tuple[li
     metric is ``accuracy`` unless ``--metric TASK=NAME`` names another one.
     """
     if path.suffix == ".json":
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise Skip(f"not readable JSON ({exc.__class__.__name__})") from None
+        obj = load_json(path)
         if not looks_like_inspect(obj):
             raise Skip("JSON without Inspect's 'eval' and 'status' keys: not an Inspect log")
     log = _read_log(path)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
 from typing import Any
 
-from ._common import TRANSFORMS, Record, Skip, iso_date, lm_eval_mapping, to_float
+from ._common import TRANSFORMS, Record, Skip, iso_date, lm_eval_mapping, load_json, to_float
 
 _NON_METRIC = {"alias", "name", "sample_len", "sample_count", "samples", " ", ""}
 _FILE_DATE = re.compile(r"results_(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}(?:\.\d+)?)")
@@ -91,10 +90,7 @@ def read_lmeval(path: Path, overrides: dict[str, str], source: str) -> tuple[lis
     ``data/registry/lm_eval_tasks.csv``, else the first reported metric with
     filter ``none`` (for multiple-choice tasks that is ``acc``).
     """
-    try:
-        d = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Skip(f"not readable JSON ({exc.__class__.__name__}: {exc})") from None
+    d = load_json(path)
     if not looks_like_lmeval(d):
         raise Skip("JSON without lm-eval's 'results' and 'config' keys: not an lm-eval results file")
     model = _model_name(d)
@@ -102,6 +98,7 @@ def read_lmeval(path: Path, overrides: dict[str, str], source: str) -> tuple[lis
         if isinstance(entry, dict) and not (isinstance(d["results"].get(group), dict) and _metrics(d["results"][group])):
             d["results"][group] = entry
     date = _date(d, path)
+    bad_date = isinstance(d.get("date"), (int, float)) and not date
     nshot = d.get("n-shot") or {}
     configs = d.get("configs") or {}
     hib = d.get("higher_is_better") or {}
@@ -109,6 +106,8 @@ def read_lmeval(path: Path, overrides: dict[str, str], source: str) -> tuple[lis
     mapping = lm_eval_mapping()
     records: list[Record] = []
     notes: list[str] = []
+    if bad_date:
+        notes.append(f"{source}: 'date' {d['date']!r} is not a valid timestamp; date left unknown")
     if folded:
         groups = sorted(g for g in (d.get("group_subtasks") or {}) if g in d["results"])
         notes.append(f"{source}: {len(folded)} subtask(s) of group(s) {', '.join(groups)} folded into the group aggregate")
