@@ -153,7 +153,12 @@ def analyze(
         Inside every resample the z-scores, the capability correlation matrix,
         PC1 (same sign rule), the scores and every benchmark's pairwise-deletion
         correlation are recomputed. Rows gain ``ci_low``, ``ci_high``,
-        ``n_boot_used``, and the verdict uses the interval.
+        ``n_boot_used``, and the verdict uses the interval. Resamples are
+        streamed in chunks; the kept values (resamples x benchmarks) are capped
+        at 2**25 (InputError above, naming the largest accepted value). Above
+        1,000 models the jackknife (BCa acceleration, ``loo_model_*``) leaves
+        out 100 seeded groups of models instead of each model
+        (``settings["jackknife"]``).
     ci:
         Confidence level of the intervals (default 0.95).
     ci_method:
@@ -333,7 +338,9 @@ def analyze(
         )
     if dropped and score_method == "pca":
         notes.append(
-            f"{len(dropped)} model(s) lack some capability benchmark and have no capabilities score: {', '.join(dropped)}"
+            f"{len(dropped)} model(s) lack some capability benchmark and have no capabilities score: "
+            + ", ".join(dropped[:20])
+            + (f" ... and {len(dropped) - 20} more (all in dropped_models)" if len(dropped) > 20 else "")
             + ("" if impute else " (--impute fills them by low-rank PCA)")
         )
     undefined = [row.benchmark for row in rows if row.correlation is None]

@@ -31,13 +31,24 @@ from typing import Any
 
 import numpy as np
 
-from ._bootstrap import CI_METHODS, Engine, bootstrap_counts, intervals, leave_one_out_counts, permutation_pvalues
+from ._bootstrap import (
+    CI_METHODS,
+    JACKKNIFE_EXACT_MAX,
+    Engine,
+    bootstrap_count_chunks,
+    check_bootstrap_size,
+    intervals,
+    jackknife_plan,
+    make_engine,
+    permutation_pvalues,
+    run_chunks,
+)
 from ._direction import capability_direction
 from ._effects import SCALE_COLLINEAR, compute_correlations, log_compute, partial_compute_correlations, slopes
 from ._errors import InputError, SafetywashingError
 from ._matrix import ScoreMatrix
 from ._multiplicity import ADJUST_CHOICES, adjusted_levels, bh_qvalues
-from ._stats import pairwise_corr_masked
+from ._stats import column_order, pairwise_corr_masked
 
 MIN_BOOTSTRAP = 100
 
@@ -147,16 +158,28 @@ def extend(
                 "log compute)"
             )
 
-    if seed is None and (bootstrap or permutations):
+    need_jack = sensitivity or (bootstrap > 0 and ci_method == "bca")
+    if bootstrap:
+        check_bootstrap_size(bootstrap, p)
+    random = bootstrap or permutations or (need_jack and n > JACKKNIFE_EXACT_MAX)  # the grouped jackknife draws groups
+    if seed is None and random:
         seed = int(np.random.SeedSequence().entropy)  # recorded so the run can be repeated
-    if bootstrap or permutations:
+    if random:
         settings["seed"] = seed
+    jack = jackknife_plan(n, seed) if need_jack else None
 
-    need_engine = bootstrap > 0 or sensitivity
     loo = None
-    if need_engine:
-        engine = Engine(x, cap_idx, method)
-        loo = engine.run(leave_one_out_counts(n))
+    if bootstrap > 0 or sensitivity:
+        engine = make_engine(x, cap_idx, method)
+    if jack is not None:
+        loo = run_chunks(engine, jack.count_chunks(), jack.groups)
+        settings["jackknife"] = jack.to_dict()
+        if not jack.exact:
+            notes.append(
+                f"{jack.describe()}: the leave-one-model-out range (loo_model_min/max) is a leave-one-group-out range "
+                f"and BCa's acceleration comes from these groups (above {JACKKNIFE_EXACT_MAX} models the exact "
+                "jackknife would cost one re-analysis per model)"
+            )
 
     if sensitivity:
         settings["pc_shares"] = [float(v) for v in pc_shares[:3]]
@@ -164,12 +187,13 @@ def extend(
         fields["loo_model_min"], fields["loo_model_max"] = lo_m, hi_m
         if len(caps) >= 3:
             rows = []
+            xo = column_order(x) if method == "spearman" else None  # one sort of each column for every re-run
             for c in caps:
                 try:
                     _, sc, _ = capability_direction(matrix, [b for b in caps if b != c], method)
                 except SafetywashingError:
                     continue
-                rows.append(pairwise_corr_masked(x, sc.to_numpy(), method)[0])
+                rows.append(pairwise_corr_masked(x, sc.to_numpy(), method, x_order=xo)[0])
             lo_b, hi_b = _range(np.array(rows)) if rows else (np.full(p, np.nan), np.full(p, np.nan))
         else:
             lo_b = hi_b = np.full(p, np.nan)
@@ -177,24 +201,27 @@ def extend(
         fields["loo_benchmark_min"], fields["loo_benchmark_max"] = lo_b, hi_b
 
     if bootstrap > 0:
-        jack = loo
+        jack_run = loo
         if cluster_codes is None:
-            counts = bootstrap_counts(n, bootstrap, seed)
+            count_chunks = bootstrap_count_chunks(n, bootstrap, seed)  # streamed: memory bounded whatever N
             unit = "models"
         else:
             from ._cluster import cluster_bootstrap_counts, leave_one_cluster_out_counts
 
             counts = cluster_bootstrap_counts(cluster_codes, bootstrap, seed)
             _check_exact(engine, counts)
-            jack = engine.run(leave_one_cluster_out_counts(cluster_codes))
+            count_chunks = [counts]
+            jack_run = engine.run(leave_one_cluster_out_counts(cluster_codes))
             unit = "families"
             settings["n_families"] = int(np.max(cluster_codes)) + 1
-        run = engine.run(counts, progress=progress)
+        run = run_chunks(engine, count_chunks, bootstrap, progress)
         skipped = int((~run.ok).sum())
-        iv = intervals(r_point, run.r[run.ok], jack.r, ci, ci_method)
+        boot = run.r if skipped == 0 else run.r[run.ok]
+        iv = intervals(r_point, boot, None if jack_run is None else jack_run.r, ci, ci_method)
         fields["ci_low"], fields["ci_high"], fields["n_boot_used"] = iv.low, iv.high, iv.used.astype(float)
         settings.update(bootstrap=int(bootstrap), ci=float(ci), ci_method=ci_method, n_boot_skipped=skipped)
-        pc = intervals(np.array([pc_shares[0]]), run.pc1[run.ok][:, None], jack.pc1[:, None], ci, ci_method)
+        jpc = None if jack_run is None else jack_run.pc1[:, None]
+        pc = intervals(np.array([pc_shares[0]]), run.pc1[run.ok][:, None], jpc, ci, ci_method)
         settings["pc1_ci_low"], settings["pc1_ci_high"] = (None if np.isnan(v) else float(v) for v in (pc.low[0], pc.high[0]))
         has = ~np.isnan(iv.low)
         outside = has & ((r_point < iv.low - 1e-12) | (r_point > iv.high + 1e-12))
@@ -216,7 +243,8 @@ def extend(
                 "read --cluster family as a sensitivity check, not as a sharper verdict"
             )
         settings["resampled_units"] = unit
-        notes += _adjust(fields, settings, r_point, run.r[run.ok], jack.r, is_cap, ci, ci_method, adjust, bootstrap)
+        jr = None if jack_run is None else jack_run.r
+        notes += _adjust(fields, settings, r_point, boot, jr, is_cap, ci, ci_method, adjust, bootstrap)
         if outside.any():
             ids = [cols[j] for j in np.flatnonzero(outside)]
             notes.append(
@@ -263,7 +291,7 @@ def _adjust(
     settings: dict[str, Any],
     r_point: np.ndarray,
     boot: np.ndarray,
-    jack: np.ndarray,
+    jack: np.ndarray | None,
     is_cap: np.ndarray,
     ci: float,
     ci_method: str,
@@ -284,7 +312,7 @@ def _adjust(
     if lv.r_selected:
         level = float(np.nanmin(lv.levels[lv.selected]))
         sel = np.flatnonzero(lv.selected)
-        iv = intervals(r_point[sel], boot[:, sel], jack[:, sel], level, ci_method)
+        iv = intervals(r_point[sel], boot[:, sel], None if jack is None else jack[:, sel], level, ci_method)
         fields["ci_low"][sel], fields["ci_high"][sel] = iv.low, iv.high
         settings["adjusted_level"] = level
         tail = (1.0 - level) / 2.0 * bootstrap

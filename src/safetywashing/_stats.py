@@ -34,23 +34,26 @@ def rankdata(x: np.ndarray) -> np.ndarray:
     ``scipy.stats.rankdata(..., nan_policy="omit")`` column by column.
     """
     x = np.asarray(x, dtype=float)
-    nan = np.isnan(x)
-    xf = np.where(nan, np.inf, x)
-    order = np.argsort(xf, axis=-2, kind="stable")
-    xs = np.take_along_axis(xf, order, axis=-2)
-    n = x.shape[-2]
-    pos = np.arange(n, dtype=float).reshape((n, 1))
+    # work along the last axis of the transposed copy: each column contiguous (sorting strided columns of a
+    # 100,000 x 50 table was 10x slower); same stable sort and arithmetic, so the same ranks
+    xt = np.swapaxes(x, -1, -2)
+    nan = np.isnan(xt)
+    xf = np.where(nan, np.inf, xt)
+    order = np.argsort(xf, axis=-1, kind="stable")
+    xs = np.take_along_axis(xf, order, axis=-1)
+    n = xt.shape[-1]
+    pos = np.arange(n, dtype=float)
     new = np.ones(xs.shape, dtype=bool)
-    new[..., 1:, :] = xs[..., 1:, :] != xs[..., :-1, :]
+    new[..., 1:] = xs[..., 1:] != xs[..., :-1]
     end = np.ones(xs.shape, dtype=bool)
-    end[..., :-1, :] = new[..., 1:, :]
-    first = np.maximum.accumulate(np.where(new, pos, 0.0), axis=-2)
-    last = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, float(n)), axis=-2), axis=-2), axis=-2)
+    end[..., :-1] = new[..., 1:]
+    first = np.maximum.accumulate(np.where(new, pos, 0.0), axis=-1)
+    last = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, float(n)), axis=-1), axis=-1), axis=-1)
     avg = (first + last) / 2.0 + 1.0
     ranks = np.empty_like(avg)
-    np.put_along_axis(ranks, order, avg, axis=-2)
+    np.put_along_axis(ranks, order, avg, axis=-1)
     ranks[nan] = np.nan
-    return ranks
+    return np.swapaxes(ranks, -1, -2)
 
 
 def zscore(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,7 +81,9 @@ def _pearson_complete(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(r, -1.0, 1.0)
 
 
-def pairwise_corr_masked(x: np.ndarray, y: np.ndarray, method: str = "spearman") -> tuple[np.ndarray, np.ndarray]:
+def pairwise_corr_masked(
+    x: np.ndarray, y: np.ndarray, method: str = "spearman", x_order: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Correlation of every column of ``x`` with ``y`` under pairwise deletion.
 
     ``x``: ``(..., n, k)``; ``y``: ``(..., n)``. For each column the models where
@@ -86,6 +91,11 @@ def pairwise_corr_masked(x: np.ndarray, y: np.ndarray, method: str = "spearman")
     subset (as ``pandas.DataFrame.corr`` does). Returns ``(r, n)`` shaped
     ``(..., k)``; ``r`` is NaN when fewer than 3 pairs remain or a side is
     constant.
+
+    For a 2-D ``x`` and 1-D ``y`` the Spearman ranks within each column's
+    subset are counted in one sort of ``y`` and one of each column of ``x``
+    (``x_order``: that sort, :func:`column_order`, reusable across calls with
+    the same ``x``), instead of sorting every masked column twice.
     """
     _check_method(method)
     x = np.asarray(x, dtype=float)
@@ -93,11 +103,15 @@ def pairwise_corr_masked(x: np.ndarray, y: np.ndarray, method: str = "spearman")
     yb = np.broadcast_to(y[..., :, None], x.shape)
     valid = ~np.isnan(x) & ~np.isnan(yb)
     n = valid.sum(axis=-2)
-    xm = np.where(valid, x, np.nan)
-    ym = np.where(valid, yb, np.nan)
-    if method == "spearman":
-        xm = rankdata(xm)
-        ym = rankdata(ym)
+    if method == "spearman" and x.ndim == 2 and y.ndim == 1:
+        xm = subset_ranks(x, valid, column_order(x) if x_order is None else x_order)
+        ym = subset_ranks(y, valid, column_order(y))
+    else:
+        xm = np.where(valid, x, np.nan)
+        ym = np.where(valid, yb, np.nan)
+        if method == "spearman":
+            xm = rankdata(xm)
+            ym = rankdata(ym)
     cnt = np.where(n > 0, n, 1)
     mx = np.nansum(xm, axis=-2) / cnt
     my = np.nansum(ym, axis=-2) / cnt
@@ -112,6 +126,56 @@ def pairwise_corr_masked(x: np.ndarray, y: np.ndarray, method: str = "spearman")
     ok = (n >= 3) & (sxx > 1e-12 * np.maximum(1.0, np.abs(mx) ** 2 * n)) & (syy > 1e-12 * np.maximum(1.0, np.abs(my) ** 2 * n))
     r = np.where(ok, np.clip(r, -1.0, 1.0), np.nan)
     return r, n
+
+
+def column_order(v: np.ndarray) -> np.ndarray:
+    """Stable ascending sort of ``v`` (``(n,)``: ``(n,)``) or of each column of ``v`` (``(n, k)``: ``(k, n)``), NaN last."""
+    v = np.asarray(v, dtype=float)
+    key = np.where(np.isnan(v), np.inf, v)
+    return np.argsort(key if key.ndim == 1 else key.T, axis=-1, kind="stable")
+
+
+def subset_ranks(v: np.ndarray, valid: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based) of ``v`` within each column's subset ``valid[:, j]``; NaN outside it.
+
+    ``v``: ``(n,)`` (one sort shared by every column) or ``(n, k)``; ``valid``:
+    ``(n, k)`` booleans; ``order``: :func:`column_order` of ``v``. Counting
+    the subset's members in sorted order gives the same ranks as
+    :func:`rankdata` of each masked column (ties averaged; all values are
+    exact multiples of 1/2).
+    """
+    v = np.asarray(v, dtype=float)
+    n, k = valid.shape
+    vt = valid.T
+    base = (np.arange(k) * n)[:, None]  # flat indexing: numpy's take/put on flat indices beat take_along_axis 5x
+    if v.ndim == 1:
+        w = vt[:, order].astype(float)
+        vs = np.where(np.isnan(v), np.inf, v)[order]
+        new = np.ones(n, dtype=bool)
+        new[1:] = vs[1:] != vs[:-1]
+        flat_order = (order[None, :] + base).ravel()
+    else:
+        flat_order = (order + base).ravel()
+        w = vt.ravel()[flat_order].reshape(k, n).astype(float)
+        vs = np.where(np.isnan(v), np.inf, v).T.ravel()[flat_order].reshape(k, n)
+        new = np.ones((k, n), dtype=bool)
+        new[:, 1:] = vs[:, 1:] != vs[:, :-1]
+    cum = np.cumsum(w, axis=1)
+    if new.all():
+        rk = cum - 0.5 * w + 0.5
+    else:
+        new = np.broadcast_to(new, (k, n))
+        end = np.ones((k, n), dtype=bool)
+        end[:, :-1] = new[:, 1:]
+        pos = np.arange(n)
+        gs = np.maximum.accumulate(np.where(new, pos, 0), axis=1) + base
+        ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, n - 1), axis=1), axis=1), axis=1) + base
+        rk = ((cum - w).ravel()[gs.ravel()] + cum.ravel()[ge.ravel()]).reshape(k, n) / 2.0 + 0.5
+    out = np.empty(k * n)
+    out[flat_order] = rk.ravel()
+    out = out.reshape(k, n)
+    out[~vt] = np.nan
+    return out.T
 
 
 def corr_matrix(x: np.ndarray, method: str = "spearman") -> np.ndarray:

@@ -42,12 +42,16 @@ def check_choice(value: str, choices: tuple[str, ...] | list[str], option: str) 
 
 @contextmanager
 def bootstrap_progress(total: int, label: str = "bootstrap") -> Iterator[Callable[[int], None] | None]:
-    """A rich progress bar on stderr (only when stderr is a terminal and the job is large).
+    """A rich progress bar on stderr when stderr is a terminal and the job is large; otherwise a callback
+    that prints one line with the expected remaining time once a run proves long (see :func:`eta_notice`).
 
-    Yields a ``tick(k)`` callback (or None when no bar is shown).
+    Yields a ``tick(k)`` callback (or None when there is nothing to count).
     """
-    if total < 20000 or not sys.stderr.isatty():
+    if total <= 0:
         yield None
+        return
+    if total < 20000 or not sys.stderr.isatty():
+        yield eta_notice(total, label)
         return
     from rich.console import Console
     from rich.progress import Progress
@@ -55,6 +59,31 @@ def bootstrap_progress(total: int, label: str = "bootstrap") -> Iterator[Callabl
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"{label} resamples", total=total)
         yield lambda k: bar.advance(task, k)
+
+
+def eta_notice(total: int, label: str = "bootstrap", after: float = 5.0, long: float = 20.0) -> Callable[[int], None]:
+    """``tick(k)`` that prints ``label: D of N resamples in T s; about R s more`` on stderr, once, when ``after``
+    seconds have passed since the first tick and the projected remaining time exceeds ``long`` seconds."""
+    import time
+
+    state = {"t0": None, "done": 0, "first": 0, "said": False}
+
+    def tick(k: int) -> None:
+        now = time.perf_counter()
+        state["done"] += k
+        if state["t0"] is None:
+            state["t0"], state["first"] = now, state["done"]
+            return
+        spent, done = now - state["t0"], state["done"] - state["first"]
+        if state["said"] or spent < after or done <= 0:
+            return
+        left = spent / done * (total - state["done"])
+        if left > long:
+            state["said"] = True
+            print(f"{label}: {state['done']:,} of {total:,} resamples in {spent:.0f} s; about {left:.0f} s more",
+                  file=sys.stderr, flush=True)  # fmt: skip
+
+    return tick
 
 
 def render_result(res: Any, fmt: str, *, table: Callable[[Any], str], markdown: Callable[[Any], str]) -> str:
