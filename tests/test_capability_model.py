@@ -185,3 +185,11 @@ def test_frontier_ranks_like_a_plain_least_squares_fit():
         pat[obs.size + q, q] = 1
     sol = least_squares(res, np.zeros(npar), jac_sparsity=pat, method="trf")
     assert spearmanr(sol.x[:n], f.scores[keep]).statistic >= 0.99
+
+
+def test_too_many_benchmarks_is_a_clear_error():
+    from safetywashing._irt import MAX_BENCHMARKS
+
+    y = np.full((6, MAX_BENCHMARKS + 1), 0.5)
+    with pytest.raises(InputError, match="at most"):
+        fit_irt(y + np.linspace(0, 0.1, 6)[:, None])

@@ -68,6 +68,7 @@ from ._errors import InputError, InsufficientDataError
 MIN_BENCHMARKS = 3
 MIN_MODELS_PER_BENCHMARK = 5
 DEFAULT_PRIOR_SD = 10.0
+MAX_BENCHMARKS = 500  # the benchmarks' block of the information matrix is (2k)^2: bounded memory and time
 DEFAULT_RIDGE = 1e-6  # first-stage ridge, before the dispersion is known
 _CLIP = 30.0  # bound of the logit inside the sigmoid (exp overflow guard)
 
@@ -521,6 +522,11 @@ def fit_irt(
             f"{min_models} such models remain; the capability model needs at least 5 models and 2 benchmarks"
             + (f" (dropped benchmarks: {why})" if why else "")
         )
+    if cols.size > MAX_BENCHMARKS:
+        raise InputError(
+            f"{source}: {cols.size} benchmarks enter the capability model; at most {MAX_BENCHMARKS} are supported "
+            "(name the capability benchmarks with --capabilities)"
+        )
     sub = y[np.ix_(rows, cols)]
     counts = (~np.isnan(sub)).sum(axis=0)
     if anchor is None:
@@ -555,19 +561,17 @@ def fit_irt(
     se_a = np.full(kk, np.nan)
     item_cov = None
     if with_se:
-        cov = covariance(prob, sol.x, s2)
-        dg = np.sqrt(np.clip(np.diag(cov), 0, None))
+        theta_var, icov = covariance(prob, sol.x, s2)
         nf = prob.free.size
-        se_theta = dg[: prob.n]
-        se_d[prob.free] = dg[prob.n : prob.n + nf]
-        se_a[prob.free] = dg[prob.n + nf :] * a[prob.free]  # delta method: d slope = slope * d log_slope
+        se_theta = np.sqrt(np.clip(theta_var, 0, None))
+        dg = np.sqrt(np.clip(np.diag(icov), 0, None))
+        se_d[prob.free] = dg[:nf]
+        se_a[prob.free] = dg[nf:] * a[prob.free]  # delta method: d slope = slope * d log_slope
         se_d[a_local] = se_a[a_local] = 0.0
-        # covariance of (d, log slope) of every benchmark, anchor rows/cols 0: for scoring new rows
-        idx = np.concatenate([prob.n + np.arange(nf), prob.n + nf + np.arange(nf)])
-        full = np.zeros((2 * kk, 2 * kk))
+        # covariance of (difficulty, log slope) of every benchmark, anchor rows/cols 0: for scoring new rows
+        item_cov = np.zeros((2 * kk, 2 * kk))
         where = np.concatenate([prob.free, kk + prob.free])
-        full[np.ix_(where, where)] = cov[np.ix_(idx, idx)]
-        item_cov = full
+        item_cov[np.ix_(where, where)] = icov
     model = IRTModel(
         benchmarks=tuple(names[j] for j in cols),
         difficulties=tuple(float(v) for v in d),
@@ -598,24 +602,20 @@ def _bench_dispersion(pearson: np.ndarray, jj: np.ndarray, k: int, df_share: flo
     return np.clip(disp, max(pooled * 1e-3, 1e-12), None)
 
 
-def covariance(prob: _Problem, p: np.ndarray, s2: float) -> np.ndarray:
-    """``s2 * (J'J + ridge)^-1`` (dispersion x inverse Fisher information) of the free parameters, by a Schur complement.
+def covariance(prob: _Problem, p: np.ndarray, s2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Dispersion x inverse (Fisher information + ridge): the capabilities' variances and the benchmarks' covariance.
 
-    The capability block of ``J'J`` is diagonal, so only the benchmarks'
-    block (2 x benchmarks square) is inverted. Only the diagonal of the
-    capability block is filled in (the callers need no more): memory grows as
-    models + benchmarks^2, never as models^2.
+    The capability block of the information matrix is diagonal, so a Schur
+    complement leaves only the benchmarks' block (2 x free benchmarks square)
+    to invert. Returns ``(theta_var (n,), item_cov (q, q))`` with ``q`` = 2 x
+    free benchmarks (difficulties first, then log slopes): memory grows as
+    models x benchmarks, never as models^2.
     """
     _, amat, bmat, cmat, _, _ = _blocks(prob, p)
-    n = prob.n
     ainv_b = bmat / amat[:, None]
     s_inv = np.linalg.pinv(cmat - bmat.T @ ainv_b, hermitian=True)
     theta_var = 1.0 / amat + np.einsum("iq,qr,ir->i", ainv_b, s_inv, ainv_b)
-    q = cmat.shape[0]
-    out = np.zeros((n + q, n + q))
-    out[np.arange(n), np.arange(n)] = theta_var
-    out[n:, n:] = s_inv
-    return s2 * out
+    return s2 * theta_var, s2 * s_inv
 
 
 def score_rows(

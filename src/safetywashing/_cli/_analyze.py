@@ -24,7 +24,7 @@ def _panels(panel: str) -> list[str]:
 
 @app.command()
 def analyze(
-    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat or all."),
+    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."

@@ -121,7 +121,7 @@ def audit_from_file(
 @app.command()
 def audit(
     scores: Path = typer.Argument(..., metavar="SCORES", help="CSV/TSV: a model column and your benchmark columns."),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel to audit against: chat or base."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel to audit against: chat, base or frontier."),
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman or pearson."),
     capabilities: Optional[str] = typer.Option(None, "--capabilities", help="Panel capability ids (default: the paper's 12)."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="Column of model names (default: model/name)."),
@@ -139,12 +139,16 @@ def audit(
     and provider prefixes, display names; close names are only suggested),
     places models the panel lacks from their capability benchmark columns, and
     correlates each of your benchmarks with the panel's capabilities score,
-    with a bootstrap interval over your models.
+    with a bootstrap interval over your models. Against the sparse frontier
+    panel the score is the logistic capability model's (--score-method irt):
+    a model the panel lacks is placed from any 3 of its benchmarks, and the
+    interval also draws every score from its standard error.
 
-    Example (from the repository root):
+    Examples (from the repository root):
 
     \b
       safetywashing audit examples/my_benchmark.csv --panel chat
+      safetywashing audit examples/frontier_benchmark.csv --panel frontier --lower-is-better jailbreak_asr
     """
     check_choice(fmt, AUDIT_FORMATS, "--format")
     res = audit_from_file(

@@ -225,7 +225,7 @@ def claim(
     file: Path = typer.Argument(
         ..., metavar="FILE", help="CSV with a model column and the before/after rows (capability benchmarks + B)."
     ),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Reference panel: chat or base."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Reference panel: chat, base or frontier."),
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id the claim is about (e.g. ethics_all)."),
     before: Optional[str] = typer.Option(None, "--before", help="Model name of the before row (default: first row)."),
     after: Optional[str] = typer.Option(None, "--after", help="Model name of the after row (default: second row)."),
@@ -278,7 +278,7 @@ def claim(
 
 @app.command()
 def leaderboard(
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: chat or base (ignored with --data)."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: chat, base or frontier (ignored with --data)."),
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id to rank by (e.g. ethics_all)."),
     data: Optional[Path] = typer.Option(
         None, "--data", help="Your own wide CSV instead of a panel: a model column and one column per benchmark id."

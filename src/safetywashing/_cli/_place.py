@@ -95,7 +95,7 @@ def _table(res) -> str:  # noqa: ANN001
 @app.command()
 def place(
     matrix: Path = typer.Argument(..., help="Matrix CSV written by 'safetywashing ingest' (model column + benchmark columns)."),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel whose coordinates to use: chat or base."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel whose coordinates to use: chat, base or frontier."),
     provenance: Optional[Path] = typer.Option(
         None, "--provenance", help="Provenance CSV from ingest (default: MATRIX's stem + .provenance.csv, if it exists)."
     ),
@@ -112,13 +112,16 @@ def place(
     models, and for every other benchmark it shares with the panel the
     residual from the panel's linear fit on capabilities, in points and in
     residual SDs, with a prediction interval. Warns when capability benchmarks
-    were run with other settings (shots, metric) than the panel's.
+    were run with other settings (shots, metric) than the panel's. With
+    --score-method irt (the default for --panel frontier) any 3 of the panel's
+    capability benchmarks place a model, and its score has a standard error.
 
     Example (from the repository root: ingest writes matrix.csv, place reads it):
 
     \b
       safetywashing ingest tests/data/harness/lm_eval --output matrix.csv
       safetywashing place matrix.csv --panel chat
+      safetywashing place examples/frontier_benchmark.csv --panel frontier
     """
     from .._panels import load_panel, panel_names
     from .._place import place as run_place

@@ -83,7 +83,7 @@ def _size(n: int) -> str:
 @app.command()
 def report(
     output: Path = typer.Option(..., "--output", "-o", help="HTML file to write (atomically), e.g. report.html."),
-    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat or all."),
+    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
@@ -201,7 +201,7 @@ def report(
 def figures(
     output_dir: Path = typer.Option(..., "--output-dir", "-d", help="Folder for the figure files (created if missing)."),
     fmt: str = typer.Option("png", "--format", "-f", help="png, svg or pdf (or several: png,pdf)."),
-    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat or all."),
+    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
