@@ -230,3 +230,16 @@ def test_models_top_lists_the_most_capable_with_standard_errors(cli):
     full = pd.read_csv(io.StringIO(cli("models", "--panel", "frontier", "--format", "csv").stdout))
     assert len(full) == 178
     pd.testing.assert_series_equal(df["model"], full["model"].head(3))
+
+
+def test_benchmarks_lists_one_panels_rows(cli):
+    import io
+
+    proc = cli("benchmarks", "--panel", "frontier", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    df = pd.read_csv(io.StringIO(proc.stdout))
+    assert len(df) == 39 and df["id"].str.startswith("epoch_").all() and (df["role"] == "capability").all()
+    chat = pd.read_csv(io.StringIO(cli("benchmarks", "--panel", "chat", "--format", "csv").stdout))
+    assert not chat["id"].str.startswith("epoch_").any() and len(chat) > 100
+    bad = cli("benchmarks", "--panel", "nope")
+    assert bad.returncode == 2 and "--panel" in bad.stderr

@@ -147,14 +147,16 @@ def parse_n_items(text: str | None) -> dict[str, float] | None:
 def benchmarks(
     area: Optional[str] = typer.Option(None, "--area", help="Only this safety area (e.g. machine_ethics)."),
     role: Optional[str] = typer.Option(None, "--role", help="Only this role: capability, safety or other."),
+    in_panel: Optional[str] = typer.Option(None, "--panel", "-p", help="Only this panel's benchmarks: base, chat or frontier."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
 ) -> None:
     """List the benchmark registry (id, name, metric, role, area, panels).
 
-    Example:
+    Examples:
 
     \b
       safetywashing benchmarks --area machine_ethics
+      safetywashing benchmarks --panel frontier
     """
     from .._errors import InputError
     from .._registry import registry
@@ -168,6 +170,9 @@ def benchmarks(
     if role is not None:
         check_choice(role, ("capability", "safety", "other"), "--role")
         reg = reg[reg["role"] == role]
+    if in_panel is not None:
+        check_choice(in_panel, tuple(panel_names()), "--panel")
+        reg = reg[reg["in_panels"].str.split(";").map(lambda ps: in_panel in ps)]
     reg = reg.reset_index()
     if fmt == "csv":
         emit(to_csv(reg, index=False), None)
