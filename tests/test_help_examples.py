@@ -95,3 +95,10 @@ def test_readme_examples_run_as_printed(cli, tmp_path):
         proc = cli(*shlex.split(ex)[1:], cwd=tmp_path)
         assert proc.returncode == 0, f"{ex}\n{proc.stderr}"
         assert "Traceback" not in proc.stderr
+
+
+def test_readme_installs_extras_from_the_clone():
+    """The package is not on PyPI: extras install from the repository (``pip install '.[inspect]'``)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pip install 'safetywashing[" not in text and 'pip install "safetywashing[' not in text
+    assert "pip install '.[inspect]'" in text

@@ -224,20 +224,21 @@ def test_lmeval_date_1e300_is_a_note_not_a_crash(cli, tmp_path):
     assert "'date' 1e+300 is not a valid timestamp; date left unknown" in proc.stderr
 
 
-def test_non_finite_harness_values_are_named_and_not_used(cli, tmp_path):
+@pytest.mark.parametrize("bad,shown", [(float("inf"), "inf"), (1e308, "1e+308")])
+def test_non_finite_or_absurd_harness_values_are_named_and_not_used(cli, tmp_path, bad, shown):
     doc = _lmeval_doc()
     task = next(iter(doc["results"]))
     metric_key = next(k for k, v in doc["results"][task].items() if isinstance(v, float) and "stderr" not in k)
-    doc["results"][task][metric_key] = float("inf")
+    doc["results"][task][metric_key] = bad
     d = tmp_path / "runs"
     d.mkdir()
     (d / "results_x.json").write_text(json.dumps(doc))  # json writes Infinity, as Python harnesses do
-    assert "Infinity" in (d / "results_x.json").read_text()
     out = tmp_path / "m.csv"
     proc = cli("ingest", str(d), "--output", str(out))
-    assert f"task {task!r}" in proc.stderr and "inf is not a finite score" in proc.stderr, proc.stderr
+    assert f"task {task!r}" in proc.stderr and f"value {shown} is not a finite score of sensible size" in proc.stderr
     if proc.returncode == 0:
-        assert "inf" not in out.read_text().lower()
+        text = out.read_text().lower()
+        assert "inf" not in text and "e+308" not in text
 
 
 def _helm(root: Path, mean) -> None:

@@ -126,7 +126,8 @@ def capability_direction(
         raise InsufficientDataError(
             f"{src}: only {int(complete.sum())} model(s) have all {len(caps)} capability benchmarks; "
             f"at least {MIN_MODELS} are needed (incomplete: {', '.join(dropped[:8])}{'...' if len(dropped) > 8 else ''}); "
-            "for a sparse table use --score-method irt (any 3 capability benchmarks per model)"
+            "for a sparse table use the logistic capability model (--score-method irt; score_method=\"irt\" in Python), "
+            "which needs any 3 capability benchmarks per model"
         )
     c = corr_matrix(z[complete], method)
     if np.isnan(c).any():

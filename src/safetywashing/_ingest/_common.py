@@ -36,7 +36,8 @@ PROVENANCE_COLUMNS = [
 ]
 
 
-MAX_JSON_BYTES = 2 * 1024**3
+MAX_JSON_BYTES = 256 * 1024**2  # lm-eval results and HELM run files are kilobytes to a few megabytes
+MAX_LOG_BYTES = 2 * 1024**3  # an Inspect .json log may carry every sample
 
 
 class Skip(Exception):
@@ -73,18 +74,18 @@ def to_float(x: Any) -> float:
     return v
 
 
-def load_json(path: Path) -> Any:
+def load_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """Parse a JSON file; :class:`Skip` (with the reason) when it is not a readable, sensible JSON file.
 
     Nesting too deep for the parser (a hostile or broken file) and files
-    larger than ``MAX_JSON_BYTES`` are skipped, not fatal.
+    larger than ``max_bytes`` are skipped, not fatal.
     """
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):
             raise Skip("not a regular file")
-        if st.st_size > MAX_JSON_BYTES:
-            raise Skip(f"{st.st_size / 2**20:.0f} MiB: larger than {MAX_JSON_BYTES // 2**20} MiB, not a results file")
+        if st.st_size > max_bytes:
+            raise Skip(f"{st.st_size / 2**20:.0f} MiB: larger than {max_bytes // 2**20} MiB, not a results file")
         return json.loads(path.read_text(encoding="utf-8"))
     except RecursionError:
         raise Skip("not readable JSON (nested too deeply)") from None

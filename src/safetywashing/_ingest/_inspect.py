@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ._common import TRANSFORMS, Record, Skip, inspect_task_benchmark, iso_date, load_json, to_float
+from ._common import MAX_LOG_BYTES, TRANSFORMS, Record, Skip, inspect_task_benchmark, iso_date, load_json, to_float
 
 INSTALL_HINT = "inspect-ai is not installed; install the extra: pip install 'safetywashing[inspect]'"
 
@@ -51,7 +51,7 @@ def read_inspect(path: Path, overrides: dict[str, str], source: str) -> tuple[li
     metric is ``accuracy`` unless ``--metric TASK=NAME`` names another one.
     """
     if path.suffix == ".json":
-        obj = load_json(path)
+        obj = load_json(path, MAX_LOG_BYTES)
         if not looks_like_inspect(obj):
             raise Skip("JSON without Inspect's 'eval' and 'status' keys: not an Inspect log")
     log = _read_log(path)
