@@ -118,7 +118,8 @@ def test_grouped_jackknife_partitions_the_models():
 
 
 def test_grouped_jackknife_bca_close_to_exact():
-    """BCa acceleration from 60 groups vs the exact jackknife on 300 models: interval ends within 0.01."""
+    """BCa acceleration from 60 groups vs the exact jackknife on 300 models: interval ends within 0.003 (measured
+    0.0009; the intervals are about 0.11 wide)."""
     n = 300
     x = table(n, 8, seed=11, miss=0.05, decimals=2)
     e = make_engine(x, CAP, "spearman")
@@ -131,8 +132,8 @@ def test_grouped_jackknife_bca_close_to_exact():
     b = intervals(point, boot.r[boot.ok], grouped.r)
     ok = ~np.isnan(point)
     assert np.abs(a.acceleration[ok]).max() > 1e-3  # the check is not vacuous
-    assert np.abs(a.low[ok] - b.low[ok]).max() < 0.01
-    assert np.abs(a.high[ok] - b.high[ok]).max() < 0.01
+    assert np.abs(a.low[ok] - b.low[ok]).max() < 0.003
+    assert np.abs(a.high[ok] - b.high[ok]).max() < 0.003
 
 
 def test_analyze_says_when_the_jackknife_is_grouped(monkeypatch):

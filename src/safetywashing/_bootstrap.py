@@ -447,7 +447,7 @@ class SortedEngine(Engine):
 
 
 SORTED_CHUNK_CELLS = 2**20  # cells (b x n x p) of each temporary of the sorted engine: 8 MiB in float64
-SORTED_TEMPORARIES = 9  # float64 arrays of that size alive at once in SortedEngine._chunk (peak, measured)
+SORTED_TEMPORARIES = 9  # arrays of that size alive at once: 4 of (b, p, n), 1 of (b, u, n), 2 of (u, n), + margin
 
 
 def plan_chunk(n: int, p: int, u: int = 1) -> int:
