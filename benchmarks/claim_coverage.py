@@ -7,31 +7,20 @@ each non-capability benchmark's line are re-estimated on the remaining models, a
 claim (``safetywashing._claim.leave_pair_out``). A pair is covered when its part beyond capabilities lies inside
 the prediction interval around 0, i.e. when ``claim`` would not call it supported; 1 - coverage is the share
 of real model pairs that ``claim`` would call "supported". Printed per panel and level: coverage over all
-(benchmark, pair) cases, its spread over benchmarks, and same-family pairs (family = maker and generation from
-the model name, e.g. Qwen1.5, Llama-2, Mistral/Mixtral) against pairs from different families, with
+(benchmark, pair) cases, its spread over benchmarks, and same-family pairs (family = the panels' shipped
+model -> family map, the developer's series: Qwen, Llama, Mistral, ...) against pairs from different families, with
 SD(beyond) / SE (plain and robust, 1.4826 x MAD): below 1 means same-family models sit closer to each
 other than independent models would.
 """
 
 from __future__ import annotations
 
-import re
 import time
 
 import numpy as np
 
 import safetywashing as sw
 from safetywashing._claim import leave_pair_out
-
-FAMILIES = (("llama-2", r"^llama-2"), ("llama-3", r"llama-3"), ("mistral", r"^(mistral|mixtral)"), ("qwen1.5", r"^qwen1\.5"),
-            ("yi", r"^yi-"), ("deepseek", r"^deepseek"), ("falcon", r"^falcon"), ("gemma", r"^gemma"), ("dbrx", r"^dbrx"))
-
-
-def family(name: str) -> str:
-    for fam, pat in FAMILIES:
-        if re.search(pat, name.lower()):
-            return fam
-    return name
 
 
 def rsd(z: np.ndarray) -> float:
@@ -46,7 +35,8 @@ def main() -> None:
         m = sw.load_panel(panel)
         for level in (0.95, 0.90):
             d = leave_pair_out(m, level=level)
-            same = np.array([family(a) == family(b) for a, b in zip(d.before, d.after)])
+            fam = m.models["family"]
+            same = (fam.reindex(d.before).to_numpy() == fam.reindex(d.after).to_numpy())
             per = d.groupby("benchmark").covered.mean()
             npairs = d[["before", "after"]].drop_duplicates().shape[0]
             nsame = d.loc[same, ["before", "after"]].drop_duplicates().shape[0]

@@ -117,3 +117,15 @@ def test_vectorised_reader_equals_pandas_on_a_large_messy_table(tmp_path):
     expected = pd.DataFrame(vals, columns=df.columns[1:]).where(~df.iloc[:, 1:].isin(tokens).to_numpy())
     assert list(m.scores.index) == df["model"].tolist()
     np.testing.assert_array_equal(m.scores.to_numpy(), expected.to_numpy(dtype=float))
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_line_separators_inside_cells_do_not_shift_rows(tmp_path, quoted):
+    """A form feed or U+2028 inside a model name is part of the cell, not a line break (rows stay aligned)."""
+    odd = "m\x0cone" if not quoted else '"m\u2028one, v2"'
+    text = "model,x,y\n" + f"{odd},1,2\n" + "m2,3,4\nm3,5,6\n"
+    f = tmp_path / "odd.csv"
+    f.write_text(text, encoding="utf-8")
+    m = read_table(f)
+    assert m.scores["x"].tolist() == [1.0, 3.0, 5.0] and m.scores["y"].tolist() == [2.0, 4.0, 6.0]
+    assert list(m.scores.index)[1:] == ["m2", "m3"]

@@ -188,3 +188,12 @@ def test_hf_link_to_another_model_does_not_mislead():
 def test_frontier_normal_forms_are_unique():
     ids = list(_models("frontier"))
     assert len({normalise_model_name(i) for i in ids}) == len(ids)
+
+
+@pytest.mark.parametrize("name", ["gpt-5-2025-08-07_low", "claude-sonnet-4-5-20250929_64K", "GPT-5 (minimal)"])
+def test_an_effort_or_budget_the_panel_lacks_is_never_swapped_for_another(name):
+    from safetywashing._match import match_to_panel
+
+    mm = match_to_panel([name], sw.load_panel("frontier"))
+    assert mm.matched == {} and mm.unmatched == (name,)
+    assert name not in mm.ambiguous  # only fuzzy suggestions, never applied

@@ -45,6 +45,8 @@ MATCH_RULES = (
 # Rules that fill in something the input did not say (a snapshot date, a reasoning effort or thinking
 # budget): they match only when exactly one panel model fits, and results list them in a note.
 LOOSE_RULES = frozenset(MATCH_RULES[5:])
+# At most this many distinct unmatched names get fuzzy suggestions (bounds the time on huge inputs).
+SUGGEST_LIMIT = 1000
 _HF_SUFFIX = re.compile(r"[-_ .]hf$", re.IGNORECASE)
 _PUNCT = re.compile(r"[^0-9a-z]+")
 # Reasoning effort (``_high``) or thinking budget (``_32K``) at the end of an id such as Epoch's.
@@ -175,7 +177,7 @@ def match_models(
     Rules 6-9 (:data:`LOOSE_RULES`) fill in what the input did not say, so
     they match only when exactly one panel model fits and :attr:`ModelMatch.loose`
     lists them. Names no rule matches are unmatched, with fuzzy (rapidfuzz)
-    candidates as suggestions only.
+    candidates as suggestions only (for the first :data:`SUGGEST_LIMIT` distinct ones).
     """
     ids = list(models)
     idset = set(ids)
@@ -230,9 +232,9 @@ def match_models(
         by_norm: dict[str, str] = {}
         for mid in ids:
             by_norm.setdefault(normalise_model_name(mid), mid)
-        for u in unmatched:
-            if u in ambiguous:
-                continue
+        # Fuzzy look-ups dominate the time; the first SUGGEST_LIMIT distinct unmatched names get them.
+        todo = [u for u in dict.fromkeys(unmatched) if u not in ambiguous][:SUGGEST_LIMIT]
+        for u in todo:
             hits = close_matches(normalise_model_name(_provider_free(u)), list(by_norm), limit=3, cutoff=70.0)
             if hits:
                 suggestions[u] = [by_norm[h] for h in hits]

@@ -177,7 +177,11 @@ def _grid(path: Path) -> _Grid:
     src = _display(path)
     text = _load_text(path)
     sep = _delimiter(path, text)
-    lines_text = text.splitlines()
+    # Physical lines as csv and pandas see them: split at "\n" only (str.splitlines would also split at form
+    # feeds, U+2028 and other characters a cell may hold, and shift every row after them).
+    lines_text = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    if lines_text and lines_text[-1] == "":
+        lines_text.pop()
     if '"' not in text:
         blank_chars = " \t\r\f\v" + sep
         kept = [i for i, ln in enumerate(lines_text) if ln.strip(blank_chars)]
