@@ -13,7 +13,6 @@ from scipy import stats
 
 from safetywashing._items import ItemMatrix, audit_items, items, read_items
 from safetywashing._items._stats import (
-    bh_qvalues,
     choose_subset,
     corr_pvalues,
     cronbach_alpha,
@@ -24,6 +23,7 @@ from safetywashing._items._stats import (
     split_half,
 )
 from safetywashing._items._synth import draw_models, make_items
+from safetywashing._multiplicity import bh_qvalues
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from ._capability import draw_scores
-from ._effects import compute_correlations, log_compute, slopes
 from ._matrix import ScoreMatrix
+from ._sensitivity import effect_fields
 from ._stats import pairwise_corr_masked
 
 INTERVAL_METHOD_IRT = (
@@ -111,19 +111,7 @@ def extend_irt(
     fields: dict[str, np.ndarray] = {}
     settings: dict[str, Any] = {}
     notes: list[str] = []
-    eff = slopes(x, scores)
-    fields["slope"], fields["slope_sd"], fields["spread"] = eff["slope"], eff["slope_sd"], eff["spread"]
-    settings["capabilities_score_sd"] = float(np.nanstd(scores))
-    if compute is not None:
-        lc = log_compute(matrix.models, compute)
-        rc, nc = compute_correlations(x, lc, method)
-        fields["compute_correlation"], fields["compute_n"] = rc, nc.astype(float)
-        r_s, n_s = pairwise_corr_masked(scores[:, None], lc, method)
-        settings["compute"] = compute
-        settings["capabilities_compute_correlation"] = None if np.isnan(r_s[0]) else float(r_s[0])
-        settings["capabilities_compute_n"] = int(n_s[0])
-        if int((~np.isnan(lc)).sum()) < 3:
-            notes.append(f"no compute correlation: fewer than 3 models have a known {compute} count")
+    effect_fields(x, scores, is_cap, matrix, compute, method, fields, settings, notes)
     if seed is None and (bootstrap or permutations):
         seed = int(np.random.SeedSequence().entropy)
     if bootstrap or permutations:

@@ -81,6 +81,59 @@ def _range(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def effect_fields(
+    x: np.ndarray,
+    scores: np.ndarray,
+    is_cap: np.ndarray,
+    matrix: ScoreMatrix,
+    compute: str | None,
+    method: str,
+    fields: dict[str, np.ndarray],
+    settings: dict[str, Any],
+    notes: list[str],
+) -> None:
+    """Fill in what the correlation hides, for any capabilities score: slope, slope_sd and spread over each
+    row's own models, and (``compute`` = ``flop`` or ``params``) the correlation with log10 compute, the partial
+    correlation controlling for it, and a note when score and compute are collinear. ``x``: ``(n, p)`` scores;
+    ``scores``: ``(n,)`` capabilities scores (NaN = unscored); ``is_cap``: ``(p,)`` capability columns."""
+    eff = slopes(x, scores)
+    fields["slope"], fields["slope_sd"], fields["spread"] = eff["slope"], eff["slope_sd"], eff["spread"]
+    settings["capabilities_score_sd"] = float(np.nanstd(scores))
+
+    if compute is not None:
+        lc = log_compute(matrix.models, compute)
+        rc, nc = compute_correlations(x, lc, method)
+        fields["compute_correlation"], fields["compute_n"] = rc, nc.astype(float)
+        r_s, n_s = pairwise_corr_masked(scores[:, None], lc, method)
+        settings["compute"] = compute
+        settings["capabilities_compute_correlation"] = None if np.isnan(r_s[0]) else float(r_s[0])
+        settings["capabilities_compute_n"] = int(n_s[0])
+        known = int((~np.isnan(lc)).sum())
+        if known == 0:
+            col = "--flop-column" if compute == "flop" else "--params-column"
+            notes.append(
+                f"no compute correlation: no model has a known {compute} count (name the column with {col}, "
+                "or --compute none)"
+            )
+        elif known < 3:
+            notes.append(f"no compute correlation: only {known} model(s) have a known {compute} count (3 needed)")
+        part = partial_compute_correlations(x, scores, lc, method)
+        part["partial"][is_cap] = np.nan
+        fields["partial_compute_correlation"] = part["partial"]
+        fields["partial_compute_n"] = np.where(is_cap, np.nan, part["n"].astype(float))
+        fields["score_compute_correlation"] = np.where(is_cap, np.nan, part["score_compute"])
+        sc = settings["capabilities_compute_correlation"]
+        collinear = ~is_cap & (np.abs(part["score_compute"]) >= SCALE_COLLINEAR)
+        if (sc is not None and abs(sc) >= SCALE_COLLINEAR) or collinear.any():
+            notes.append(
+                f"capabilities score and log10 {compute} correlate at {_fmt(sc)} over the "
+                f"{settings['capabilities_compute_n']} models with a known {compute} count (>= {SCALE_COLLINEAR} on the "
+                f"models of {int(collinear.sum())} benchmark(s)): "
+                "this panel cannot separate capabilities from scale; see partial_compute_correlation (controlling for "
+                "log compute)"
+            )
+
+
 def extend(
     matrix: ScoreMatrix,
     caps: list[str],
@@ -121,42 +174,7 @@ def extend(
     settings: dict[str, Any] = {}
     notes: list[str] = []
 
-    eff = slopes(x, scores)
-    fields["slope"], fields["slope_sd"], fields["spread"] = eff["slope"], eff["slope_sd"], eff["spread"]
-    settings["capabilities_score_sd"] = float(np.nanstd(scores))
-
-    if compute is not None:
-        lc = log_compute(matrix.models, compute)
-        rc, nc = compute_correlations(x, lc, method)
-        fields["compute_correlation"], fields["compute_n"] = rc, nc.astype(float)
-        r_s, n_s = pairwise_corr_masked(scores[:, None], lc, method)
-        settings["compute"] = compute
-        settings["capabilities_compute_correlation"] = None if np.isnan(r_s[0]) else float(r_s[0])
-        settings["capabilities_compute_n"] = int(n_s[0])
-        known = int((~np.isnan(lc)).sum())
-        if known == 0:
-            col = "--flop-column" if compute == "flop" else "--params-column"
-            notes.append(
-                f"no compute correlation: no model has a known {compute} count (name the column with {col}, "
-                "or --compute none)"
-            )
-        elif known < 3:
-            notes.append(f"no compute correlation: only {known} model(s) have a known {compute} count (3 needed)")
-        part = partial_compute_correlations(x, scores, lc, method)
-        part["partial"][is_cap] = np.nan
-        fields["partial_compute_correlation"] = part["partial"]
-        fields["partial_compute_n"] = np.where(is_cap, np.nan, part["n"].astype(float))
-        fields["score_compute_correlation"] = np.where(is_cap, np.nan, part["score_compute"])
-        sc = settings["capabilities_compute_correlation"]
-        collinear = ~is_cap & (np.abs(part["score_compute"]) >= SCALE_COLLINEAR)
-        if (sc is not None and abs(sc) >= SCALE_COLLINEAR) or collinear.any():
-            notes.append(
-                f"capabilities score and log10 {compute} correlate at {_fmt(sc)} over the "
-                f"{settings['capabilities_compute_n']} models with a known {compute} count (>= {SCALE_COLLINEAR} on the "
-                f"models of {int(collinear.sum())} benchmark(s)): "
-                "this panel cannot separate capabilities from scale; see partial_compute_correlation (controlling for "
-                "log compute)"
-            )
+    effect_fields(x, scores, is_cap, matrix, compute, method, fields, settings, notes)
 
     need_jack = sensitivity or (bootstrap > 0 and ci_method == "bca")
     if bootstrap:

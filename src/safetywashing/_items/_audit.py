@@ -12,13 +12,13 @@ import pandas as pd
 from .._analysis import MIN_MODELS
 from .._audit import bootstrap_corr_fixed
 from .._errors import InputError, InsufficientDataError
+from .._multiplicity import bh_qvalues
 from .._stats import _check_method, pairwise_corr_masked
 from .._stats import finite_or_none as _f
 from ._stats import (
     RELIABILITY_METHOD,
     SELECTION_RULE,
     SPLIT_HALF_METHOD,
-    bh_qvalues,
     choose_subset,
     corr_pvalues,
     cronbach_alpha,

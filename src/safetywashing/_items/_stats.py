@@ -86,24 +86,6 @@ def corr_pvalues(r: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(r) | (df < 1), np.nan, p)
 
 
-def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values) over the non-NaN entries; NaN stays NaN."""
-    p = np.asarray(p, dtype=float)
-    q = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return q
-    pv = p[ok]
-    order = np.argsort(pv, kind="stable")
-    ranked = pv[order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(ranked, 1.0)
-    q[ok] = out
-    return q
-
-
 def row_means(y: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
     """Each model's mean score over the items it ran (optionally only the items ``cols``); NaN when none."""
     if cols is not None:
