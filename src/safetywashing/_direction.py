@@ -121,7 +121,7 @@ def capability_direction(
             "a constant benchmark carries no capability signal: drop it from --capabilities"
         )
     complete = ~np.isnan(x).any(axis=1)
-    dropped = [m for m, ok in zip(matrix.scores.index, complete) if not ok]
+    dropped = matrix.scores.index[~complete].tolist()
     if complete.sum() < MIN_MODELS:
         raise InsufficientDataError(
             f"{src}: only {int(complete.sum())} model(s) have all {len(caps)} capability benchmarks; "
