@@ -397,6 +397,32 @@ def test_cli_panel_scores_through_name_matching(cli, tmp_path):
     assert "left out" in proc.stderr
 
 
+def test_cli_frontier_panel_scores_from_its_capability_model(cli, tmp_path):
+    """--panel frontier: current models named as users name them (provider ids, Hugging Face ids) get the
+    frontier panel's logistic-model scores, the same numbers `fit_capability_model(..., "irt")` gives."""
+    from safetywashing import fit_capability_model, load_panel
+
+    panel = load_panel("frontier")
+    fit = fit_capability_model(panel, score_method="irt")
+    names = {"openai/gpt-4o-2024-08-06": "gpt-4o-2024-08-06", "gpt-5-2025-08-07_medium": "gpt-5-2025-08-07_medium",
+             "meta-llama/Llama-3.3-70B-Instruct": "Llama-3.3-70B-Instruct", "DeepSeek-R1-0528": "DeepSeek-R1-0528",
+             "anthropic/claude-3-5-sonnet-20241022": "claude-3-5-sonnet-20241022"}
+    rng = np.random.default_rng(1)
+    rows = [(n, f"i{j}", int(rng.random() < 0.5)) for n in names for j in range(8)]
+    p = tmp_path / "t.csv"
+    pd.DataFrame(rows, columns=["model", "item", "score"]).to_csv(p, index=False)
+    proc = cli("items", str(p), "--panel", "frontier", "-f", "json", "--bootstrap", "100")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["n_models"] == 5 and not doc["unmatched_models"]
+    for name, mid in doc["matched_models"].items():
+        assert mid in fit.scores.index and np.isfinite(fit.scores[mid]), (name, mid)
+    assert {n: m.split("_")[0] for n, m in doc["matched_models"].items()} == {n: m.split("_")[0] for n, m in names.items()}
+    means = pd.DataFrame(rows, columns=["model", "item", "score"]).groupby("model")["score"].mean()
+    want = stats.spearmanr([means[n] for n in names], [fit.scores[doc["matched_models"][n]] for n in names])[0]
+    assert doc["correlation"] == pytest.approx(want, abs=1e-12)
+
+
 @pytest.mark.parametrize(
     "content,needle",
     [

@@ -122,7 +122,7 @@ def items_cmd(
         metavar="SOURCES...",
         help="Per-sample results: long CSV/Parquet (model,item,score), lm-eval samples_*.jsonl, Inspect logs, HELM run folders.",
     ),
-    panel: Optional[str] = typer.Option(None, "--panel", "-p", help="Capabilities scores from an embedded panel (chat or base)."),
+    panel: Optional[str] = typer.Option(None, "--panel", "-p", help="Scores from an embedded panel (chat, base, frontier)."),
     model_scores: Optional[Path] = typer.Option(
         None, "--model-scores", help="CSV model,capabilities_score (higher = more capable)."
     ),

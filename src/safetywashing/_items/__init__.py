@@ -110,12 +110,16 @@ def _scores_for(
         scores = {n: float(model_scores[mid]) for n, mid in mm.matched.items()}
         return scores, dict(mm.matched), list(mm.unmatched), "--model-scores"
     assert panel is not None
-    from .._analysis import capability_direction
+    from .._capability import default_score_method, fit_capability_model
+    from .._match import match_to_panel
 
-    _direction, pscores, _ = capability_direction(panel)
-    mm = match_models(names, {m: panel.display_name(m) for m in panel.scores.index})
+    score_method = default_score_method(panel.name)
+    fit = fit_capability_model(panel, score_method=score_method)
+    pscores = fit.scores
+    mm = match_to_panel(names, panel)
     scores = {n: float(pscores.get(mid, np.nan)) for n, mid in mm.matched.items()}
-    return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} (PC1 of its capability benchmarks)"
+    how = "PC1 of its capability benchmarks" if score_method == "pca" else "its logistic capability model (irt)"
+    return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} ({how})"
 
 
 def items(
