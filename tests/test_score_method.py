@@ -45,6 +45,23 @@ def test_pca_cannot_score_a_sparse_panel_but_irt_can():
     json.dumps(res.to_dict(), allow_nan=False)
 
 
+def test_irt_permutations_carry_bh_q_values():
+    """With --permutations the irt path gives p-values and BH q-values, as the PCA path does (q checked by scipy)."""
+    from scipy.stats import false_discovery_control
+
+    panel, th = sparse_panel(seed=3)
+    rng = np.random.default_rng(5)
+    extra = pd.DataFrame({f"safety_{j}": th * (0.3 * j) + rng.normal(size=th.size) for j in range(6)},
+                         index=panel.scores.index)
+    caps = list(panel.scores.columns)
+    m = sw.ScoreMatrix.from_frame(pd.concat([panel.scores, extra], axis=1), name="sparse+safety",
+                                  roles={c: "capability" for c in caps})
+    res = sw.analyze(m, capabilities=caps, score_method="irt", permutations=500, seed=0).to_frame()
+    rows = res[~res["benchmark"].isin(caps)]
+    assert len(rows) == 6 and rows["p_value"].notna().all() and res[res["benchmark"].isin(caps)]["p_value"].isna().all()
+    np.testing.assert_allclose(rows["q_value"], false_discovery_control(rows["p_value"].to_numpy()), atol=1e-12)
+
+
 def test_interval_carries_the_scores_uncertainty():
     """Same models, same resamples: drawing scores from their SEs widens the interval; SE 0 gives the fixed-score one."""
     rng = np.random.default_rng(0)

@@ -21,7 +21,7 @@ from ._registry import area_label
 from ._render import grouped
 from ._stats import corr_matrix, zscore
 from ._stats import finite_or_none as _f
-from ._verdict import HIGH, MODERATE
+from ._verdict import BANDS_SENTENCE, HIGH, MODERATE
 
 # One colour per safety area (colour-blind-safe-ish qualitative palette, fixed order).
 _PALETTE = [
@@ -192,8 +192,7 @@ def _methods_text_irt(result: AnalysisResult, st: dict[str, Any]) -> str:
         f"{result.direction.min_benchmarks} of the {len(result.capability_benchmarks)} capability benchmarks gets a "
         f"score with a standard error (from the curvature of the fit; higher = more capable). Each benchmark's "
         f"capabilities correlation is the {meth} correlation between the benchmark and the score over the models that "
-        f"have both (n is given per benchmark). Verdict bands on |r|: >= {HIGH:.2f} high, "
-        f"{MODERATE:.2f}-{HIGH:.2f} moderate, < {MODERATE:.2f} low."
+        f"have both (n is given per benchmark). {BANDS_SENTENCE}."
     )
     if st.get("bootstrap"):
         level = _f(st.get("ci")) or 0.95
@@ -309,8 +308,7 @@ def methods_text(result: AnalysisResult) -> str:
         f"its z-scored capability row projected on that eigenvector (higher = more capable). Each benchmark's "
         f"capabilities correlation is the {meth} correlation between the benchmark and the capabilities score over "
         f"the models that have both (pairwise deletion; n is given per benchmark). Every benchmark is oriented so "
-        f"that higher = better (safer or more capable). Verdict bands: high negative <= -{HIGH:.2f} < moderate "
-        f"negative <= -{MODERATE:.2f} < low < {MODERATE:.2f} <= moderate < {HIGH:.2f} <= high."
+        f"that higher = better (safer or more capable). {BANDS_SENTENCE}."
     )
     if st.get("bootstrap"):
         level = _f(st.get("ci")) or 0.95

@@ -29,7 +29,7 @@ import numpy as np
 
 from ._capability import draw_scores
 from ._matrix import ScoreMatrix
-from ._sensitivity import effect_fields
+from ._sensitivity import effect_fields, permutation_fields
 from ._stats import pairwise_corr_masked
 
 INTERVAL_METHOD_IRT = (
@@ -102,8 +102,6 @@ def extend_irt(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any], list[str]]:
     """Per-benchmark extra fields, settings and notes (the shape of ``_sensitivity.extend``'s return)."""
-    from ._bootstrap import permutation_pvalues
-
     x = matrix.scores.to_numpy(dtype=float)
     n, p = x.shape
     cols = list(matrix.scores.columns)
@@ -135,9 +133,5 @@ def extend_irt(
             f"(seed {seed})"
         )
     if permutations > 0:
-        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-        pv = permutation_pvalues(x, scores, method, permutations, rng)
-        pv[is_cap | np.isnan(r_point)] = np.nan
-        fields["p_value"] = pv
-        settings["permutations"] = int(permutations)
+        permutation_fields(x, scores, r_point, is_cap, method, permutations, seed, fields, settings)
     return fields, settings, notes

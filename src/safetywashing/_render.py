@@ -11,6 +11,7 @@ import pandas as pd
 from ._analysis import AnalysisResult
 from ._registry import area_label
 from ._sheet import markdown_safe, to_csv
+from ._verdict import BANDS_SENTENCE
 
 FORMATS = ("table", "json", "csv", "markdown")
 _ROLE_ORDER = {"safety": 0, "other": 1, "capability": 2}
@@ -50,7 +51,7 @@ def shown_verdict(r) -> str:
 def verdict_legend(res: AnalysisResult) -> str:
     """One line saying what the verdicts mean and which multiplicity adjustment their intervals carry."""
     st = res.settings
-    text = ("Verdict bands: high negative <= -0.70 < moderate negative <= -0.40 < low < 0.40 <= moderate < 0.70 <= high; "
+    text = (f"{BANDS_SENTENCE}; "
             "negative = capabilities work against it.")
     if st.get("bootstrap"):
         adj = st.get("adjust", "none")

@@ -277,14 +277,30 @@ def extend(
             )
 
     if permutations > 0:
-        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-        pv = permutation_pvalues(x, scores, method, permutations, rng)
-        pv[is_cap | np.isnan(r_point)] = np.nan
-        fields["p_value"] = pv
-        fields["q_value"] = bh_qvalues(pv)
-        settings["permutations"] = int(permutations)
-        settings["q_value"] = "Benjamini-Hochberg over the non-capability benchmarks with a p-value"
+        permutation_fields(x, scores, r_point, is_cap, method, permutations, seed, fields, settings)
     return fields, settings, notes
+
+
+def permutation_fields(
+    x: np.ndarray,
+    scores: np.ndarray,
+    r_point: np.ndarray,
+    is_cap: np.ndarray,
+    method: str,
+    permutations: int,
+    seed: int | None,
+    fields: dict[str, np.ndarray],
+    settings: dict[str, Any],
+) -> None:
+    """Permutation ``p_value`` of every non-capability benchmark against ``scores`` (any capability model) and its
+    Benjamini-Hochberg ``q_value``; capability columns and undefined correlations get NaN."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    pv = permutation_pvalues(x, scores, method, permutations, rng)
+    pv[is_cap | np.isnan(r_point)] = np.nan
+    fields["p_value"] = pv
+    fields["q_value"] = bh_qvalues(pv)
+    settings["permutations"] = int(permutations)
+    settings["q_value"] = "Benjamini-Hochberg over the non-capability benchmarks with a p-value"
 
 
 FEW_CLUSTERS = 20  # Cameron, Gelbach & Miller (2008): cluster-robust inference needs more clusters than this

@@ -30,6 +30,13 @@ VERDICT_TEXT: dict[str, str] = {
 }
 
 
+BANDS_SENTENCE = (
+    f"Verdict bands: high negative <= -{HIGH:.2f} < moderate negative <= -{MODERATE:.2f} < low < {MODERATE:.2f} "
+    f"<= moderate < {HIGH:.2f} <= high"
+)
+"""The five signed bands in one sentence (no final stop), for legends and methods text."""
+
+
 def band(r: float | None) -> str:
     """Band of a point correlation: ``high``, ``moderate``, ``low``, ``... negative`` or ``undefined``."""
     if r is None or (isinstance(r, float) and math.isnan(r)):
