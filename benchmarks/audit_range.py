@@ -20,9 +20,9 @@ import time
 import numpy as np
 
 import safetywashing as sw
-from safetywashing._analysis import capability_direction
-from safetywashing._audit import bootstrap_corr_fixed, restricted_range_r
-from safetywashing._stats import pairwise_corr_masked
+from safetywashing._util.stats import pairwise_corr_masked
+from safetywashing.commands._analyze import capability_direction
+from safetywashing.commands._audit import bootstrap_corr_fixed, restricted_range_r
 
 BINS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 2.0)
 

@@ -47,7 +47,7 @@ def main() -> None:
     import numpy as np
 
     import safetywashing as sw
-    from safetywashing._bootstrap import Engine, bootstrap_counts
+    from safetywashing.inference._bootstrap import Engine, bootstrap_counts
 
     for method in ("spearman", "pearson"):
         for panel in ("base", "chat"):

@@ -4,7 +4,7 @@ Run: PYTHONPATH=src python benchmarks/claim_coverage.py
 
 Every pair of panel models (before = one, after = the other) is held out in turn; the capability direction and
 each non-capability benchmark's line are re-estimated on the remaining models, and the pair is checked as a
-claim (``safetywashing._claim.leave_pair_out``). A pair is covered when its part beyond capabilities lies inside
+claim (``safetywashing.commands._claim.leave_pair_out``). A pair is covered when its part beyond capabilities lies inside
 the prediction interval around 0, i.e. when ``claim`` would not call it supported; 1 - coverage is the share
 of real model pairs that ``claim`` would call "supported". Printed per panel and level: coverage over all
 (benchmark, pair) cases, its spread over benchmarks, and same-family pairs (family = the panels' shipped
@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 import safetywashing as sw
-from safetywashing._claim import leave_pair_out
+from safetywashing.commands._claim import leave_pair_out
 
 
 def rsd(z: np.ndarray) -> float:

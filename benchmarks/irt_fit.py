@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from safetywashing._irt import _sigmoid, bootstrap_refits, fit_irt  # noqa: E402
+from safetywashing.capability._irt import _sigmoid, bootstrap_refits, fit_irt  # noqa: E402
 
 
 def synth(n: int, k: int, per: tuple[int, int], seed: int, items: int = 300) -> tuple[np.ndarray, ...]:
@@ -93,7 +93,7 @@ def epoch_style_agreement() -> None:
     from scipy.stats import spearmanr
 
     import safetywashing as sw
-    from safetywashing._capability import fit_capability_model
+    from safetywashing.capability._model import fit_capability_model
 
     m = sw.load_panel("frontier")
     f = fit_capability_model(m, score_method="irt")

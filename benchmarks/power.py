@@ -6,7 +6,7 @@ Run from the repository root:
 
 Prints three tables:
 
-1. the ideal (Fisher-z) interval width and power of ``safetywashing._power``
+1. the ideal (Fisher-z) interval width and power of ``safetywashing.inference._power``
    for a typical low (rho 0.2), moderate (0.55) and high (0.85) benchmark;
 2. the same measured on synthetic panels through the package's whole pipeline
    (12 one-factor capability columns, one benchmark with Spearman correlation
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 import safetywashing as sw
-from safetywashing._power import interval_width, models_needed, separation_power
+from safetywashing.inference._power import interval_width, models_needed, separation_power
 
 RHOS = (0.2, 0.55, 0.85)
 NS = (10, 15, 26, 40, 60, 100)

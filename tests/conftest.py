@@ -39,7 +39,7 @@ def run_cli_inprocess(*args: str, cwd: Path | None = None, stdin: str | None = N
     Same result shape as :func:`run_cli` (``returncode``, ``stdout``, ``stderr``) without the cost of
     starting an interpreter; an exception that escapes ``main`` propagates (a traceback fails the test).
     """
-    from safetywashing._cli import main
+    from safetywashing.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     old_cwd = os.getcwd()

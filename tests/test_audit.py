@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 
 import safetywashing as sw
-from safetywashing._audit import audit
-from safetywashing._io import data_path
-from safetywashing._read import read_table
+from safetywashing._util.io import data_path
+from safetywashing.commands._audit import audit
+from safetywashing.sources._table import read_table
 
 # Hugging Face ids of 12 chat-panel models (organisation prefixes, one provider prefix, odd case).
 HF = {
@@ -222,7 +222,7 @@ def test_capability_sd_ratio_by_hand_and_restricted_range_warning(tmp_path, refe
 
 def test_restricted_range_formula_against_simulation():
     """Thorndike's case II against a bivariate-normal sample selected on x (the middle of the x range)."""
-    from safetywashing._audit import restricted_range_r
+    from safetywashing.commands._audit import restricted_range_r
 
     rng = np.random.default_rng(0)
     r = 0.7

@@ -8,9 +8,19 @@ import pytest
 from scipy.stats import spearmanr
 
 import safetywashing as sw
-from safetywashing._capability import CapabilityModel, fit_capability_model
-from safetywashing._errors import InputError, InsufficientDataError
-from safetywashing._irt import _initial, _Problem, _sigmoid, _solve, _solve_scipy, fit_irt, score_rows, select, unit_scales
+from safetywashing._util.errors import InputError, InsufficientDataError
+from safetywashing.capability._irt import (
+    _initial,
+    _Problem,
+    _sigmoid,
+    _solve,
+    _solve_scipy,
+    fit_irt,
+    score_rows,
+    select,
+    unit_scales,
+)
+from safetywashing.capability._model import CapabilityModel, fit_capability_model
 
 
 def synth(n=300, k=40, per=(3, 12), items=300, seed=0):
@@ -188,7 +198,7 @@ def test_frontier_ranks_like_a_plain_least_squares_fit():
 
 
 def test_too_many_benchmarks_is_a_clear_error():
-    from safetywashing._irt import MAX_BENCHMARKS
+    from safetywashing.capability._irt import MAX_BENCHMARKS
 
     y = np.full((6, MAX_BENCHMARKS + 1), 0.5)
     with pytest.raises(InputError, match="at most"):

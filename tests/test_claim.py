@@ -11,8 +11,8 @@ import pytest
 import scipy.stats
 
 import safetywashing as sw
-from safetywashing._claim import _draws, bootstrap_claim, leave_pair_out
-from safetywashing._fit import fit_on_scores
+from safetywashing.commands._claim import _draws, bootstrap_claim, leave_pair_out
+from safetywashing.inference._fit import fit_on_scores
 
 
 # --------------------------------------------------------------------------- helpers (independent of the package)
@@ -446,7 +446,7 @@ def test_help_has_example(cli, cmd):
 
 
 def test_desc_ranks_equal_scipy_min_ranks():
-    from safetywashing._leaderboard import desc_ranks
+    from safetywashing.commands._leaderboard import desc_ranks
 
     x = np.random.default_rng(0).integers(0, 6, 200).astype(float)
     np.testing.assert_array_equal(desc_ranks(x), scipy.stats.rankdata(-x, method="min"))

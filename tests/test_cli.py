@@ -133,7 +133,7 @@ def test_benchmarks_and_models(cli):
 
 
 def test_summary_fits_80_columns_for_every_panel_and_a_user_table(cli):
-    from safetywashing._panels import panel_names
+    from safetywashing.sources._panels import panel_names
 
     root = Path(__file__).parent.parent
     runs = [["--panel", p] for p in panel_names()]

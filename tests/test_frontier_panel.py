@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import safetywashing as sw
-from safetywashing._io import data_path
-from safetywashing._registry import default_capability_ids, registry
+from safetywashing._util.io import data_path
+from safetywashing.sources._registry import default_capability_ids, registry
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "build_frontier_panel.py"

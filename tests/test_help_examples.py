@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from safetywashing._cli import app
+from safetywashing.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import safetywashing as sw
-from safetywashing._ingest import _inspect
-from safetywashing._place import read_matrix_csv
+from safetywashing.commands._place import read_matrix_csv
+from safetywashing.sources.ingest import _inspect
 
 
 def _inspect_log():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import safetywashing as sw
-from safetywashing._read import read_table
+from safetywashing.sources._table import read_table
 
 HEAD = "model,cap_a,cap_b,cap_c,safety\n"
 ROWS = [f"m{i},{0.1 * i + 0.01 * (i % 3):.2f},{i * 3 + (i % 2)},{50 + 2 * i - (i % 4)},{(i * 7) % 5}" for i in range(6)]

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from safetywashing._items import ItemMatrix, audit_items, items, read_items
-from safetywashing._items._stats import (
+from safetywashing.commands._items import ItemMatrix, audit_items, items, read_items
+from safetywashing.inference._item_stats import (
     choose_subset,
     corr_pvalues,
     cronbach_alpha,
@@ -22,8 +22,8 @@ from safetywashing._items._stats import (
     row_means,
     split_half,
 )
-from safetywashing._items._synth import draw_models, make_items
-from safetywashing._multiplicity import bh_qvalues
+from safetywashing.inference._multiplicity import bh_qvalues
+from safetywashing.sources._item_synth import draw_models, make_items
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -376,7 +376,7 @@ def test_cli_several_benchmarks_json(cli, tmp_path):
 
 def test_cli_panel_scores_through_name_matching(cli, tmp_path):
     from safetywashing import load_panel
-    from safetywashing._analysis import capability_direction
+    from safetywashing.commands._analyze import capability_direction
 
     panel = load_panel("chat")
     _, pscores, _ = capability_direction(panel)

@@ -14,9 +14,9 @@ import pytest
 
 import safetywashing as sw
 from _browser import Browser, find_chromium
-from safetywashing._items import ItemMatrix, items
-from safetywashing._items._synth import draw_models, make_items
-from safetywashing._report import build_report
+from safetywashing.commands._items import ItemMatrix, items
+from safetywashing.present._report import build_report
+from safetywashing.sources._item_synth import draw_models, make_items
 from test_report import FIXED, IMG, SCRIPT
 
 CHROMIUM = find_chromium()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import safetywashing as sw
-from safetywashing._match import match_models, normalise_model_name
+from safetywashing.sources._match import match_models, normalise_model_name
 
 
 def _models(panel: str) -> dict[str, str]:
@@ -118,7 +118,7 @@ def test_frontier_cases_cover_each_id_style():
 
 @pytest.mark.parametrize("name,model,rule", FRONTIER_CASES)
 def test_frontier_matches(name, model, rule):
-    from safetywashing._match import match_to_panel
+    from safetywashing.sources._match import match_to_panel
 
     mm = match_to_panel([name], sw.load_panel("frontier"))
     assert mm.matched == {name: model}, (mm.ambiguous, mm.suggestions)
@@ -144,7 +144,7 @@ def test_frontier_matches(name, model, rule):
     ],
 )
 def test_frontier_ambiguous_names_list_the_candidates(name, candidates):
-    from safetywashing._match import match_to_panel
+    from safetywashing.sources._match import match_to_panel
 
     mm = match_to_panel([name], sw.load_panel("frontier"))
     assert mm.matched == {} and mm.unmatched == (name,)
@@ -168,7 +168,7 @@ def test_strict_matches_are_not_loose():
 
 
 def test_models_missing_from_the_frontier_are_unmatched_with_suggestions_only():
-    from safetywashing._match import match_to_panel
+    from safetywashing.sources._match import match_to_panel
 
     # gpt-oss-120b has fewer than 4 benchmarks under any one Epoch id, so it is not in the panel
     mm = match_to_panel(["openai/gpt-oss-120b", "together/meta-llama/Llama-3.3-70B-Instruct-Turbo"], sw.load_panel("frontier"))
@@ -177,7 +177,7 @@ def test_models_missing_from_the_frontier_are_unmatched_with_suggestions_only():
 
 
 def test_hf_link_to_another_model_does_not_mislead():
-    from safetywashing._match import match_to_panel
+    from safetywashing.sources._match import match_to_panel
 
     # Epoch links Llama-2-70b-hf to the meta-llama/Llama-2-7b repository; the panel drops that link,
     # so the 7B repository id finds the 7B model, not the 70B one
@@ -192,7 +192,7 @@ def test_frontier_normal_forms_are_unique():
 
 @pytest.mark.parametrize("name", ["gpt-5-2025-08-07_low", "claude-sonnet-4-5-20250929_64K", "GPT-5 (minimal)"])
 def test_an_effort_or_budget_the_panel_lacks_is_never_swapped_for_another(name):
-    from safetywashing._match import match_to_panel
+    from safetywashing.sources._match import match_to_panel
 
     mm = match_to_panel([name], sw.load_panel("frontier"))
     assert mm.matched == {} and mm.unmatched == (name,)

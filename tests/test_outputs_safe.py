@@ -169,7 +169,7 @@ def test_full_disk_on_output_file_is_one_line(tmp_path, monkeypatch, cli):
     """A write that fails with ENOSPC leaves no temporary file and the old target intact."""
     import errno
 
-    import safetywashing._io as io_mod
+    import safetywashing._util.io as io_mod
 
     target = tmp_path / "r.json"
     target.write_text("previous")
@@ -267,13 +267,13 @@ EVIL = '=HYPERLINK("http://evil.example/x","y")'
      ("-0.25", "-0.25"), ("+3", "+3"), ("-", "-"), ("gpt-4", "gpt-4"), ("", "")],
 )
 def test_neutralise(cell, expected):
-    from safetywashing._sheet import neutralise
+    from safetywashing.present._sheet import neutralise
 
     assert neutralise(cell) == expected
 
 
 def test_markdown_cells_neutralised_numbers_kept():
-    from safetywashing._sheet import markdown_safe
+    from safetywashing.present._sheet import markdown_safe
 
     md = "| model | r |\n|---|---|\n| =cmd() | -0.12 |\n| @x | +0.3 [0.1, 0.5] |\n"
     assert markdown_safe(md) == "| model | r |\n|---|---|\n| '=cmd() | -0.12 |\n| '@x | +0.3 [0.1, 0.5] |\n"

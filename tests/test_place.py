@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import safetywashing as sw
-from safetywashing._place import percentile_of, read_matrix_csv
+from safetywashing.commands._place import percentile_of, read_matrix_csv
 
 CAPS = ["arc_challenge", "bbh", "gsm8k", "hellaswag", "lambada_openai", "logiqa", "medqa_4options", "minerva_math", "mmlu",
         "piqa", "superglue_copa", "winogrande"]
@@ -95,7 +95,7 @@ def _outlier_test(s: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def test_studentized_loo_matches_statsmodels_outlier_test():
-    from safetywashing._fit import studentized_loo
+    from safetywashing.inference._fit import studentized_loo
 
     panel = sw.load_panel("chat")
     s = pd.Series(sw.analyze(panel).model_scores).reindex(panel.scores.index).to_numpy()
@@ -110,7 +110,7 @@ def test_studentized_loo_matches_statsmodels_outlier_test():
 
 
 def test_tail_summary_by_hand():
-    from safetywashing._fit import tail_summary
+    from safetywashing.inference._fit import tail_summary
 
     t = np.array([[0.5, 2.5], [-3.5, np.nan], [1.0, -2.1], [0.0, 0.2]])
     df = np.array([10.0, 20.0])

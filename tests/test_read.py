@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 import safetywashing as sw
-from safetywashing._read import parse_cell, read_table
+from safetywashing.sources._table import parse_cell, read_table
 
 CAPS = ["cap_a", "cap_b", "cap_c"]
 

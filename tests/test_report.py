@@ -16,8 +16,8 @@ import pytest
 import scipy.stats
 
 import safetywashing as sw
-from safetywashing import _chartdata as cd
-from safetywashing._report import build_report, figure_claim, figure_correlations, report_figures
+from safetywashing.present import _chartdata as cd
+from safetywashing.present._report import build_report, figure_claim, figure_correlations, report_figures
 
 CAPS = ["arc_challenge", "bbh", "gsm8k", "hellaswag", "mmlu", "winogrande"]
 IMG = "<img src=x onerror=alert(1)>"
@@ -279,7 +279,7 @@ def test_build_report_rejects_mismatched_inputs(hostile):
 
 def test_cold_start_does_not_import_plotting_libraries():
     code = (
-        "import sys, safetywashing, safetywashing._cli; "
+        "import sys, safetywashing, safetywashing.cli; "
         "bad = [m for m in ('plotly', 'matplotlib', 'jinja2') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -368,7 +368,7 @@ def test_render_figures_api_names_and_bytes(hostile):
     assert seen == list(out) and all(v.startswith(b"<?xml") for v in out.values())
     with pytest.raises(sw.UnknownIdError, match="nope"):
         list(sw.render_figures([res], [m], benchmarks=["nope"]))
-    from safetywashing._figures import figure_plan
+    from safetywashing.present._figures import figure_plan
 
     twice = [stem for stem, _ in figure_plan([res, res], [m, m], benchmarks=[])]
     assert len(set(twice)) == len(twice) == 8 and f"{p}1_scree" in twice and f"{p}2_scree" in twice
@@ -377,7 +377,7 @@ def test_render_figures_api_names_and_bytes(hostile):
 
 
 def test_figures_escape_and_are_deterministic(hostile):
-    from safetywashing import _figures as F
+    from safetywashing.present import _figures as F
 
     res, m = hostile
     fig = F.plot_ranking(res, m)

@@ -18,7 +18,7 @@ import pytest
 
 import safetywashing as sw
 from _browser import Browser, find_chromium
-from safetywashing._report import build_report
+from safetywashing.present._report import build_report
 from test_report import CANARY, CLAIM_DICT, FIXED, HOSTILE_BENCH, IMG, SCRIPT, hostile_matrix
 
 CHROMIUM = find_chromium()

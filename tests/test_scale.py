@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import safetywashing as sw
-from safetywashing import _bootstrap as bs
-from safetywashing._bootstrap import (
+from safetywashing.inference import _bootstrap as bs
+from safetywashing.inference._bootstrap import (
     Engine,
     SortedEngine,
     bootstrap_count_chunks,
@@ -139,7 +139,7 @@ def test_grouped_jackknife_bca_close_to_exact():
 def test_analyze_says_when_the_jackknife_is_grouped(monkeypatch):
     monkeypatch.setattr(bs, "JACKKNIFE_EXACT_MAX", 20)
     monkeypatch.setattr(bs, "JACKKNIFE_GROUPS", 8)
-    import safetywashing._sensitivity as sens
+    import safetywashing.inference._sensitivity as sens
 
     monkeypatch.setattr(sens, "JACKKNIFE_EXACT_MAX", 20)
     x = table(30, 6, seed=1, miss=0.0)
@@ -198,7 +198,7 @@ def test_cli_refuses_ten_million_resamples_in_one_line(cli):
 def test_long_bootstrap_states_its_expected_time(monkeypatch, capsys):
     import time
 
-    from safetywashing._cli._common import eta_notice
+    from safetywashing.cli._common import eta_notice
 
     clock = iter([0.0, 2.0, 6.0, 7.0, 20.0])
     monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
@@ -219,7 +219,7 @@ def test_counted_subset_ranks_equal_scipy_per_column():
     """pairwise_corr_masked's one-sort ranks: each column against scipy.stats.spearmanr on its complete pairs."""
     import scipy.stats
 
-    from safetywashing._stats import column_order, pairwise_corr_masked
+    from safetywashing._util.stats import column_order, pairwise_corr_masked
 
     rng = np.random.default_rng(4)
     x = np.round(rng.normal(size=(80, 9)), 1)
@@ -237,7 +237,7 @@ def test_counted_subset_ranks_equal_scipy_per_column():
 
 
 def test_permutations_in_chunks_equal_one_batch(monkeypatch):
-    from safetywashing._bootstrap import permutation_pvalues
+    from safetywashing.inference._bootstrap import permutation_pvalues
 
     rng = np.random.default_rng(0)
     x = np.round(rng.normal(size=(40, 5)), 1)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import safetywashing as sw
-from safetywashing._irt import _sigmoid
-from safetywashing._irt_analysis import bootstrap_correlations
+from safetywashing.capability._irt import _sigmoid
+from safetywashing.inference._irt_uncertainty import bootstrap_correlations
 
 CAPS = ["arc_challenge", "bbh", "gsm8k", "hellaswag", "lambada_openai", "logiqa", "medqa_4options", "minerva_math", "mmlu",
         "piqa", "superglue_copa", "winogrande"]
@@ -233,8 +233,8 @@ def test_figures_and_report_frontier(cli, tmp_path):
 
 
 def test_over_time_data_matches_the_fit():
-    from safetywashing._capability import fit_capability_model
-    from safetywashing._chartdata import over_time
+    from safetywashing.capability._model import fit_capability_model
+    from safetywashing.present._chartdata import over_time
 
     m = sw.load_panel("frontier")
     res = sw.analyze(m, score_method="irt")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from safetywashing._stats import pairwise_corr_masked, rankdata, top_components, zscore
-from safetywashing._verdict import band, verdict
+from safetywashing._util.stats import pairwise_corr_masked, rankdata, top_components, zscore
+from safetywashing.inference._verdict import band, verdict
 
 
 def test_rankdata_matches_scipy_with_ties_and_nan():

@@ -17,9 +17,9 @@ import pytest
 import scipy.stats
 
 import safetywashing as sw
-from safetywashing._bootstrap import Engine, bootstrap_counts, intervals, permutation_pvalues, top_eigen, weighted_ranks
-from safetywashing._impute import impute_lowrank
-from safetywashing._stats import rankdata
+from safetywashing._util.stats import rankdata
+from safetywashing.capability._impute import impute_lowrank
+from safetywashing.inference._bootstrap import Engine, bootstrap_counts, intervals, permutation_pvalues, top_eigen, weighted_ranks
 
 CAPS = ["cap_a", "cap_b", "cap_c", "cap_d"]
 

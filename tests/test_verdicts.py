@@ -17,11 +17,11 @@ import pytest
 import scipy.stats
 
 import safetywashing as sw
-from safetywashing._cluster import cluster_bootstrap_counts, family_codes, leave_one_cluster_out_counts
-from safetywashing._effects import partial_compute_correlations
-from safetywashing._multiplicity import adjusted_levels, bh_qvalues
-from safetywashing._reliability import disattenuated, reliability_from_counts
-from safetywashing._verdict import BANDS, verdict, verdict_bands
+from safetywashing.inference._cluster import cluster_bootstrap_counts, family_codes, leave_one_cluster_out_counts
+from safetywashing.inference._effects import partial_compute_correlations
+from safetywashing.inference._multiplicity import adjusted_levels, bh_qvalues
+from safetywashing.inference._reliability import disattenuated, reliability_from_counts
+from safetywashing.inference._verdict import BANDS, verdict, verdict_bands
 from test_uncertainty import CAPS, slow_statistic, small_panel
 
 # --------------------------------------------------------------------------- verdicts
@@ -379,7 +379,7 @@ def test_cli_bad_new_options(cli, args, needle):
 
 def test_interval_width_equals_scipy_fisher_interval():
     """Pearson: scipy's pearsonr confidence interval is the Fisher-z interval with SE 1/sqrt(n - 3)."""
-    from safetywashing._power import interval_width
+    from safetywashing.inference._power import interval_width
 
     rng = np.random.default_rng(1)
     for n in (12, 26, 80):
@@ -391,7 +391,7 @@ def test_interval_width_equals_scipy_fisher_interval():
 
 
 def test_models_needed_is_the_smallest_n_with_the_power():
-    from safetywashing._power import models_needed, separation_power
+    from safetywashing.inference._power import models_needed, separation_power
 
     for rho in (0.2, 0.55, 0.85, -0.55):
         n = models_needed(rho, 0.4 if rho > 0 else -0.4)

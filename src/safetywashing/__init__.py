@@ -8,32 +8,61 @@ Public API::
     res.to_frame()                          # tidy pandas table
 """
 
-from ._analysis import (
-    AnalysisResult,
-    BenchmarkResult,
+from ._util.errors import InputError, InsufficientDataError, SafetywashingError, UnknownIdError
+from .capability import (
+    SCORE_METHODS,
     CapabilityDirection,
-    analyze,
+    CapabilityFit,
+    CapabilityModel,
     capability_direction,
+    fit_capability_model,
 )
-from ._audit import AuditResult, audit
-from ._capability import SCORE_METHODS, CapabilityFit, CapabilityModel, fit_capability_model
-from ._claim import ClaimResult, claim
-from ._errors import InputError, InsufficientDataError, SafetywashingError, UnknownIdError
-from ._figures import render_figures
-from ._ingest import IngestResult, ingest
-from ._items import ItemMatrix, ItemsReport, ItemsResult, items, read_items
-from ._leaderboard import LeaderboardEntry, LeaderboardResult, leaderboard
-from ._match import ModelMatch, match_models, match_to_panel, normalise_model_name
-from ._matrix import ScoreMatrix
-from ._panels import load_panel, panel_names
-from ._place import PlacementResult, place
-from ._power import interval_width, models_needed, separation_power
-from ._read import read_table
-from ._registry import corrections, registry
-from ._reliability import Reliability, disattenuated, reliability_from_counts
-from ._reliability_fields import item_counts
-from ._report import build_report
-from ._verdict import band, verdict, verdict_bands
+from .commands import (
+    AnalysisResult,
+    AuditResult,
+    BenchmarkResult,
+    ClaimResult,
+    ItemsReport,
+    ItemsResult,
+    LeaderboardEntry,
+    LeaderboardResult,
+    PlacementResult,
+    analyze,
+    audit,
+    claim,
+    items,
+    leaderboard,
+    place,
+)
+from .inference import (
+    Reliability,
+    band,
+    disattenuated,
+    interval_width,
+    item_counts,
+    models_needed,
+    reliability_from_counts,
+    separation_power,
+    verdict,
+    verdict_bands,
+)
+from .present import build_report, render_figures
+from .sources import (
+    IngestResult,
+    ItemMatrix,
+    ModelMatch,
+    ScoreMatrix,
+    corrections,
+    ingest,
+    load_panel,
+    match_models,
+    match_to_panel,
+    normalise_model_name,
+    panel_names,
+    read_items,
+    read_table,
+    registry,
+)
 
 __version__ = "0.1.0"
 

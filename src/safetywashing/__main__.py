@@ -1,6 +1,6 @@
 """``python -m safetywashing`` runs the CLI."""
 
-from ._cli import run
+from .cli import run
 
 if __name__ == "__main__":
     run()

@@ -1,0 +1,201 @@
+"""The capability model: one concept, two implementations.
+
+A *capability model* turns a models x capability-benchmarks table into one
+capabilities score per model (higher = more capable). Every command uses it
+through :func:`fit_capability_model`, which returns a :class:`CapabilityFit`:
+
+* ``fit.model`` -- what places any row in the fitted coordinates:
+  ``score(frame)``, ``score_se(frame)`` (score, standard error, number of
+  benchmarks used), ``describe()`` (one sentence), ``to_dict()``, ``kind``
+  (``"pca"`` or ``"irt"``), ``benchmarks`` and ``min_benchmarks`` (how many of
+  them a row needs);
+* ``fit.scores`` / ``fit.se`` -- every model of the table (NaN = unscored);
+* ``fit.dropped`` / ``fit.drop_reasons`` -- the models without a score, and why.
+
+Implementations:
+
+``"pca"`` (default, the paper's)
+    :class:`~safetywashing.CapabilityDirection`: PC1 of the z-scored
+    capability benchmarks over the models that have all of them. A score is an
+    exact linear function of a complete row, so it has no standard error of
+    its own (``se`` is NaN; the uncertainty of the direction is what the
+    commands' bootstraps recompute).
+``"irt"`` (sparse tables)
+    :class:`~safetywashing.capability._irt.IRTModel`: the logistic item-response model
+    ``score = sigmoid(slope_b (capability_m - difficulty_b))`` of
+    :mod:`safetywashing.capability._irt`; a model needs any 3 of the benchmarks; every
+    score has a standard error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Union, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from .._util.errors import InputError
+from ..sources._matrix import ScoreMatrix
+from ._irt import IRTModel, fit_irt, unit_scales
+from ._pca import CapabilityDirection, capability_direction
+
+SCORE_METHODS = ("pca", "irt")
+
+
+@runtime_checkable
+class CapabilityModel(Protocol):
+    """What every fitted capability model offers (see the module docstring)."""
+
+    kind: str
+    benchmarks: tuple[str, ...]
+
+    @property
+    def min_benchmarks(self) -> int: ...  # noqa: D102
+
+    def score(self, frame: pd.DataFrame) -> pd.Series: ...  # noqa: D102
+
+    def score_se(self, frame: pd.DataFrame) -> pd.DataFrame: ...  # noqa: D102
+
+    def describe(self) -> str: ...  # noqa: D102
+
+    def to_dict(self) -> dict[str, Any]: ...  # noqa: D102
+
+
+AnyCapabilityModel = Union[CapabilityDirection, IRTModel]
+
+
+@dataclass(frozen=True)
+class CapabilityFit:
+    """A capability model fitted to a table, with every model's score.
+
+    ``scores`` and ``se`` are indexed like the table's rows (NaN = no score;
+    ``se`` is NaN throughout for PCA); ``dropped`` names the unscored models
+    and ``drop_reasons`` says why; ``notes`` are plain-language remarks
+    (benchmarks left out, scale handling).
+    """
+
+    model: AnyCapabilityModel
+    scores: pd.Series
+    se: pd.Series
+    dropped: tuple[str, ...] = ()
+    drop_reasons: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """``"pca"`` or ``"irt"``."""
+        return self.model.kind
+
+    @property
+    def benchmarks(self) -> tuple[str, ...]:
+        """The capability benchmarks the score is built from."""
+        return tuple(self.model.benchmarks)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per model: ``capabilities_score``, ``capabilities_score_se``, ``dropped_reason``."""
+        return pd.DataFrame(
+            {
+                "capabilities_score": self.scores,
+                "capabilities_score_se": self.se,
+                "dropped_reason": pd.Series(self.drop_reasons, dtype=object).reindex(self.scores.index),
+            }
+        )
+
+
+def default_score_method(panel: str | None) -> str:
+    """``"irt"`` for a sparse embedded panel (``frontier``), else ``"pca"`` (the paper's)."""
+    from ..sources._panels import is_sparse_panel
+
+    return "irt" if panel is not None and is_sparse_panel(panel) else "pca"
+
+
+def check_score_method(score_method: str) -> str:
+    """Validate a ``score_method`` (raise :class:`InputError` listing the choices)."""
+    if score_method not in SCORE_METHODS:
+        raise InputError(f"--score-method: {score_method!r} is not one of: {', '.join(SCORE_METHODS)}")
+    return score_method
+
+
+def fit_capability_model(
+    matrix: ScoreMatrix,
+    capabilities: list[str] | None = None,
+    method: str = "spearman",
+    score_method: str = "pca",
+    *,
+    anchor: str | None = None,
+) -> CapabilityFit:
+    """Fit the capability model ``score_method`` (``"pca"`` or ``"irt"``) to ``matrix``'s capability benchmarks.
+
+    ``method`` is the correlation of the PCA direction (ignored by ``irt``);
+    ``anchor`` the benchmark that fixes the ``irt`` scale (default: the one
+    with the most models).
+    """
+    check_score_method(score_method)
+    if score_method == "pca":
+        direction, scores, dropped = capability_direction(matrix, capabilities, method)
+        reasons = {m: "lacks some capability benchmark (PCA needs all of them)" for m in dropped}
+        return CapabilityFit(direction, scores, pd.Series(np.nan, index=scores.index, name="capabilities_score_se"),
+                             tuple(dropped), reasons)
+    return _fit_irt_matrix(matrix, capabilities, anchor)
+
+
+def _fit_irt_matrix(matrix: ScoreMatrix, capabilities: list[str] | None, anchor: str | None) -> CapabilityFit:
+    src = matrix.source or matrix.name
+    caps = matrix.resolve_capabilities(capabilities)
+    x = matrix.scores[caps].to_numpy(dtype=float)
+    meta = matrix.benchmarks
+    reg_scale = [str(meta.loc[c, "scale"]) if "scale" in meta.columns and isinstance(meta.loc[c, "scale"], str) else ""
+                 for c in caps]
+    scales = unit_scales(x, caps, reg_scale, source=src)
+    from ._irt import _apply_unit
+
+    y = np.column_stack([_apply_unit(x[:, j], s) for j, s in enumerate(scales)]) if caps else x
+    a_idx = None
+    if anchor is not None:
+        if anchor not in caps:
+            raise InputError(f"{src}: anchor {anchor!r} is not one of the capability benchmarks ({', '.join(caps)})")
+        a_idx = caps.index(anchor)
+    fit = fit_irt(y, anchor=a_idx, names=caps, unit_scale=scales, source=src)
+    idx = matrix.scores.index
+    scores = pd.Series(np.nan, index=idx, name="capabilities_score")
+    se = pd.Series(np.nan, index=idx, name="capabilities_score_se")
+    scores.iloc[fit.kept_rows] = fit.capabilities
+    se.iloc[fit.kept_rows] = fit.se
+    reasons = {str(idx[i]): r for i, r in fit.dropped_models.items()}
+    notes = []
+    if fit.dropped_benchmarks:
+        notes.append(
+            f"{len(fit.dropped_benchmarks)} benchmark(s) left out of the capability model: "
+            + "; ".join(f"{caps[j]} ({r})" for j, r in fit.dropped_benchmarks.items())
+        )
+    conv = {s: [c for c, s2 in zip(caps, scales) if s2 == s] for s in set(scales) if s != "fraction"}
+    for s, cols in conv.items():
+        notes.append(f"read as {s} (mapped to 0-1 for the capability model): {', '.join(cols)}")
+    if not fit.model.converged:
+        notes.append("the capability model's fit stopped before converging; its scores are approximate")
+    return CapabilityFit(fit.model, scores, se, tuple(reasons), reasons, tuple(notes))
+
+
+def draw_scores(
+    scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Scores of bootstrap resamples ``idx`` (``(B, n)`` row indices), each drawn from N(score, SE^2).
+
+    The capability estimates' own uncertainty enters every resample (a model
+    drawn twice gets two independent draws). NaN SEs count as 0.
+    """
+    s = np.asarray(scores, dtype=float)[idx]
+    e = np.nan_to_num(np.asarray(se, dtype=float))[idx]
+    return s + e * rng.standard_normal(idx.shape)
+
+
+__all__ = [
+    "SCORE_METHODS",
+    "CapabilityFit",
+    "CapabilityModel",
+    "check_score_method",
+    "default_score_method",
+    "draw_scores",
+    "fit_capability_model",
+]

@@ -1,0 +1,146 @@
+"""The paper's capability direction: PC1 of the capability benchmarks (one implementation of the capability model).
+
+Kept apart from :mod:`safetywashing.commands._analyze` so that imputation, the
+sensitivity analysis and every command can use it without importing the
+analysis (no import cycle). The sparse-table alternative is
+:mod:`safetywashing.capability._irt`; :mod:`safetywashing.capability._model` puts both behind
+one interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._util.errors import InputError, InsufficientDataError
+from .._util.stats import _check_method, corr_matrix, top_components, zscore
+from ..sources._matrix import ScoreMatrix
+
+MIN_MODELS = 5
+
+
+@dataclass(frozen=True)
+class CapabilityDirection:
+    """The capability direction of a panel: what places any model in its coordinates.
+
+    A model's capabilities score is ``s(x) = sum_j w_j (x_j - mu_j) / sigma_j``
+    over the capability benchmarks ``j``, with the panel means ``mu``,
+    population SDs ``sigma`` (ddof=0, over every model that has the benchmark)
+    and PC1 loadings ``w`` (unit length, largest-magnitude entry positive).
+    Higher score = more capable; the panel's scores have mean about 0.
+    """
+
+    benchmarks: tuple[str, ...]
+    means: tuple[float, ...]
+    sds: tuple[float, ...]
+    loadings: tuple[float, ...]
+    eigenvalues: tuple[float, ...]
+    method: str
+    n_complete: int
+    kind: str = "pca"
+
+    @property
+    def min_benchmarks(self) -> int:
+        """A row needs every capability benchmark to get a score."""
+        return len(self.benchmarks)
+
+    def describe(self) -> str:
+        """One sentence: what the capabilities score is."""
+        return (
+            f"PC1 of {len(self.benchmarks)} z-scored capability benchmarks ({self.method} correlation matrix over "
+            f"{self.n_complete} complete models; {self.variance_explained[0]:.1%} of their variance)"
+        )
+
+    def score_se(self, capability_scores: pd.DataFrame) -> pd.DataFrame:
+        """:meth:`score` with the capability-model interface's columns.
+
+        ``capabilities_score_se`` is NaN: a PCA score is an exact linear
+        function of the row; ``n_benchmarks`` counts the row's capability
+        benchmarks.
+        """
+        s = self.score(capability_scores.reindex(columns=list(self.benchmarks)))
+        n = capability_scores.reindex(columns=list(self.benchmarks)).notna().sum(axis=1)
+        return pd.DataFrame({"capabilities_score": s, "capabilities_score_se": np.nan, "n_benchmarks": n})
+
+    @property
+    def variance_explained(self) -> tuple[float, ...]:
+        """Share of the total variance of each component (eigenvalue / sum)."""
+        ev = np.asarray(self.eigenvalues)
+        return tuple(float(v) for v in ev / ev.sum())
+
+    def score(self, capability_scores: pd.DataFrame) -> pd.Series:
+        """Capabilities scores of the rows of ``capability_scores`` in these coordinates.
+
+        The frame must carry every capability benchmark column (in the panel's
+        units and orientation); a row with any of them missing gets NaN.
+        """
+        missing = [b for b in self.benchmarks if b not in capability_scores.columns]
+        if missing:
+            raise InputError(f"missing capability benchmark column(s): {', '.join(missing)}")
+        x = capability_scores[list(self.benchmarks)].to_numpy(dtype=float)
+        z = (x - np.asarray(self.means)) / np.asarray(self.sds)
+        return pd.Series(z @ np.asarray(self.loadings), index=capability_scores.index, name="capabilities_score")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        d = asdict(self)
+        d["variance_explained"] = list(self.variance_explained)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+
+def capability_direction(
+    matrix: ScoreMatrix, capabilities: list[str] | None = None, method: str = "spearman"
+) -> tuple[CapabilityDirection, pd.Series, list[str]]:
+    """Extract the capability direction and every model's capabilities score.
+
+    Steps (the paper's): z-score every capability column over all models with
+    a value (ddof=0); take the correlation matrix of those columns over models
+    with all of them; its top eigenvector (largest-magnitude entry positive) is
+    the direction; score = z-scored row . eigenvector.
+
+    Returns ``(direction, scores, dropped)``: ``scores`` has NaN for models
+    missing any capability benchmark, listed in ``dropped``.
+    """
+    _check_method(method)
+    caps = matrix.resolve_capabilities(capabilities)
+    src = matrix.source or matrix.name
+    if matrix.n_models < MIN_MODELS:
+        raise InsufficientDataError(
+            f"{src}: {matrix.n_models} model(s); at least {MIN_MODELS} are needed for a capabilities analysis"
+        )
+    x = matrix.scores[caps].to_numpy(dtype=float)
+    z, mean, sd = zscore(x)
+    const = [c for c, s in zip(caps, sd) if not s > 0]
+    if const:
+        raise InputError(
+            f"{src}: capability column(s) {', '.join(repr(c) for c in const)} are constant; "
+            "a constant benchmark carries no capability signal: drop it from --capabilities"
+        )
+    complete = ~np.isnan(x).any(axis=1)
+    dropped = matrix.scores.index[~complete].tolist()
+    if complete.sum() < MIN_MODELS:
+        raise InsufficientDataError(
+            f"{src}: only {int(complete.sum())} model(s) have all {len(caps)} capability benchmarks; "
+            f"at least {MIN_MODELS} are needed (incomplete: {', '.join(dropped[:8])}{'...' if len(dropped) > 8 else ''}); "
+            "for a sparse table use the logistic capability model (--score-method irt; score_method=\"irt\" in Python), "
+            "which needs any 3 capability benchmarks per model"
+        )
+    c = corr_matrix(z[complete], method)
+    if np.isnan(c).any():
+        raise InputError(f"{src}: a capability column is constant over the complete models; drop it from --capabilities")
+    vals, w = top_components(c)
+    direction = CapabilityDirection(
+        benchmarks=tuple(caps),
+        means=tuple(float(v) for v in mean),
+        sds=tuple(float(v) for v in sd),
+        loadings=tuple(float(v) for v in w),
+        eigenvalues=tuple(float(v) for v in vals),
+        method=method,
+        n_complete=int(complete.sum()),
+    )
+    scores = pd.Series(np.where(complete, np.nan_to_num(z) @ w, np.nan), index=matrix.scores.index, name="capabilities_score")
+    return direction, scores, dropped

@@ -1,0 +1,161 @@
+"""``safetywashing audit``: a new benchmark's capabilities correlation against an embedded panel."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from ..commands._audit import AuditResult
+from ..commands._audit import audit as run_audit
+from ..sources._panels import load_panel, panel_names
+from ..sources._table import read_table
+from . import app
+from ._common import SCORE_METHOD_HELP, check_choice, emit, render_result, score_method_for, split_ids
+
+AUDIT_FORMATS = ("table", "json", "csv", "markdown")
+
+
+def _n(x: Any) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.2f}"
+
+
+def _ci(r: Any) -> str:
+    lo, hi = r.extra.get("ci_low"), r.extra.get("ci_high")
+    return "-" if lo is None or hi is None else f"[{lo:+.2f}, {hi:+.2f}]"
+
+
+def render_audit_text(res: AuditResult) -> str:
+    """Plain-text report: matching summary, one line per benchmark, capability correlations, notes."""
+    lines = [
+        f"Audit of {res.source} against panel {res.panel!r} ({res.method}; capabilities score: {res.score_method}): "
+        f"{res.n_usable} usable models "
+        f"({len(res.matched)} matched, {len(res.placed)} placed in panel coordinates, {len(res.unmatched)} unmatched)",
+        "",
+    ]
+    head = ("benchmark", "r", f"{res.level:.0%} CI", "n", "verdict")
+    rows = [(r.benchmark, _n(r.correlation), _ci(r), str(r.n), r.verdict) for r in res.results]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+    right = (False, True, True, True, False)
+
+    def fmt(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if rt else c.ljust(w) for c, w, rt in zip(cells, widths, right)).rstrip()
+
+    lines += [fmt(head), fmt(tuple("-" * w for w in widths)), *(fmt(row) for row in rows), ""]
+    lines.append(
+        "r: correlation with the panel's capabilities score over the usable models (higher = rises with capabilities); "
+        f"CI: {res.interval_method}, {res.n_boot} resamples, seed {res.seed}; not adjusted for multiplicity "
+        f"({len(res.results)} benchmark(s) audited). Verdict: the bands the interval overlaps (one band only when one remains)."
+    )
+    if res.capability_sd_ratio is not None:
+        lines.append(_range_line(res))
+    lines.append("")
+    lines.append("Correlation with each capability benchmark (same models):")
+    for r in res.results:
+        caps = r.extra.get("capability_correlations", {})
+        lines.append(f"  {r.benchmark}: " + ", ".join(f"{c} {_n(v)}" for c, v in caps.items()))
+    lines.append("")
+    lines.append("Matched models (input -> panel model, rule):")
+    for inp, mid in res.matched.items():
+        lines.append(f"  {inp} -> {mid} ({res.match_rules[inp]})")
+    for inp, s in res.placed.items():
+        lines.append(f"  {inp} -> placed, capabilities score {s:+.3f}")
+    for note in res.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines) + "\n"
+
+
+def _range_line(res: AuditResult) -> str:
+    from ..commands._audit import RESTRICTED_BELOW
+
+    u = res.capability_sd_ratio
+    how = (f"below {RESTRICTED_BELOW}: restricted range, r biased toward 0" if u is not None and u < RESTRICTED_BELOW
+           else "r comparable to the panel's")
+    return (f"Capability range: capability_sd_ratio {u:.2f} = SD of the audited models' capabilities scores / SD over "
+            f"the {res.n_panel_scored} panel models (ddof 0; {how}).")
+
+
+def render_audit_markdown(res: AuditResult) -> str:
+    """Markdown table of the audit (one row per new benchmark)."""
+    out = [
+        f"### Audit against panel `{res.panel}` ({res.method}; {res.n_usable} models: "
+        f"{len(res.matched)} matched, {len(res.placed)} placed)\n",
+        f"| Benchmark | r | {res.level:.0%} CI | n | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    out += [f"| `{r.benchmark}` | {_n(r.correlation)} | {_ci(r)} | {r.n} | {r.verdict} |" for r in res.results]
+    out.append("")
+    out += [f"- warning: {w}" for w in res.warnings]
+    out += [f"- note: {n}" for n in res.notes]
+    out.append(f"- interval: {res.interval_method} ({res.n_boot} resamples, seed {res.seed})")
+    if res.capability_sd_ratio is not None:
+        out.append(f"- {_range_line(res)}")
+    return "\n".join(out) + "\n"
+
+
+def audit_from_file(
+    scores: Path,
+    *,
+    panel: str,
+    method: str = "spearman",
+    capabilities: str | None = None,
+    model_column: str | None = None,
+    lower_is_better: str | None = None,
+    bootstrap: int = 2000,
+    seed: int = 0,
+    ci: float = 0.95,
+    score_method: str | None = None,
+) -> AuditResult:
+    """Read an audit SCORES file and audit it against an embedded panel (shared by ``audit`` and ``report``)."""
+    check_choice(panel, panel_names(), "--panel")
+    table = read_table(scores, model_column=model_column, lower_is_better=split_ids(lower_is_better))
+    return run_audit(
+        table, load_panel(panel), method=method, capabilities=split_ids(capabilities), n_boot=bootstrap, seed=seed, level=ci,
+        score_method=score_method_for(score_method, panel),
+    )
+
+
+@app.command()
+def audit(
+    scores: Path = typer.Argument(..., metavar="SCORES", help="CSV/TSV: a model column and your benchmark columns."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel to audit against: chat, base or frontier."),
+    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman or pearson."),
+    capabilities: Optional[str] = typer.Option(None, "--capabilities", help="Panel capability ids (default: the paper's 12)."),
+    model_column: Optional[str] = typer.Option(None, "--model-column", help="Column of model names (default: model/name)."),
+    lower_is_better: Optional[str] = typer.Option(None, "--lower-is-better", help="Columns where lower is better (negated)."),
+    bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples of the audited models."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+) -> None:
+    """Is my new benchmark just capabilities? Audit it against an embedded panel.
+
+    Matches your model names to the panel (exact, any case, Hugging Face ids
+    and provider prefixes, display names; close names are only suggested),
+    places models the panel lacks from their capability benchmark columns, and
+    correlates each of your benchmarks with the panel's capabilities score,
+    with a bootstrap interval over your models. Against the sparse frontier
+    panel the score is the logistic capability model's (--score-method irt):
+    a model the panel lacks is placed from any 3 of its benchmarks, and the
+    interval also draws every score from its standard error.
+
+    Examples (from the repository root):
+
+    \b
+      safetywashing audit examples/my_benchmark.csv --panel chat
+      safetywashing audit examples/frontier_benchmark.csv --panel frontier --lower-is-better jailbreak_asr
+    """
+    check_choice(fmt, AUDIT_FORMATS, "--format")
+    res = audit_from_file(
+        scores, panel=panel, method=method, capabilities=capabilities, model_column=model_column,
+        lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
+    )
+    for w in res.warnings:
+        print(f"safetywashing: warning: {w}", file=sys.stderr)
+    text = render_result(res, fmt, table=render_audit_text, markdown=render_audit_markdown)
+    emit(text, output, inputs=(scores,))

@@ -1,0 +1,331 @@
+"""``safetywashing claim`` and ``safetywashing leaderboard``."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+
+from .._util.errors import InputError, UnknownIdError
+from ..commands._claim import DEFAULT_BOOTSTRAP, ClaimResult, claim_rows, fmt_value
+from ..commands._claim import claim as run_claim
+from ..commands._leaderboard import LeaderboardResult
+from ..commands._leaderboard import leaderboard as run_leaderboard
+from ..sources._matrix import ScoreMatrix
+from ..sources._panels import load_panel, panel_names
+from . import app
+from ._common import SCORE_METHOD_HELP, check_choice, emit, render_result, score_method_for, split_ids
+
+FORMATS = ("table", "json", "csv", "markdown")
+_MODEL_COLUMNS = ("model", "model_name", "name")
+_BENCHMARK_UNIT_QUANTITIES = (
+    "benchmark_before", "benchmark_after", "observed_change", "predicted_change", "beyond_capabilities", "intercept",
+)
+
+
+# --------------------------------------------------------------------------- reading
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a wide CSV/TSV as strings, index = the model column (``model``, ``model_name`` or ``name``, else the first)."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    try:
+        raw = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty; expected a header line with a model column and benchmark ids") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as {'TSV' if sep == chr(9) else 'CSV'}: {str(exc).splitlines()[0]}") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    lower = {c.lower(): c for c in raw.columns}
+    col = next((lower[c] for c in _MODEL_COLUMNS if c in lower), raw.columns[0])
+    if col.lower() not in _MODEL_COLUMNS and pd.to_numeric(raw[col], errors="coerce").notna().all():
+        raise InputError(
+            f"{path}: no model column (its first column {col!r} holds numbers); add a first column named 'model' "
+            "with one name per row"
+        )
+    if raw[col].isna().any():
+        line = int(raw.index[raw[col].isna()][0]) + 2
+        raise InputError(f"{path}, line {line}, column {col!r}: empty model name; every row needs one")
+    raw[col] = raw[col].str.strip()
+    return raw.set_index(col)
+
+
+def read_matrix(path: Path) -> ScoreMatrix:
+    """A user's table for ``leaderboard --data``: the same reader as ``analyze --data``."""
+    from ..sources._table import read_table as read_user_table
+
+    return read_user_table(path)
+
+
+# --------------------------------------------------------------------------- rendering
+def _claim_table(r: ClaimResult) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = Console(record=True, file=io.StringIO(), width=110, force_terminal=False, color_system=None)
+    pct = int(round(r.level * 100))
+    t = Table(
+        title=f"Claim on {r.benchmark_name} ({r.benchmark}), panel {r.panel!r}: {escape(r.before)} -> {escape(r.after)}",
+        title_justify="left",
+    )
+    t.add_column("quantity")
+    t.add_column("estimate", justify="right")
+    t.add_column(f"{pct}% interval", justify="right")
+    t.add_column("units")
+    for _, row in r.to_frame().iterrows():
+        q, est = row["quantity"], row["estimate"]
+        units = str(row["units"])
+        if q in _BENCHMARK_UNIT_QUANTITIES:
+            level = q in ("benchmark_before", "benchmark_after", "intercept")
+            f = lambda v, level=level: fmt_value(v, r.scale, sign=not level)  # noqa: E731
+        elif q == "share_explained":
+            f = lambda v: "-" if v is None or pd.isna(v) else f"{v:.0%}"  # noqa: E731
+        elif q == "slope":
+            f = lambda v: fmt_value(v, r.scale)  # noqa: E731
+        else:
+            f = lambda v: "-" if v is None or pd.isna(v) else f"{v:+.3f}"  # noqa: E731
+        lo, hi = row["ci_low"], row["ci_high"]
+        ci = "" if lo is None or pd.isna(lo) else f"[{f(lo)}, {f(hi)}]"
+        t.add_row(q, f(est), ci, units)
+    con.print(t)
+    con.print(escape(r.verdict))
+    redo = (
+        "scores drawn from N(estimate, SE^2), a, b recomputed in each"
+        if r.settings.get("score_method") == "irt"
+        else "mu, sigma, w, a, b recomputed in each"
+    )
+    boot = (
+        f"{r.n_bootstrap_used} of {r.n_bootstrap} bootstrap resamples of the {r.n_panel_models} panel models "
+        f"(seed {r.seed}; {redo})" if r.n_bootstrap else "no bootstrap (--bootstrap 0)"
+    )
+    con.print(f"n = {r.n} panel models in the fit; intervals: {boot}.")
+    con.print(
+        "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi adds "
+        f"the scatter of the two single models around the fit line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)}, "
+        f"t with {r.n - 2} df) and decides whether the part beyond capabilities is supported."
+    )
+    for note in r.notes:
+        con.print(f"note: {escape(note)}")
+    return con.export_text()
+
+
+def _claim_markdown(r: ClaimResult) -> str:
+    pct = int(round(r.level * 100))
+    out = [f"### Claim on {r.benchmark_name} (`{r.benchmark}`), panel `{r.panel}`: {r.before} -> {r.after}", "",
+           f"| quantity | estimate | {pct}% interval | units |", "|---|---|---|---|"]
+    for _, row in r.to_frame().iterrows():
+        lo, hi = row["ci_low"], row["ci_high"]
+        est = row["estimate"]
+        ci = "" if lo is None or pd.isna(lo) else f"[{lo:+.4g}, {hi:+.4g}]"
+        out.append(f"| {row['quantity']} | {'-' if est is None or pd.isna(est) else f'{est:+.4g}'} | {ci} | {row['units']} |")
+    out += ["", r.verdict, "", f"n = {r.n} panel models in the fit; {r.n_bootstrap_used} bootstrap resamples used."]
+    out += [f"- note: {n}" for n in r.notes]
+    return "\n".join(out) + "\n"
+
+
+def _lb_table(r: LeaderboardResult) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = Console(record=True, file=io.StringIO(), width=120, force_terminal=False, color_system=None)
+    t = Table(
+        title=(f"{r.benchmark_name} ({r.benchmark}), {r.panel!r}: {r.n} models ranked by raw score and by score "
+               "adjusted for capabilities (residual of the fit on the capabilities score)"),
+        title_justify="left",
+    )
+    for c, j in (("adj. rank", "right"), ("model", "left"), ("capabilities", "right"), ("value", "right"),
+                 ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), ("change", "right")):
+        t.add_column(c, justify=j)
+    for e in r.entries:
+        ch = "=" if e.rank_change == 0 else (f"▲{e.rank_change}" if e.rank_change > 0 else f"▼{-e.rank_change}")
+        t.add_row(str(e.adjusted_rank), escape(e.name), f"{e.capabilities_score:+.2f}", fmt_value(e.value, r.scale, sign=False),
+                  str(e.raw_rank), fmt_value(e.predicted, r.scale, sign=False), fmt_value(e.adjusted, r.scale), ch)
+    con.print(t)
+    con.print(
+        f"Fit over n = {r.n}: {r.benchmark} = {r.intercept:.4g} + {r.slope:.4g} x capabilities score "
+        f"(residual SD {r.resid_sd:.3g}). adjusted = value - predicted (positive = better than capabilities predict); "
+        "change = raw rank - adjusted rank (▲ = moves up once capabilities are accounted for)."
+    )
+    for note in r.notes:
+        con.print(f"note: {escape(note)}")
+    return con.export_text()
+
+
+def _lb_markdown(r: LeaderboardResult) -> str:
+    out = [f"### {r.benchmark_name} (`{r.benchmark}`), `{r.panel}`: raw vs capability-adjusted ranks (n = {r.n})", "",
+           "| adj. rank | model | capabilities | value | raw rank | predicted | adjusted | change |",
+           "|---|---|---|---|---|---|---|---|"]
+    for e in r.entries:
+        out.append(f"| {e.adjusted_rank} | {e.name} | {e.capabilities_score:+.2f} | {e.value:.4g} | {e.raw_rank} | "
+                   f"{e.predicted:.4g} | {e.adjusted:+.4g} | {e.rank_change:+d} |")
+    out += ["", f"Fit: {r.benchmark} = {r.intercept:.4g} + {r.slope:.4g} x capabilities score (n = {r.n})."]
+    out += [f"- note: {n}" for n in r.notes]
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- commands
+def claim_from_file(
+    file: Path,
+    *,
+    panel: str,
+    benchmark: str,
+    before: str | None = None,
+    after: str | None = None,
+    capabilities: str | None = None,
+    method: str = "spearman",
+    bootstrap: int = DEFAULT_BOOTSTRAP,
+    seed: int | None = 0,
+    ci: float = 0.95,
+    score_method: str | None = None,
+) -> ClaimResult:
+    """Read a claim FILE and run the claim check against an embedded panel (shared by ``claim`` and ``report``)."""
+    check_choice(panel, tuple(panel_names()), "--panel")
+    check_choice(method, ("spearman", "pearson"), "--method")
+    matrix = load_panel(panel)
+    if benchmark not in matrix.scores.columns:
+        from ..sources._match import suggest
+
+        raise UnknownIdError(
+            f"--benchmark: {benchmark!r} is not in panel {panel!r}{suggest(benchmark, list(matrix.scores.columns))}; "
+            "list the ids with: safetywashing benchmarks"
+        )
+    caps = matrix.resolve_capabilities(split_ids(capabilities))
+    table = read_table(file)
+    sm = score_method_for(score_method, panel)
+    missing = [c for c in caps if c not in table.columns]
+    if missing and sm == "pca":
+        raise InputError(
+            f"{file}: missing capability benchmark column(s) {', '.join(missing)}; the panel {panel!r} capabilities "
+            f"score needs all {len(caps)}: {', '.join(caps)}"
+        )
+    if benchmark not in table.columns:
+        raise InputError(f"{file}: no column {benchmark!r} (the claimed benchmark); add it with the before and after values")
+    bname, brow, aname, arow = claim_rows(
+        table, before=before, after=after, columns=list(dict.fromkeys([*caps, benchmark])), source=str(file)
+    )
+    progress, done = _progress(bootstrap)
+    try:
+        res = run_claim(
+            matrix, brow, arow, benchmark, before_name=bname, after_name=aname, capabilities=caps, method=method,
+            n_bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress, score_method=sm,
+        )
+    finally:
+        done()
+    return res
+
+
+@app.command()
+def claim(
+    file: Path = typer.Argument(
+        ..., metavar="FILE", help="CSV with a model column and the before/after rows (capability benchmarks + B)."
+    ),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Reference panel: chat, base or frontier."),
+    benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id the claim is about (e.g. ethics_all)."),
+    before: Optional[str] = typer.Option(None, "--before", help="Model name of the before row (default: first row)."),
+    after: Optional[str] = typer.Option(None, "--after", help="Model name of the after row (default: second row)."),
+    capabilities: Optional[str] = typer.Option(
+        None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
+    ),
+    method: str = typer.Option("spearman", "--method", "-m", help="Correlation of the capability direction: spearman|pearson."),
+    bootstrap: int = typer.Option(DEFAULT_BOOTSTRAP, "--bootstrap", help="Bootstrap resamples of the panel models (0 = none)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    ci: float = typer.Option(0.95, "--ci", help="Interval level."),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+) -> None:
+    """Split a claimed change on a benchmark into what capabilities predict and what is beyond them.
+
+    FILE has a model column and two rows (first = before, second = after, or
+    pick them with --before/--after NAME) with the panel's capability benchmark
+    columns and the claimed benchmark, in the panel's units (see
+    `safetywashing benchmarks`).
+
+    Method: capabilities score s(x) = sum_j w_j (x_j - mu_j) / sigma_j with the
+    panel's means mu, population SDs sigma and PC1 loadings w (as `analyze`;
+    with --score-method irt the logistic model's score, any 3 benchmarks);
+    OLS over the panel models with B: B = a + b s; observed = B_after -
+    B_before; predicted = b (s_after - s_before); beyond capabilities =
+    observed - predicted; share explained = predicted / observed. The part
+    beyond capabilities is supported only when its prediction interval
+    (beyond +- t(n-2) x residual SD x sqrt(2 + (s_after - s_before)^2 / Sxx):
+    the two single models' scatter around the fit) excludes 0. Other
+    intervals: percentile bootstrap over the panel's models, recomputing mu,
+    sigma, w, a and b in every resample (the fit's uncertainty only).
+    Capability values in percent where the panel has fractions, or far
+    outside the panel's range, are refused.
+
+    Example (from the repository root):
+
+    \b
+      safetywashing claim examples/claim_release.csv --panel chat \\
+          --benchmark ethics_all --seed 0
+    """
+    check_choice(fmt, FORMATS, "--format")
+    res = claim_from_file(
+        file, panel=panel, benchmark=benchmark, before=before, after=after, capabilities=capabilities,
+        method=method, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
+    )
+    text = render_result(res, fmt, table=_claim_table, markdown=_claim_markdown)
+    emit(text, output, inputs=(file,))
+
+
+@app.command()
+def leaderboard(
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: chat, base or frontier (ignored with --data)."),
+    benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id to rank by (e.g. ethics_all)."),
+    data: Optional[Path] = typer.Option(
+        None, "--data", help="Your own wide CSV instead of a panel: a model column and one column per benchmark id."
+    ),
+    capabilities: Optional[str] = typer.Option(
+        None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12 present)."
+    ),
+    method: str = typer.Option("spearman", "--method", "-m", help="Correlation of the capability direction: spearman|pearson."),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+) -> None:
+    """Rank models by a benchmark, raw and adjusted for capabilities, side by side.
+
+    Adjusted value = residual of the OLS fit B = a + b x capabilities score over
+    the models that have both (positive = better than capabilities predict);
+    change = raw rank - adjusted rank (positive = moves up once capabilities are
+    accounted for). Ties share the best rank.
+
+    Example:
+
+    \b
+      safetywashing leaderboard --panel chat --benchmark ethics_all
+    """
+    check_choice(fmt, FORMATS, "--format")
+    check_choice(method, ("spearman", "pearson"), "--method")
+    if data is not None:
+        matrix = read_matrix(data)
+    else:
+        check_choice(panel, tuple(panel_names()), "--panel")
+        matrix = load_panel(panel)
+    res = run_leaderboard(
+        matrix, benchmark, capabilities=split_ids(capabilities), method=method,
+        score_method=score_method_for(score_method, None if data is not None else panel),
+    )
+    text = render_result(res, fmt, table=_lb_table, markdown=_lb_markdown)
+    emit(text, output, inputs=(data,) if data is not None else ())
+
+
+def _progress(total: int):
+    """A rich progress bar on stderr (only on a terminal and for large bootstraps)."""
+    if total < 5000 or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    task = bar.add_task("bootstrap", total=total)
+    bar.start()
+    return (lambda k: bar.advance(task, k)), bar.stop

@@ -1,0 +1,148 @@
+"""``safetywashing place``: new models in a panel's capability coordinates."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..present._sheet import to_csv
+from . import app
+from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def _table(res) -> str:  # noqa: ANN001
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = Console(width=140, force_terminal=False)
+    con.begin_capture()
+    con.print(
+        f"Panel {res.panel!r} coordinates: capabilities score = {res.direction.describe()}.\n"
+        f"residual = value - value predicted from capabilities by the panel's linear fit "
+        f"(positive = safer/better than capabilities predict); PI = {int(res.level * 100)}% prediction interval; "
+        f"n = panel models in the fit.",
+        highlight=False,
+        markup=False,
+    )
+    for m in res.models:
+        if m.capabilities_score is None:
+            k = len(res.capability_benchmarks)
+            need = res.direction.min_benchmarks
+            why = (
+                f"lacks {', '.join(m.missing)}"
+                if need == k
+                else f"has {k - len(m.missing)} of the panel's {k} capability benchmarks, needs {need}"
+            )
+            con.print(f"\n{escape(m.model)}: not placed ({escape(why)})", highlight=False)
+            continue
+        se = "" if m.capabilities_score_se is None else f" (SE {m.capabilities_score_se:.3f})"
+        con.print(
+            f"\n{escape(m.model)}: capabilities score {m.capabilities_score:+.3f}{se}, "
+            f"percentile {m.percentile:.0f} among {m.n_panel} panel models",
+            highlight=False,
+        )
+        rows = [b for b in res.benchmarks if b.model == m.model]
+        if not rows:
+            con.print("  no safety or other benchmark in common with the panel", highlight=False)
+            continue
+        t = Table(title_justify="left", show_edge=True)
+        pi = f"{int(res.level * 100)}% PI"
+        for c in ("benchmark", "role / area", "value", "predicted", "residual", "resid SD", "stud. t", pi, "n"):
+            t.add_column(c, justify="left" if c in ("benchmark", "role / area") else "right")
+        for b in sorted(rows, key=lambda r: (r.role != "safety", r.area, r.benchmark)):
+            t.add_row(
+                escape(b.benchmark),
+                escape(b.area or b.role),
+                f"{b.value:.4g}",
+                f"{b.predicted:.4g}",
+                f"{b.residual:+.4g}",
+                f"{b.residual_sd:+.2f}",
+                ("-" if b.studentized_residual != b.studentized_residual else f"{b.studentized_residual:+.2f}")
+                + (" *" if b.outside_interval else ""),
+                f"[{b.pi_low:.4g}, {b.pi_high:.4g}]",
+                str(b.n),
+            )
+        con.print(t)
+    if any(b.outside_interval for b in res.benchmarks):
+        con.print("* outside the prediction interval", highlight=False)
+    con.print(
+        "resid SD = residual / the fit's residual SD; stud. t = residual / its prediction SE (residual SD x "
+        "sqrt(1 + leverage)), Student's t with n - 2 df if the scatter were normal.",
+        highlight=False, markup=False,
+    )
+    from ..commands._place import tails_sentence
+
+    if res.tails:
+        con.print(tails_sentence(res.tails), highlight=False, markup=False)
+    for w in res.warnings:
+        con.print(f"warning: {w}", highlight=False, markup=False)
+    for n in res.notes:
+        if ": not placed, lacks" in n:  # already said above, per model
+            continue
+        con.print(f"note: {n}", highlight=False, markup=False)
+    return con.end_capture()
+
+
+@app.command()
+def place(
+    matrix: Path = typer.Argument(..., help="Matrix CSV written by 'safetywashing ingest' (model column + benchmark columns)."),
+    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel whose coordinates to use: chat, base or frontier."),
+    provenance: Optional[Path] = typer.Option(
+        None, "--provenance", help="Provenance CSV from ingest (default: MATRIX's stem + .provenance.csv, if it exists)."
+    ),
+    method: str = typer.Option("spearman", "--method", "-m", help="Correlation for the panel's PC1: spearman or pearson."),
+    level: float = typer.Option(0.95, "--level", help="Prediction-interval level."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+) -> None:
+    """Place new models in a panel's coordinates: capabilities score, percentile, safety beyond capabilities.
+
+    For each model with all the panel's capability benchmarks: its capabilities
+    score (panel means, SDs, PC1 loadings), its percentile among the panel's
+    models, and for every other benchmark it shares with the panel the
+    residual from the panel's linear fit on capabilities, in points and in
+    residual SDs, with a prediction interval. Warns when capability benchmarks
+    were run with other settings (shots, metric) than the panel's. With
+    --score-method irt (the default for --panel frontier) any 3 of the panel's
+    capability benchmarks place a model, and its score has a standard error.
+
+    Example (from the repository root: ingest writes matrix.csv, place reads it):
+
+    \b
+      safetywashing ingest tests/data/harness/lm_eval --output matrix.csv
+      safetywashing place matrix.csv --panel chat
+      safetywashing place examples/frontier_benchmark.csv --panel frontier
+    """
+    from ..commands._place import place as run_place
+    from ..commands._place import read_matrix_csv, read_provenance_csv
+    from ..sources._panels import load_panel, panel_names
+    from ._ingest import provenance_path
+
+    check_choice(panel, tuple(panel_names()), "--panel")
+    check_choice(fmt, ("table", "json", "csv"), "--format")
+    m = read_matrix_csv(matrix)
+    prov_file = provenance if provenance is not None else provenance_path(matrix)
+    prov = read_provenance_csv(prov_file) if (provenance is not None or prov_file.is_file()) else None
+    res = run_place(
+        m, load_panel(panel), provenance=prov, method=method, level=level, score_method=score_method_for(score_method, panel)
+    )
+    if fmt == "json":
+        text = json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
+    elif fmt == "csv":
+        text = to_csv(res.to_frame(), index=False, float_format="%.10g")
+    else:
+        text = _table(res)
+    if fmt != "table":
+        for w in res.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+    emit(text, output, inputs=(str(matrix),))

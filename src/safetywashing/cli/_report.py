@@ -1,0 +1,301 @@
+"""``safetywashing report`` (interactive HTML) and ``figures`` (static PNG/SVG/PDF)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from .._util.errors import InputError
+from ..commands._analyze import analyze as run_analysis
+from ..sources._panels import COMPLETE_PANELS, load_panel, panel_names
+from . import app
+from ._common import SCORE_METHOD_HELP, check_choice, score_method_for, split_ids
+
+
+def _panels(panel: str) -> list[str]:
+    check_choice(panel, (*panel_names(), "all"), "--panel")
+    return list(COMPLETE_PANELS) if panel == "all" else [panel]
+
+
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Any]:
+    """A rich progress bar on stderr (only on a terminal); yields ``advance(step_text)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    con = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[step]}"), TimeElapsedColumn(), console=con, transient=True,
+        disable=not con.is_terminal,
+    ) as prog:
+        task = prog.add_task(description, total=total, step="")
+
+        def advance(step: str = "") -> None:
+            prog.update(task, advance=1, step=step)
+
+        def show(step: str) -> None:
+            prog.update(task, step=step)
+
+        advance.show = show  # type: ignore[attr-defined]
+        yield advance
+
+
+def _analyses(
+    panel: str,
+    method: str,
+    capabilities: Optional[str],
+    advance: Any,
+    *,
+    data: Optional[Path] = None,
+    stats: Optional[dict[str, Any]] = None,
+    score_method: Optional[str] = None,
+    **read: Any,
+) -> tuple[list, list]:
+    """Analyse the embedded panel(s), or the user's ``--data`` table (``stats``: bootstrap options of analyze)."""
+    caps = split_ids(capabilities)
+    results, matrices = [], []
+    if data is not None:
+        from ._data import data_matrices
+
+        mats = data_matrices(data, panel=panel, capabilities=caps, **read)
+    else:
+        mats = [load_panel(p) for p in _panels(panel)]
+    for m in mats:
+        advance.show(f"analysing {m.name}")
+        sm = score_method_for(score_method, None if data is not None else m.name)
+        results.append(run_analysis(m, capabilities=caps, method=method, score_method=sm, **(stats or {})))
+        matrices.append(m)
+        advance(f"analysed {m.name}")
+    return results, matrices
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+@app.command()
+def report(
+    output: Path = typer.Option(..., "--output", "-o", help="HTML file to write (atomically), e.g. report.html."),
+    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
+    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
+    capabilities: Optional[str] = typer.Option(
+        None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
+    ),
+    title: str = typer.Option("safetywashing report", "--title", help="Title shown at the top of the report."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Report on your own score table (CSV/TSV) instead of a panel."),
+    model_column: Optional[str] = typer.Option(None, "--model-column", help="With --data/--audit: the model-name column."),
+    lower_is_better: Optional[str] = typer.Option(
+        None, "--lower-is-better", help="With --data/--audit: columns where lower is better (negated before analysis)."
+    ),
+    flop_column: Optional[str] = typer.Option(None, "--flop-column", help="With --data: training-compute column (metadata)."),
+    params_column: Optional[str] = typer.Option(None, "--params-column", help="With --data: parameter-count column (metadata)."),
+    audit_file: Optional[Path] = typer.Option(
+        None, "--audit", help="Audit this SCORES file (your benchmark on some models) against --panel; shown first."
+    ),
+    claim_file: Optional[Path] = typer.Option(
+        None, "--claim", help="Claim check of this FILE (before/after rows) against --panel; needs --benchmark."
+    ),
+    items_file: Optional[Path] = typer.Option(
+        None, "--items", help="Item view from this JSON (written by: safetywashing items ... --format json)."
+    ),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="With --claim: the claimed benchmark id."),
+    before: Optional[str] = typer.Option(None, "--before", help="With --claim: model name of the 'before' row."),
+    after: Optional[str] = typer.Option(None, "--after", help="With --claim: model name of the 'after' row."),
+    bootstrap: int = typer.Option(
+        2000, "--bootstrap", help="Bootstrap resamples for the intervals (analysis whiskers, --audit, --claim); 0 = none."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstraps."),
+    ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
+    adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+) -> None:
+    """Write a self-contained interactive HTML report (works offline; plotly.js embedded).
+
+    Contains a summary, the capabilities correlation of every benchmark grouped
+    by safety area, a benchmark-vs-capabilities scatter for any benchmark
+    (search box), scree plot, capability inter-correlation heatmap, model
+    ranking, a sortable and filterable results table and a methods paragraph.
+
+    Examples (from the repository root):
+
+    \b
+      safetywashing report --panel chat --output report.html
+      safetywashing report --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output mine.html
+      safetywashing report --panel chat --audit examples/my_benchmark.csv \\
+          --output audit.html
+      safetywashing report --panel chat --claim examples/claim_release.csv \\
+          --benchmark ethics_all --output claim.html
+    """
+    from ..present._report import build_report
+
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--output: {output} should end in .html (the report is one HTML file)")
+    if output.exists() and output.is_dir():
+        raise InputError(f"--output: {output} is a folder; give a file name such as {output / 'report.html'}")
+    inputs = tuple(p for p in (data, audit_file, claim_file, items_file) if p is not None)
+    items_dict = _read_items_json(items_file) if items_file is not None else None
+    if audit_file is not None and claim_file is not None:
+        raise InputError("--audit and --claim: give one of them per report")
+    if (audit_file is not None or claim_file is not None) and (panel == "all" or data is not None):
+        raise InputError("--audit/--claim are checked against one embedded panel: add --panel chat or --panel base (no --data)")
+    if claim_file is not None and benchmark is None:
+        raise InputError("--claim needs --benchmark B: the benchmark whose change is claimed (e.g. --benchmark ethics_all)")
+    if claim_file is None and (benchmark or before or after):
+        raise InputError("--benchmark/--before/--after belong to --claim FILE")
+    read = {
+        "model_column": model_column, "lower_is_better": lower_is_better,
+        "flop_column": flop_column, "params_column": params_column,
+    }
+    if data is None and any(v is not None for k, v in read.items() if k in ("flop_column", "params_column")):
+        raise InputError("--flop-column/--params-column apply to --data FILE")
+    check_choice(adjust, ("none", "bonferroni", "fcr"), "--adjust")
+    stats = {"bootstrap": bootstrap, "seed": seed, "ci": ci, "adjust": adjust}
+    t0 = time.perf_counter()
+    n_panels = 1 if data is not None else len(_panels(panel))
+    audit_dict = claim_dict = None
+    with progress_bar("report", total=2 * n_panels + 2 + (audit_file is not None or claim_file is not None)) as advance:
+        if audit_file is not None:
+            from ._audit import audit_from_file
+
+            advance.show(f"auditing {audit_file.name}")
+            res_a = audit_from_file(
+                audit_file, panel=panel, method=method, capabilities=capabilities, model_column=model_column,
+                lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
+            )
+            for w in res_a.warnings:
+                print(f"safetywashing: warning: {w}", file=sys.stderr)
+            audit_dict = res_a.to_dict()
+            advance("audited")
+        if claim_file is not None:
+            from ._claim import claim_from_file
+
+            advance.show(f"checking claim {claim_file.name}")
+            claim_dict = claim_from_file(
+                claim_file, panel=panel, benchmark=benchmark or "", before=before, after=after,
+                capabilities=capabilities, method=method, bootstrap=bootstrap, seed=seed, ci=ci,
+                score_method=score_method,
+            ).to_dict()
+            advance("claim checked")
+        if data is not None:
+            results, matrices = _analyses(panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
+                                           **read)
+        else:
+            results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
+        html = build_report(
+            results, matrices, audit=audit_dict, claim=claim_dict, items=items_dict, title=title,
+            sources=[str(p) for p in inputs], progress=lambda step: advance(step),
+        )
+        advance.show(f"writing {output.name}")
+        from .._util.io import atomic_write
+
+        atomic_write(output, html, inputs=inputs)
+        advance("written")
+    print(f"wrote {output} ({_size(len(html.encode()))}, {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+
+
+def _read_items_json(path: Path) -> dict[str, Any]:
+    """The JSON written by ``safetywashing items --format json`` (one benchmark or ``{"benchmarks": [...]}``)."""
+    import json
+
+    from .._util.io import record_input
+
+    record_input(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not readable JSON ({exc.__class__.__name__})") from None
+    benches = doc.get("benchmarks", [doc]) if isinstance(doc, dict) else None
+    if not isinstance(benches, list) or not all(isinstance(b, dict) and "items" in b and "benchmark" in b for b in benches):
+        raise InputError(f"{path}: not the JSON of 'safetywashing items --format json' (no 'benchmark' and 'items')")
+    return doc
+
+
+@app.command()
+def figures(
+    output_dir: Path = typer.Option(..., "--output-dir", "-d", help="Folder for the figure files (created if missing)."),
+    fmt: str = typer.Option("png", "--format", "-f", help="png, svg or pdf (or several: png,pdf)."),
+    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
+    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
+    capabilities: Optional[str] = typer.Option(
+        None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
+    ),
+    benchmarks: Optional[str] = typer.Option(
+        None, "--benchmarks", "-b",
+        help="Scatter plots for these benchmark ids (comma-separated, or 'all'); "
+             "default: the 3 safety benchmarks with the highest and the 3 with the lowest r per panel.",
+    ),
+    dpi: int = typer.Option(300, "--dpi", help="Resolution of PNG files (dots per inch)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Figures of your own score table (CSV/TSV) instead of a panel."),
+    model_column: Optional[str] = typer.Option(None, "--model-column", help="With --data: the model-name column."),
+    lower_is_better: Optional[str] = typer.Option(
+        None, "--lower-is-better", help="With --data: columns where lower is better (negated before analysis)."
+    ),
+    flop_column: Optional[str] = typer.Option(None, "--flop-column", help="With --data: training-compute column (metadata)."),
+    params_column: Optional[str] = typer.Option(None, "--params-column", help="With --data: parameter-count column (metadata)."),
+    bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples for the interval whiskers (0 = none)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
+    adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
+    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+) -> None:
+    """Write static figures sized for one paper column (3.4 in wide): PNG, SVG or PDF.
+
+    Per panel: <panel>_correlations (capabilities correlation by safety area),
+    <panel>_scree, <panel>_heatmap (capability inter-correlations),
+    <panel>_ranking (models by capabilities score) and
+    <panel>_scatter_<benchmark> (benchmark vs capabilities score with OLS line).
+
+    Examples (from the repository root):
+
+    \b
+      safetywashing figures --panel chat --format pdf --output-dir figs
+      safetywashing figures --data examples/my_leaderboard.csv \\
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --params-column params \\
+          --output-dir figs
+    """
+    from .._util.io import atomic_write
+    from ..present._figures import FORMATS, figure_plan, render_figures
+
+    fmts = split_ids(fmt) or []
+    for f in fmts:
+        check_choice(f, FORMATS, "--format")
+    if not 50 <= dpi <= 1200:
+        raise InputError(f"--dpi: {dpi} is out of range; use 50-1200 (300 is typical for print)")
+    if output_dir.exists() and not output_dir.is_dir():
+        raise InputError(f"--output-dir: {output_dir} is a file, not a folder")
+    bench_ids = split_ids(benchmarks)
+    t0 = time.perf_counter()
+    n_panels = 1 if data is not None else len(_panels(panel))
+    check_choice(adjust, ("none", "bonferroni", "fcr"), "--adjust")
+    stats = {"bootstrap": bootstrap, "seed": seed, "adjust": adjust}
+    with progress_bar("analysis", total=n_panels) as advance:
+        if data is not None:
+            results, matrices = _analyses(
+                panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
+                model_column=model_column, lower_is_better=lower_is_better, flop_column=flop_column,
+                params_column=params_column,
+            )
+        else:
+            if model_column or lower_is_better or flop_column or params_column:
+                raise InputError("--model-column/--lower-is-better/--flop-column/--params-column apply to --data FILE")
+            results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
+    plan = figure_plan(results, matrices, benchmarks=bench_ids)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--output-dir: cannot create {output_dir}: {exc.strerror}") from None
+    written = []
+    with progress_bar("figures", total=len(plan) * len(fmts)) as advance:
+        for name, data in render_figures(results, matrices, formats=fmts, benchmarks=bench_ids, dpi=dpi):
+            written.append(atomic_write(output_dir / name, data))
+            advance(name)
+    print(f"wrote {len(written)} figure file(s) to {output_dir} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)

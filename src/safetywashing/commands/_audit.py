@@ -1,0 +1,459 @@
+"""Audit new benchmarks against an embedded panel, without re-running the panel.
+
+"I scored my new safety benchmark on a dozen public models: is it just
+capabilities?" The user's models are matched to the panel by name (exact
+rules only; fuzzy candidates are suggestions) or, for models the panel does
+not have, placed in the panel's coordinates from their capability benchmark
+scores. Each new benchmark is then correlated with the panel's capabilities
+score over those models, with a bootstrap interval that resamples the models
+while the panel's capability direction stays fixed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._util.errors import InputError, InsufficientDataError
+from .._util.stats import _check_method, pairwise_corr_masked
+from ..capability._model import AnyCapabilityModel, fit_capability_model
+from ..inference._verdict import verdict, verdict_bands
+from ..sources._match import ModelMatch, match_to_panel
+from ..sources._matrix import ScoreMatrix
+from ._analyze import MIN_MODELS, BenchmarkResult, ResultLookup, _f
+
+WIDE_BELOW = 10  # fewer usable models than this: warn that the interval is wide
+# capability_sd_ratio below this: warn of a restricted range. benchmarks/audit_range.py simulates audits on
+# subsets of both panels: below 0.8 the mean correlation falls short of the panel-wide one by 0.1 or more
+# (0.53 against 0.64 at 0.7-0.8 on chat), in line with Thorndike's case II; above 0.8 by about 0.05 or less.
+RESTRICTED_BELOW = 0.8
+WIDER_ABOVE = 1.25  # capability_sd_ratio above this: note that the correlation is not comparable to the panel's
+INTERVAL_METHOD = "percentile bootstrap over the audited models, panel capability direction fixed"
+
+
+@dataclass(frozen=True)
+class AuditResult(ResultLookup):
+    """Result of :func:`audit`.
+
+    Attributes
+    ----------
+    panel, method:
+        Embedded panel audited against and correlation method.
+    matched:
+        Input model name -> panel model id (``match_rules`` says which rule).
+    placed:
+        Input models not in the panel but carrying its capability benchmarks:
+        name -> capabilities score in the panel's coordinates.
+    unmatched:
+        Input names neither matched nor placed (``suggestions``: fuzzy
+        candidates, never applied).
+    results:
+        One row per new benchmark, the ``analyze`` row shape; ``extra`` holds
+        ``ci_low``/``ci_high`` (percentile bootstrap), ``ci_level``,
+        ``n_boot``, ``interval_method`` and ``capability_correlations``
+        (correlation with each capability benchmark over the same models).
+    points:
+        Per usable model: ``input_name``, ``model`` (panel id or None when
+        placed), ``capabilities_score`` (higher = more capable) and the new
+        benchmarks' values (higher = better): what an audit scatter plot draws.
+    capability_sd_ratio:
+        SD of the usable models' capabilities scores / SD over the
+        ``n_panel_scored`` panel models (both ddof = 0). Below 1 the audited
+        models span a narrower range of capability than the panel and their
+        correlation is biased toward 0 (attenuation); a warning is given below
+        ``RESTRICTED_BELOW``. Each result's ``extra`` carries the ratio over
+        that benchmark's own models.
+    """
+
+    panel: str
+    method: str
+    matched: dict[str, str]
+    match_rules: dict[str, str]
+    placed: dict[str, float]
+    unmatched: tuple[str, ...]
+    suggestions: dict[str, list[str]]
+    results: tuple[BenchmarkResult, ...]
+    points: tuple[dict[str, Any], ...]
+    direction: AnyCapabilityModel
+    n_boot: int
+    seed: int
+    level: float
+    source: str = ""
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    score_method: str = "pca"
+    interval_method: str = INTERVAL_METHOD
+    capability_sd_ratio: float | None = None
+    n_panel_scored: int = 0
+
+    @property
+    def n_usable(self) -> int:
+        """Models with a capabilities score and at least one new benchmark value."""
+        return len(self.points)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: ``panel``, ``matched``, ``unmatched``, ``results`` (analyze row shape), ``points``, ..."""
+        return {
+            "panel": self.panel,
+            "source": self.source,
+            "method": self.method,
+            "score_method": self.score_method,
+            "capability_model": self.direction.describe(),
+            "n_usable": self.n_usable,
+            "matched": dict(self.matched),
+            "match_rules": dict(self.match_rules),
+            "placed": dict(self.placed),
+            "unmatched": list(self.unmatched),
+            "suggestions": {k: list(v) for k, v in self.suggestions.items()},
+            "capability_benchmarks": list(self.direction.benchmarks),
+            "interval": {"method": self.interval_method, "level": self.level, "n_boot": self.n_boot, "seed": self.seed},
+            "results": [r.to_dict() for r in self.results],
+            "points": [dict(p) for p in self.points],
+            "notes": list(self.notes),
+            "warnings": list(self.warnings),
+            "capability_sd_ratio": self.capability_sd_ratio,
+            "n_panel_scored": self.n_panel_scored,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per new benchmark (``panel``, ``method``, ``benchmark``, ``correlation``, ``n``, CI, ...)."""
+        rows = []
+        for r in self.results:
+            d = r.to_dict()
+            caps = d.pop("capability_correlations", {})
+            d.update({f"r_{k}": v for k, v in caps.items()})
+            rows.append(d)
+        df = pd.DataFrame(rows)
+        df.insert(0, "method", self.method)
+        df.insert(0, "panel", self.panel)
+        return df
+
+
+
+def restricted_range_r(r: float, u: float) -> float:
+    """Correlation expected over a range-restricted sample (Thorndike's case II, bivariate normal, selection on x).
+
+    ``r``: correlation over the full range; ``u``: SD of the selected models'
+    capabilities scores / SD over all (the ``capability_sd_ratio``). Returns
+    ``r u / sqrt(1 - r^2 + r^2 u^2)``: for ``u < 1`` closer to 0 than ``r``
+    (attenuation), for ``u > 1`` farther from 0.
+    """
+    return float(r * u / np.sqrt(1.0 - r * r + r * r * u * u))
+
+
+def bootstrap_corr_fixed(
+    y: np.ndarray, s: np.ndarray, *, method: str, n_boot: int, level: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval of corr(y[:, j], s), resampling rows with ``s`` held fixed per model.
+
+    ``y``: ``(n, k)`` benchmark values (NaN = missing); ``s``: ``(n,)``
+    capabilities scores from a fixed direction. One batched computation of
+    shape ``(n_boot, n, k)``. Returns ``(low, high, n_valid)`` per column;
+    resamples whose correlation is undefined (constant, < 3 pairs) are left
+    out and ``n_valid`` counts the rest.
+    """
+    n = y.shape[0]
+    idx = rng.integers(0, n, size=(n_boot, n))
+    r, _ = pairwise_corr_masked(y[idx], s[idx], method)
+    valid = ~np.isnan(r)
+    alpha = (1.0 - level) / 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column whose every resample is undefined -> NaN
+        lo = np.nanquantile(r, alpha, axis=0)
+        hi = np.nanquantile(r, 1.0 - alpha, axis=0)
+    return lo, hi, valid.sum(axis=0)
+
+
+def audit(
+    scores: ScoreMatrix,
+    panel: ScoreMatrix,
+    *,
+    method: str = "spearman",
+    capabilities: list[str] | None = None,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+    score_method: str = "pca",
+) -> AuditResult:
+    """Audit the new benchmark columns of ``scores`` against an embedded ``panel``.
+
+    Parameters
+    ----------
+    scores:
+        The user's table (:func:`read_table`): index = model names as the user
+        wrote them (Hugging Face ids, display names, ...), columns = new
+        benchmarks (higher = better; flip lower-is-better columns when reading)
+        and, optionally, the panel's capability benchmark columns for models
+        the panel does not have (in the panel's units, e.g. MMLU as a 0-1
+        fraction).
+    panel:
+        ``load_panel("chat")`` or ``load_panel("base")``.
+    method:
+        ``"spearman"`` (default) or ``"pearson"``.
+    capabilities:
+        Capability benchmark ids of the panel (default: the paper's 12).
+    n_boot, seed, level:
+        Bootstrap resamples, random seed and interval level (0.95 = 95%).
+    score_method:
+        The panel's capability model: ``"pca"`` (the paper's PC1; a placed
+        model needs every capability benchmark) or ``"irt"`` (the logistic
+        model for sparse panels: any 3 of them; every score has a standard
+        error, and the interval then also draws each model's score from
+        N(estimate, SE^2) inside every resample, so it carries the capability
+        estimates' own uncertainty as well as the resampling of models).
+
+    Returns
+    -------
+    AuditResult
+        Per new benchmark: correlation with the panel's capabilities score
+        (higher = rises with capabilities) over the usable models, ``n``, a
+        percentile bootstrap interval (models resampled, direction fixed),
+        correlation with each capability benchmark, and the verdict.
+
+    Raises
+    ------
+    InsufficientDataError
+        Fewer than 5 usable models (the message lists the unmatched names).
+    InputError
+        Two input names matching the same panel model; no new benchmark column.
+    """
+    _check_method(method)
+    if not 0.0 < level < 1.0:
+        raise InputError(f"--ci: level {level} must be between 0 and 1 (e.g. 0.95)")
+    if n_boot < 100:
+        raise InputError(f"--bootstrap: {n_boot} resamples are too few for a percentile interval; use at least 100")
+    src = scores.source or scores.name
+    cfit = fit_capability_model(panel, capabilities, method, score_method)
+    direction, panel_scores, panel_se = cfit.model, cfit.scores, cfit.se
+    caps = list(direction.benchmarks)
+    new = [c for c in scores.scores.columns if c not in caps]
+    if not new:
+        raise InputError(
+            f"{src}: no new benchmark column to audit (every score column is a capability benchmark of panel "
+            f"{panel.name!r}); add a column with your benchmark's scores"
+        )
+    names = list(scores.scores.index)
+    mm: ModelMatch = match_to_panel(names, panel)
+    by_model: dict[str, list[str]] = {}
+    for inp, mid in mm.matched.items():
+        by_model.setdefault(mid, []).append(inp)
+    dup = {k: v for k, v in by_model.items() if len(v) > 1}
+    if dup:
+        mid, inps = next(iter(dup.items()))
+        raise InputError(
+            f"{src}: input names {', '.join(repr(i) for i in inps)} all match panel model {mid!r}; "
+            "each model must appear once: remove or rename the duplicates"
+        )
+
+    notes: list[str] = list(scores.notes)
+    if mm.loose:
+        notes.append(
+            f"{len(mm.loose)} name(s) matched by filling in a snapshot date or reasoning variant (the only panel model "
+            f"that fits; check them): {mm.describe_loose()}"
+        )
+    warns: list[str] = []
+    # Models the panel does not have, placed from their own capability scores.
+    has_caps = sum(c in scores.scores.columns for c in caps) >= min(direction.min_benchmarks, len(caps))
+    placed: dict[str, float] = {}
+    placed_se: dict[str, float] = {}
+    still: list[str] = []
+    if has_caps:
+        rows = scores.scores.reindex(index=list(mm.unmatched), columns=caps)
+        s_new = direction.score_se(rows)
+        for inp, v, e in zip(s_new.index, s_new["capabilities_score"], s_new["capabilities_score_se"]):
+            if np.isfinite(v):
+                placed[str(inp)] = float(v)
+                placed_se[str(inp)] = float(e)
+            else:
+                still.append(str(inp))
+        short = [f"{inp} ({int(nb)})" for inp, nb in zip(s_new.index, s_new["n_benchmarks"]) if str(inp) in still and nb > 0]
+        if short:
+            notes.append(
+                f"not placed, fewer than {direction.min_benchmarks} of the panel's capability benchmarks (number given): "
+                + ", ".join(short)
+            )
+        if placed and direction.kind == "pca":
+            z = (rows.loc[list(placed)].to_numpy(float) - np.asarray(direction.means)) / np.asarray(direction.sds)
+            far = [f"{n} ({caps[int(np.argmax(np.abs(zz)))]})" for n, zz in zip(placed, z) if np.abs(zz).max() > 6]
+            if far:
+                warns.append(
+                    "capability scores more than 6 panel SDs from the panel mean for "
+                    f"{', '.join(far)}: check that they use the panel's units (e.g. fractions 0-1, not percent)"
+                )
+        if placed:
+            notes.append(
+                f"{len(placed)} model(s) not in panel {panel.name!r} placed in its coordinates from their capability scores: "
+                f"{', '.join(placed)}"
+            )
+        given = (
+            scores.scores.reindex(index=list(mm.matched), columns=caps).notna().any(axis=1)
+            if mm.matched
+            else pd.Series(dtype=bool)
+        )
+        if given.any():
+            notes.append(
+                f"{int(given.sum())} matched model(s) also carry capability scores in {src}; "
+                f"the panel's own values are used for them"
+            )
+    else:
+        still = list(mm.unmatched)
+        part = [c for c in caps if c in scores.scores.columns]
+        if part and mm.unmatched:
+            notes.append(
+                f"only {len(part)} of the panel's {len(caps)} capability benchmarks are in {src}; unmatched models "
+                f"cannot be placed (missing: {', '.join(c for c in caps if c not in part)})"
+            )
+    unmatched = tuple(still)
+
+    # Usable models: a capabilities score and at least one new benchmark value.
+    s_all = pd.Series(np.nan, index=scores.scores.index, dtype=float)
+    se_all = pd.Series(np.nan, index=scores.scores.index, dtype=float)
+    for inp, mid in mm.matched.items():
+        s_all[inp] = panel_scores.get(mid, np.nan)
+        se_all[inp] = panel_se.get(mid, np.nan)
+    for inp, v in placed.items():
+        s_all[inp] = v
+        se_all[inp] = placed_se[inp]
+    no_score = [inp for inp in mm.matched if not np.isfinite(s_all[inp])]
+    if no_score:
+        notes.append(
+            f"matched model(s) without a capabilities score in panel {panel.name!r} (missing capability benchmarks): "
+            f"{', '.join(f'{i} -> {mm.matched[i]}' for i in no_score)}"
+        )
+    y_all = scores.scores[new]
+    usable = s_all.notna() & y_all.notna().any(axis=1)
+    n_use = int(usable.sum())
+    if n_use < MIN_MODELS:
+        um = mm.describe_unmatched(unmatched) if unmatched else "none"
+        head = (
+            f"no model in {src} matches panel {panel.name!r}"
+            if not mm.matched and not placed
+            else f"{src}: only {n_use} usable model(s) ({len(mm.matched)} matched to panel {panel.name!r}, {len(placed)} placed)"
+        )
+        raise InsufficientDataError(
+            f"{head}; at least {MIN_MODELS} are needed. Unmatched: {um}. Use the panel's model ids "
+            f"(safetywashing models --panel {panel.name}) or add the capability benchmark columns"
+        )
+
+    keep = usable.to_numpy()
+    s = s_all.to_numpy(float)[keep]
+    s_se = se_all.to_numpy(float)[keep]
+    y = y_all.to_numpy(float)[keep]
+    inputs = [str(i) for i in scores.scores.index[keep]]
+    # Capability benchmark values of the usable models: the panel's for matched models, the user's for placed ones.
+    is_matched = np.array([inp in mm.matched for inp in inputs])
+    cap_vals = panel.scores.reindex([mm.matched.get(inp, "") for inp in inputs])[caps].to_numpy(float)
+    if has_caps:
+        cap_vals = np.where(is_matched[:, None], cap_vals, scores.scores.reindex(index=inputs, columns=caps).to_numpy(float))
+
+    ps = panel_scores.to_numpy(dtype=float)
+    ps = ps[~np.isnan(ps)]
+    sd_panel = float(ps.std())
+    ratio = _f(float(s.std()) / sd_panel) if sd_panel > 0 else None
+    if ratio is not None and ratio < RESTRICTED_BELOW:
+        warns.append(
+            f"the {len(s)} audited models span a restricted range of capability: capability_sd_ratio {ratio:.2f} (SD of "
+            f"their capabilities scores / SD over the {len(ps)} panel models); a restricted range biases the correlation "
+            f"toward 0 (attenuation): for a bivariate-normal benchmark a panel-wide r of 0.70 would appear as about "
+            f"{restricted_range_r(0.7, ratio):.2f}. Add weaker and stronger models to cover the panel's range"
+        )
+    elif ratio is not None and ratio > WIDER_ABOVE:
+        notes.append(
+            f"the audited models span a wider range of capability than the panel (capability_sd_ratio {ratio:.2f}): "
+            "their correlation is inflated relative to the panel's (a wider range pushes it away from 0)"
+        )
+    r, n = pairwise_corr_masked(y, s, method)
+    r_caps, _ = pairwise_corr_masked(np.broadcast_to(y, (len(caps), *y.shape)), cap_vals.T, method)  # (n_caps, k)
+    rng = np.random.default_rng(seed)
+    interval_method = INTERVAL_METHOD
+    if direction.kind == "pca":
+        lo, hi, n_valid = bootstrap_corr_fixed(y, s, method=method, n_boot=n_boot, level=level, rng=rng)
+    else:
+        from ..inference._irt_uncertainty import INTERVAL_METHOD_IRT, bootstrap_correlations, centred_interval
+
+        r_b = bootstrap_correlations(y, s, s_se, method=method, n_boot=n_boot, rng=rng)
+        lo, hi = centred_interval(pairwise_corr_masked(y, s, method)[0], r_b, level)
+        n_valid = (~np.isnan(r_b)).sum(axis=0)
+        interval_method = INTERVAL_METHOD_IRT
+        notes.append(f"capabilities score: {direction.describe()}")
+
+    meta = scores.benchmarks
+    results = []
+    for j, bid in enumerate(new):
+        nj = int(n[j])
+        rr = _f(r[j]) if nj >= MIN_MODELS else None
+        lo_j, hi_j = (_f(lo[j]), _f(hi[j])) if rr is not None else (None, None)
+        if nj < MIN_MODELS:
+            notes.append(f"{bid}: only {nj} usable model(s) have a value; at least {MIN_MODELS} are needed, no correlation")
+        elif nj < WIDE_BELOW and lo_j is not None and hi_j is not None:
+            warns.append(
+                f"{bid}: only {nj} models, so the {level:.0%} interval is wide: "
+                f"[{lo_j:+.2f}, {hi_j:+.2f}], width {hi_j - lo_j:.2f}; score more panel models to narrow it"
+            )
+        results.append(
+            BenchmarkResult(
+                benchmark=bid,
+                name=str(meta.loc[bid, "name"]),
+                role=str(meta.loc[bid, "role"]) if bool(meta.loc[bid, "registered"]) else "safety",
+                area=str(meta.loc[bid, "area"]),
+                correlation=rr,
+                n=nj,
+                verdict=verdict(rr, lo_j, hi_j),
+                metric=str(meta.loc[bid, "metric"]),
+                extra={
+                    "ci_low": lo_j,
+                    "ci_high": hi_j,
+                    "ci_level": level,
+                    "n_boot": int(n_boot),
+                    "n_boot_valid": int(n_valid[j]),
+                    "interval_method": interval_method,
+                    "verdict_bands": verdict_bands(lo_j, hi_j) if rr is not None else [],
+                    "capability_sd_ratio": _f(float(s[~np.isnan(y[:, j])].std()) / sd_panel) if nj and sd_panel > 0
+                    else None,
+                    "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},
+                },
+            )
+        )
+    points = []
+    for i, inp in enumerate(inputs):
+        pt: dict[str, Any] = {
+            "input_name": inp,
+            "model": mm.matched.get(inp),
+            "placed": inp in placed,
+            "capabilities_score": float(s[i]),
+        }
+        if direction.kind != "pca":
+            pt["capabilities_score_se"] = _f(s_se[i])
+        pt.update({b: _f(y[i, j]) for j, b in enumerate(new)})
+        points.append(pt)
+    if unmatched:
+        notes.append(
+            f"{len(unmatched)} input model(s) not in panel {panel.name!r} and not placed: {mm.describe_unmatched(unmatched)}"
+        )
+    return AuditResult(
+        panel=panel.name,
+        method=method,
+        matched=dict(mm.matched),
+        match_rules=dict(mm.rule),
+        placed=placed,
+        unmatched=unmatched,
+        suggestions={k: v for k, v in {**mm.suggestions, **mm.ambiguous}.items() if k in unmatched},
+        results=tuple(results),
+        points=tuple(points),
+        direction=direction,
+        n_boot=int(n_boot),
+        seed=int(seed),
+        level=float(level),
+        source=src,
+        notes=tuple(notes),
+        warnings=tuple(warns),
+        score_method=direction.kind,
+        interval_method=interval_method,
+        capability_sd_ratio=ratio,
+        n_panel_scored=len(ps),
+    )
+

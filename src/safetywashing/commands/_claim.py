@@ -1,0 +1,833 @@
+"""Claim check: split a claimed change on a benchmark into the part capabilities predict and the rest.
+
+A release note says "our method raised safety benchmark B by 6 points". With a
+reference panel (models x benchmarks) this module answers: how much of those 6
+points would the accompanying capability change alone have produced?
+
+Method (all in the panel's coordinates):
+
+1. capabilities score of a row ``x``: ``s(x) = sum_j w_j (x_j - mu_j) / sigma_j``
+   with the panel's means ``mu``, population SDs ``sigma`` and PC1 loadings ``w``
+   (:func:`~safetywashing.capability_direction`; higher = more capable);
+2. ordinary least squares over the panel's models that have B:
+   ``B = a + b * s`` (:func:`~safetywashing.inference._fit.fit_on_scores`);
+3. observed change = ``B_after - B_before``; predicted change =
+   ``b * (s_after - s_before)``; beyond capabilities = observed - predicted;
+   share explained = predicted / observed;
+4. prediction interval for the part beyond capabilities: both rows are single
+   models that scatter around the panel's line like its models do, so
+   ``beyond +- t_{n-2} * sigma * sqrt(2 + (s_after - s_before)^2 / Sxx)``
+   (``sigma`` = residual SD, ``Sxx`` = sum of squared score deviations; the
+   two rows' leverages minus their cross-leverage). The part beyond
+   capabilities is *supported* only when this interval excludes 0;
+5. percentile intervals by bootstrapping the panel's models: every resample
+   recomputes ``mu``, ``sigma``, ``w`` (same sign rule), ``a`` and ``b`` in one
+   batched numpy computation; degenerate resamples are skipped and counted.
+
+Pure functions: no printing, no file I/O; deterministic given ``seed``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._util.errors import InputError, UnknownIdError
+from .._util.stats import rankdata, top_components, zscore
+from ..capability._model import draw_scores, fit_capability_model
+from ..inference._fit import difference_halfwidth, fit_on_scores
+from ..sources._matrix import ScoreMatrix
+from ._analyze import MIN_MODELS, _f
+
+DEFAULT_BOOTSTRAP = 2000
+INTERVAL_QUANTITIES = (
+    "predicted_change", "beyond_capabilities", "share_explained", "slope", "intercept", "capability_score_change",
+)
+_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class PanelPoint:
+    """One panel model in the claim view: its capabilities score and benchmark value."""
+
+    model: str
+    name: str
+    capabilities_score: float
+    value: float
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claimed change on ``benchmark`` split into capability-predicted and beyond-capabilities parts.
+
+    Units: ``capability_score_*`` are in the panel's capabilities-score units
+    (z-score-weighted PC1; higher = more capable); every change, ``slope``
+    (per 1 unit of capabilities score) and ``intercept`` are in the benchmark's
+    own units as published in the panel (higher = safer / better).
+    ``share_explained`` is predicted / observed (``None`` when observed is 0).
+    ``n`` is the number of panel models in the fit; intervals are bootstrap
+    percentile intervals at ``level`` from ``n_bootstrap_used`` resamples of
+    the panel's ``n_panel_models`` models (``None`` when no bootstrap was run);
+    they cover the panel fit only. ``beyond_capabilities_pi_low``/``_high``:
+    prediction interval at ``level`` for the part beyond capabilities that adds
+    the scatter of the two single models around the fit (residual SD,
+    t with ``n - 2`` df, SE ``beyond_capabilities_se``);
+    ``beyond_capabilities_supported`` is True only when it excludes 0.
+    """
+
+    panel: str
+    benchmark: str
+    benchmark_name: str
+    scale: str
+    method: str
+    before: str
+    after: str
+    capability_benchmarks: tuple[str, ...]
+    capability_score_before: float
+    capability_score_after: float
+    benchmark_before: float
+    benchmark_after: float
+    observed_change: float
+    predicted_change: float
+    beyond_capabilities: float
+    share_explained: float | None
+    slope: float
+    intercept: float
+    resid_sd: float
+    n: int
+    n_panel_models: int
+    level: float
+    n_bootstrap: int
+    n_bootstrap_used: int
+    n_bootstrap_skipped: int
+    seed: int | None
+    intervals: dict[str, tuple[float | None, float | None]]
+    panel_points: tuple[PanelPoint, ...]
+    verdict: str
+    notes: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+    beyond_capabilities_pi_low: float | None = None
+    beyond_capabilities_pi_high: float | None = None
+    beyond_capabilities_se: float | None = None
+    beyond_capabilities_supported: bool = False
+
+    @property
+    def capability_score_change(self) -> float:
+        """``s_after - s_before`` (capabilities-score units; positive = the after row is more capable)."""
+        return self.capability_score_after - self.capability_score_before
+
+    def ci(self, quantity: str) -> tuple[float | None, float | None]:
+        """``(low, high)`` bootstrap interval of ``predicted_change``, ``beyond_capabilities``, ``share_explained``,
+        ``slope``, ``intercept`` or ``capability_score_change``; ``(None, None)`` without a bootstrap."""
+        return self.intervals.get(quantity, (None, None))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the ``claim --format json`` contract (plus what a claim view needs)."""
+        d: dict[str, Any] = {
+            "panel": self.panel,
+            "benchmark": self.benchmark,
+            "benchmark_name": self.benchmark_name,
+            "scale": self.scale,
+            "method": self.method,
+            "before": {"model": self.before, "capabilities_score": self.capability_score_before, "value": self.benchmark_before},
+            "after": {"model": self.after, "capabilities_score": self.capability_score_after, "value": self.benchmark_after},
+            "capability_benchmarks": list(self.capability_benchmarks),
+            "capability_score_before": self.capability_score_before,
+            "capability_score_after": self.capability_score_after,
+            "capability_score_change": self.capability_score_change,
+            "benchmark_before": self.benchmark_before,
+            "benchmark_after": self.benchmark_after,
+            "observed_change": self.observed_change,
+            "predicted_change": self.predicted_change,
+            "beyond_capabilities": self.beyond_capabilities,
+            "beyond_capabilities_pi_low": self.beyond_capabilities_pi_low,
+            "beyond_capabilities_pi_high": self.beyond_capabilities_pi_high,
+            "beyond_capabilities_se": self.beyond_capabilities_se,
+            "beyond_capabilities_supported": self.beyond_capabilities_supported,
+            "share_explained": self.share_explained,
+            "slope": self.slope,
+            "intercept": self.intercept,
+            "resid_sd": self.resid_sd,
+            "n": self.n,
+            "n_panel_models": self.n_panel_models,
+            "level": self.level,
+            "n_bootstrap": self.n_bootstrap,
+            "n_bootstrap_used": self.n_bootstrap_used,
+            "n_bootstrap_skipped": self.n_bootstrap_skipped,
+            "seed": self.seed,
+        }
+        for q, (lo, hi) in self.intervals.items():
+            d[f"{q}_ci_low"] = lo
+            d[f"{q}_ci_high"] = hi
+        d["verdict"] = self.verdict
+        d["panel_points"] = [
+            {"model": p.model, "name": p.name, "capabilities_score": p.capabilities_score, "value": p.value}
+            for p in self.panel_points
+        ]
+        d["notes"] = list(self.notes)
+        d["settings"] = dict(self.settings)
+        return d
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per quantity with ``estimate``, ``ci_low``, ``ci_high``, ``n`` and ``units``."""
+        bu = f"benchmark units ({self.scale})" if self.scale else "benchmark units"
+        rows = [
+            ("capability_score_before", self.capability_score_before, "capabilities score"),
+            ("capability_score_after", self.capability_score_after, "capabilities score"),
+            ("capability_score_change", self.capability_score_change, "capabilities score"),
+            ("benchmark_before", self.benchmark_before, bu),
+            ("benchmark_after", self.benchmark_after, bu),
+            ("observed_change", self.observed_change, bu),
+            ("predicted_change", self.predicted_change, bu),
+            ("beyond_capabilities", self.beyond_capabilities, f"{bu}, interval of the fit only"),
+            ("share_explained", self.share_explained, "share of observed change"),
+            ("slope", self.slope, "benchmark units per capabilities-score unit"),
+            ("intercept", self.intercept, bu),
+        ]
+        recs = []
+        for q, est, units in rows:
+            lo, hi = self.ci(q)
+            recs.append({"panel": self.panel, "benchmark": self.benchmark, "quantity": q, "estimate": est,
+                         "ci_low": lo, "ci_high": hi, "n": self.n, "units": units})
+            if q == "beyond_capabilities":
+                recs.append({"panel": self.panel, "benchmark": self.benchmark, "quantity": "beyond_capabilities_pi",
+                             "estimate": est, "ci_low": self.beyond_capabilities_pi_low,
+                             "ci_high": self.beyond_capabilities_pi_high, "n": self.n,
+                             "units": f"{bu}, prediction interval"})
+        return pd.DataFrame(recs)
+
+
+@dataclass(frozen=True)
+class ClaimDraws:
+    """Bootstrap draws of the claim quantities (only the non-degenerate resamples).
+
+    Arrays have one entry per used resample; ``n_skipped`` counts resamples
+    dropped as degenerate (a constant capability column, fewer than 5 complete
+    models, fewer than 3 models in the fit or all-equal scores).
+    """
+
+    slope: np.ndarray
+    intercept: np.ndarray
+    score_before: np.ndarray
+    score_after: np.ndarray
+    n_skipped: int
+
+    @property
+    def predicted(self) -> np.ndarray:
+        """Predicted change per resample: slope x score difference."""
+        return self.slope * (self.score_after - self.score_before)
+
+
+def bootstrap_claim_irt(
+    scores: np.ndarray,
+    se: np.ndarray,
+    y: np.ndarray,
+    before: tuple[float, float],
+    after: tuple[float, float],
+    *,
+    n_bootstrap: int,
+    seed: int | None = 0,
+) -> ClaimDraws:
+    """Claim draws for the logistic capability score: panel models resampled, every score drawn from N(estimate, SE^2).
+
+    ``before``/``after``: (score, SE) of the two claim rows, drawn
+    independently in every resample (their shared benchmark-parameter error
+    would partly cancel in the difference, so the interval of the change is
+    on the wide side). The OLS fit of ``y`` on the drawn panel scores is
+    redone in every resample; resamples with fewer than 3 models or equal
+    scores are skipped and counted.
+    """
+    ok = ~np.isnan(scores) & ~np.isnan(y)
+    s, e, yy = scores[ok], np.nan_to_num(se[ok]), y[ok]
+    n = s.size
+    rng = np.random.default_rng(seed)
+    slope = np.full(n_bootstrap, np.nan)
+    icpt = np.full(n_bootstrap, np.nan)
+    step = max(1, 2_000_000 // max(n, 1))
+    for start in range(0, n_bootstrap, step):
+        b = min(step, n_bootstrap - start)
+        idx = rng.integers(0, n, size=(b, n))
+        xs = draw_scores(s, e, idx, rng)
+        ys = yy[idx]
+        xm = xs.mean(axis=1, keepdims=True)
+        ym = ys.mean(axis=1, keepdims=True)
+        sxx = ((xs - xm) ** 2).sum(axis=1)
+        sl = np.where(sxx > 0, ((xs - xm) * (ys - ym)).sum(axis=1) / np.where(sxx > 0, sxx, 1.0), np.nan)
+        slope[start : start + b] = sl
+        icpt[start : start + b] = ym[:, 0] - sl * xm[:, 0]
+    sb = before[0] + np.nan_to_num(before[1]) * rng.standard_normal(n_bootstrap)
+    sa = after[0] + np.nan_to_num(after[1]) * rng.standard_normal(n_bootstrap)
+    good = np.isfinite(slope) & (n >= 3)
+    return ClaimDraws(slope=slope[good], intercept=icpt[good], score_before=sb[good], score_after=sa[good],
+                      n_skipped=int((~good).sum()))
+
+
+def _masked_corr(z: np.ndarray, complete: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation matrices ``(B, k, k)`` of ``z`` ``(B, n, k)`` over the rows where ``complete`` ``(B, n)``.
+
+    Returns ``(c, ok)``: ``ok`` is False where a column is constant over the
+    complete rows (``c`` is then the identity, to keep ``eigh`` finite).
+    """
+    m = complete[..., None]
+    x = np.where(m, z, np.nan)
+    if method == "spearman":
+        x = rankdata(x)
+    cnt = np.maximum(complete.sum(axis=-1), 1)[..., None, None]
+    mean = np.nansum(x, axis=-2, keepdims=True) / cnt
+    xc = np.where(m, x - mean, 0.0)
+    cov = np.swapaxes(xc, -1, -2) @ xc
+    d = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
+    ok = (d > 1e-12).all(axis=-1)
+    dd = np.where(d > 1e-12, d, 1.0)
+    c = cov / (dd[..., :, None] * dd[..., None, :])
+    eye = np.eye(c.shape[-1])
+    c = np.where(ok[..., None, None], c, eye)
+    return c, ok
+
+
+def _draws(
+    caps: np.ndarray, y: np.ndarray, xb: np.ndarray, xa: np.ndarray, idx: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Claim quantities for the resamples ``idx`` ``(B, n)`` (rows of ``caps``/``y``), batched.
+
+    Returns ``(slope, intercept, score_before, score_after, good)``, each ``(B,)``;
+    ``good`` is False for degenerate resamples (their values are meaningless).
+    """
+    x = caps[idx]  # (B, n, k)
+    yy = y[idx]  # (B, n)
+    z, mu, sd = zscore(x)
+    good = (np.nan_to_num(sd) > 0).all(axis=-1)
+    complete = ~np.isnan(x).any(axis=-1)
+    good &= complete.sum(axis=-1) >= MIN_MODELS
+    c, ok = _masked_corr(np.nan_to_num(z), complete, method)
+    good &= ok
+    _, w = top_components(c)
+    s = np.einsum("bnk,bk->bn", np.nan_to_num(z), w)
+    fit = complete & ~np.isnan(yy)
+    nf = fit.sum(axis=-1)
+    good &= nf >= 3
+    cnt = np.maximum(nf, 1)
+    sm = np.where(fit, s, 0.0).sum(axis=-1) / cnt
+    ym = np.where(fit, yy, 0.0).sum(axis=-1) / cnt
+    ds = np.where(fit, s - sm[:, None], 0.0)
+    dy = np.where(fit, yy - ym[:, None], 0.0)
+    sxx = (ds * ds).sum(axis=-1)
+    good &= sxx > 1e-12
+    slope = (ds * dy).sum(axis=-1) / np.where(good, sxx, 1.0)
+    sdd = np.where(np.nan_to_num(sd) > 0, sd, 1.0)
+    sb = (((xb - mu) / sdd) * w).sum(axis=-1)
+    sa = (((xa - mu) / sdd) * w).sum(axis=-1)
+    return slope, ym - slope * sm, sb, sa, good
+
+
+def bootstrap_claim(
+    caps: np.ndarray,
+    y: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+    *,
+    n_bootstrap: int,
+    seed: int | None = 0,
+    method: str = "spearman",
+    progress: Callable[[int], None] | None = None,
+) -> ClaimDraws:
+    """Bootstrap the claim over panel models, vectorised over resamples.
+
+    ``caps``: ``(n, k)`` capability scores of the panel models (NaN = missing);
+    ``y``: ``(n,)`` benchmark values (NaN = missing); ``before``/``after``:
+    ``(k,)`` capability rows of the claim. Each resample draws ``n`` models
+    with replacement and recomputes the means, population SDs, PC1 loadings
+    (largest-magnitude entry positive), the scores and the OLS fit of ``y`` on
+    them. ``progress(k)`` is called after every chunk with the number of
+    resamples done.
+    """
+    caps = np.asarray(caps, dtype=float)
+    y = np.asarray(y, dtype=float)
+    xb = np.asarray(before, dtype=float)
+    xa = np.asarray(after, dtype=float)
+    n = caps.shape[0]
+    rng = np.random.default_rng(seed)
+    idx_all = rng.integers(0, n, size=(int(n_bootstrap), n))
+    out: dict[str, list[np.ndarray]] = {"slope": [], "intercept": [], "sb": [], "sa": []}
+    skipped = 0
+    for start in range(0, int(n_bootstrap), _CHUNK):
+        idx = idx_all[start : start + _CHUNK]
+        slope, intercept, sb, sa, good = _draws(caps, y, xb, xa, idx, method)
+        out["slope"].append(slope[good])
+        out["intercept"].append(intercept[good])
+        out["sb"].append(sb[good])
+        out["sa"].append(sa[good])
+        skipped += int((~good).sum())
+        if progress is not None:
+            progress(len(idx))
+    cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in out.items()}
+    return ClaimDraws(slope=cat["slope"], intercept=cat["intercept"], score_before=cat["sb"], score_after=cat["sa"],
+                      n_skipped=skipped)
+
+
+def leave_pair_out(
+    matrix: ScoreMatrix,
+    benchmarks: list[str] | None = None,
+    *,
+    capabilities: list[str] | None = None,
+    method: str = "spearman",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Coverage check of the claim's prediction interval: every pair of panel models as a held-out claim.
+
+    For each pair (before = model ``i``, after = model ``j``, ``i`` listed
+    first in the panel) the two models are removed from the panel, the
+    capability direction (means, SDs, PC1) and each benchmark's line are
+    re-estimated on the other models, and the pair is treated as a claim:
+    ``beyond = (y_j - y_i) - slope * (s_j - s_i)`` with the prediction-interval
+    half-width of :func:`~safetywashing.inference._fit.difference_halfwidth`. The pair is
+    ``covered`` when ``|beyond| <= halfwidth``, i.e. when ``claim`` would *not*
+    call the part beyond capabilities supported. Vectorised over pairs and
+    benchmarks (``n^2 / 2 x n x k`` floats).
+
+    Returns one row per (benchmark, pair) where both models have the
+    benchmark and every capability value: ``benchmark``, ``before``,
+    ``after``, ``beyond``, ``halfwidth``, ``covered`` and ``n`` (models in the
+    refit line). ``benchmarks`` defaults to every non-capability column.
+    """
+    from scipy.stats import t as tdist
+
+    if not 0 < level < 1:
+        raise InputError(f"level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
+    caps = matrix.resolve_capabilities(capabilities)
+    if benchmarks is None:
+        benchmarks = [b for b in matrix.scores.columns if b not in caps]
+    x = matrix.scores[caps].to_numpy(dtype=float)
+    y = matrix.scores[benchmarks].to_numpy(dtype=float)
+    n = x.shape[0]
+    pi, pj = np.triu_indices(n, 1)
+    keep = np.ones((len(pi), n), dtype=bool)
+    keep[np.arange(len(pi)), pi] = False
+    keep[np.arange(len(pj)), pj] = False
+    xp = np.where(keep[..., None], x[None], np.nan)  # (P, n, k): the panel without the pair
+    z, mu, sd = zscore(xp)
+    complete = ~np.isnan(xp).any(axis=-1)
+    c, ok = _masked_corr(np.nan_to_num(z), complete, method)
+    _, w = top_components(c)
+    s = np.einsum("pnk,pk->pn", (x[None] - mu[:, None, :]) / np.where(sd > 0, sd, np.nan)[:, None, :], w)  # (P, n)
+    fit = (keep & ~np.isnan(s))[..., None] & ~np.isnan(y)[None]  # (P, n, K)
+    m = fit.sum(axis=1)
+    cnt = np.maximum(m, 1)
+    s3 = np.nan_to_num(s)[..., None]
+    sm = np.where(fit, s3, 0.0).sum(axis=1) / cnt
+    ym = np.where(fit, y[None], 0.0).sum(axis=1) / cnt
+    ds = np.where(fit, s3 - sm[:, None, :], 0.0)
+    dy = np.where(fit, y[None] - ym[:, None, :], 0.0)
+    sxx = (ds * ds).sum(axis=1)
+    good = ok[:, None] & (m >= 3) & (sxx > 1e-12)
+    sxx = np.where(good, sxx, 1.0)
+    slope = (ds * dy).sum(axis=1) / sxx
+    sse = ((dy - slope[:, None, :] * ds) ** 2 * fit).sum(axis=1)
+    rsd = np.sqrt(sse / np.maximum(m - 2, 1))
+    rows = np.arange(len(pi))
+    dsij = (s[rows, pj] - s[rows, pi])[:, None]
+    beyond = (y[pj] - y[pi]) - slope * dsij
+    q = tdist.ppf(0.5 + level / 2.0, np.maximum(m - 2, 1))
+    hw = q * rsd * np.sqrt(2.0 + dsij**2 / sxx)
+    use = good & np.isfinite(beyond) & np.isfinite(hw)
+    p_idx, b_idx = np.nonzero(use)
+    names = np.asarray(matrix.scores.index, dtype=object)
+    return pd.DataFrame({
+        "benchmark": np.asarray(benchmarks, dtype=object)[b_idx],
+        "before": names[pi[p_idx]],
+        "after": names[pj[p_idx]],
+        "beyond": beyond[p_idx, b_idx],
+        "halfwidth": hw[p_idx, b_idx],
+        "covered": np.abs(beyond[p_idx, b_idx]) <= hw[p_idx, b_idx],
+        "n": m[p_idx, b_idx],
+    })
+
+
+def _row(values: pd.Series | Mapping[str, float]) -> pd.Series:
+    row = values if isinstance(values, pd.Series) else pd.Series(dict(values), dtype=object)
+    return row[~row.index.duplicated()]
+
+
+def _value(row: pd.Series, col: str, what: str) -> float:
+    if col not in row.index:
+        raise InputError(f"{what}: no value for column {col!r}")
+    try:
+        v = float(row[col])
+    except (TypeError, ValueError):
+        raise InputError(f"{what}, column {col!r}: {row[col]!r} is not a number") from None
+    if math.isnan(v) or math.isinf(v):
+        raise InputError(f"{what}, column {col!r}: value is missing or not finite; every capability benchmark and the "
+                         "claimed benchmark need a number")
+    return v
+
+
+def fmt_value(x: float | None, scale: str, spread: float | None = None, sign: bool = True) -> str:
+    """Format a benchmark-unit number: 1 decimal for percent, 3 for fraction, else by the spread."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if scale == "percent":
+        nd = 1
+    elif scale == "fraction":
+        nd = 3
+    else:
+        nd = 2 if not spread or spread <= 0 else int(min(4, max(0, 2 - math.floor(math.log10(spread)))))
+    return f"{x:+.{nd}f}" if sign else f"{x:.{nd}f}"
+
+
+def verdict_sentence(r: ClaimResult, spread: float | None = None) -> str:
+    """The plain-language verdict of a claim (what the README calls the claim check)."""
+    f = lambda v: fmt_value(v, r.scale, spread)  # noqa: E731
+    unit = "-point" if r.scale == "percent" else ""
+    scale_note = " (fraction scale)" if r.scale == "fraction" else ""
+    pct = int(round(r.level * 100))
+    obs = r.observed_change
+    kind = "gain" if obs > 0 else ("drop" if obs < 0 else "change")
+    lo, hi = r.ci("predicted_change")
+    pci = f" ({pct}% bootstrap interval {f(lo)} to {f(hi)})" if lo is not None else ""
+    b = f(r.beyond_capabilities)
+    plo, phi = r.beyond_capabilities_pi_low, r.beyond_capabilities_pi_high
+    if plo is None or phi is None:
+        lead = f"The part beyond capabilities ({b}) has no prediction interval (residual SD undefined)."
+    elif r.beyond_capabilities_supported:
+        lead = (f"Part beyond capabilities supported: the {b} lies outside the scatter of single models around the panel's "
+                f"fit ({pct}% prediction interval {f(plo)} to {f(phi)}, excludes 0).")
+    else:
+        alone = "the change" if obs == 0 else f"the {kind}"
+        lead = (f"Part beyond capabilities not supported: the {b} is within the scatter of single models around the panel's "
+                f"fit ({pct}% prediction interval {f(plo)} to {f(phi)} includes 0); {alone} is consistent with the "
+                "capability change alone.")
+    if obs == 0:
+        head = f" {r.benchmark_name} did not change{scale_note}; the capability change predicts {f(r.predicted_change)}{pci}."
+    else:
+        head = (f" Of the {f(obs)}{unit} {kind} on {r.benchmark_name}{scale_note}, {f(r.predicted_change)} is what the "
+                f"capability change predicts{pci} and {b} is beyond capabilities.")
+    rsd = fmt_value(r.resid_sd, r.scale, spread, False) if math.isfinite(r.resid_sd) else "-"
+    tail = f" Panel models scatter around the fit line with a residual SD of {rsd}."
+    share = ""
+    if r.share_explained is not None:
+        slo, shi = r.ci("share_explained")
+        sci = f" ({pct}% bootstrap interval {slo:.0%} to {shi:.0%})" if slo is not None and shi is not None else ""
+        share = f" Capabilities account for {r.share_explained:.0%} of the observed change{sci}."
+    sc = (f" Capabilities score {r.capability_score_before:+.2f} -> {r.capability_score_after:+.2f} "
+          f"(slope {f(r.slope)} per score unit, fit over n = {r.n} panel models).")
+    return lead + head + tail + share + sc
+
+
+def claim(
+    matrix: ScoreMatrix,
+    before: pd.Series | Mapping[str, float],
+    after: pd.Series | Mapping[str, float],
+    benchmark: str,
+    *,
+    before_name: str = "before",
+    after_name: str = "after",
+    capabilities: list[str] | None = None,
+    method: str = "spearman",
+    n_bootstrap: int = DEFAULT_BOOTSTRAP,
+    seed: int | None = 0,
+    level: float = 0.95,
+    source: str = "claim",
+    progress: Callable[[int], None] | None = None,
+    score_method: str = "pca",
+) -> ClaimResult:
+    """Split the change ``after[benchmark] - before[benchmark]`` into capability-predicted and beyond parts.
+
+    Parameters
+    ----------
+    matrix:
+        Reference panel (``load_panel("chat")``), every column higher = better.
+    before, after:
+        Benchmark id -> value for the two rows of the claim: every capability
+        benchmark of the panel and ``benchmark``, in the panel's units.
+    benchmark:
+        The benchmark the claim is about (must be a column of ``matrix``).
+    capabilities, method:
+        Capability set and correlation method of the capability direction
+        (default: the registry's capability columns, Spearman; as ``analyze``).
+    n_bootstrap, seed, level:
+        Bootstrap resamples of the panel's models (0 = no intervals), random
+        seed and interval level.
+    source:
+        Where ``before``/``after`` came from (used in error messages).
+    score_method:
+        The panel's capability model: ``"pca"`` (the rows need every
+        capability benchmark) or ``"irt"`` (the logistic model: any 3 of
+        them; each row's score has a standard error; intervals resample the
+        panel's models with every score drawn from N(estimate, SE^2), the
+        model's benchmark parameters fixed).
+
+    Returns
+    -------
+    ClaimResult
+        Observed, predicted (= slope x capabilities-score difference) and
+        beyond-capabilities change in benchmark units (higher = better), share
+        explained, the fit, bootstrap intervals, the prediction interval of
+        the part beyond capabilities (``beyond_capabilities_pi_low``/``_high``,
+        at ``level``) with ``beyond_capabilities_supported`` (True only when it
+        excludes 0), and a verdict sentence that leads with that decision.
+
+    Raises
+    ------
+    InputError
+        A capability value above 1 where the panel stores fractions, or more
+        than one panel range outside the panel's minimum or maximum (the
+        message names the columns); a missing or non-numeric value.
+    """
+    if benchmark not in matrix.scores.columns:
+        from ..sources._match import suggest
+
+        raise UnknownIdError(
+            f"benchmark {benchmark!r} is not in panel {matrix.name!r}{suggest(benchmark, list(matrix.scores.columns))}; "
+            "list the ids with: safetywashing benchmarks"
+        )
+    if not 0 < level < 1:
+        raise InputError(f"--ci: level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
+    if n_bootstrap < 0:
+        raise InputError(f"--bootstrap: {n_bootstrap} must be >= 0")
+    cfit = fit_capability_model(matrix, capabilities, method, score_method)
+    direction, scores, dropped = cfit.model, cfit.scores, list(cfit.dropped)
+    caps = list(direction.benchmarks)
+    rb, ra = _row(before), _row(after)
+    if direction.kind == "pca":
+        for what, r in ((before_name, rb), (after_name, ra)):
+            missing = [c for c in caps if c not in r.index]
+            if missing:
+                raise InputError(
+                    f"{source}: row {what!r} lacks capability benchmark column(s) {', '.join(missing)}; the panel's "
+                    f"capabilities score needs all {len(caps)}: {', '.join(caps)}"
+                )
+        xb = np.array([_value(rb, c, f"{source}: row {before_name!r}") for c in caps])
+        xa = np.array([_value(ra, c, f"{source}: row {after_name!r}") for c in caps])
+    else:
+        xb = pd.to_numeric(rb.reindex(caps), errors="coerce").to_numpy(dtype=float)
+        xa = pd.to_numeric(ra.reindex(caps), errors="coerce").to_numpy(dtype=float)
+    yb = _value(rb, benchmark, f"{source}: row {before_name!r}")
+    ya = _value(ra, benchmark, f"{source}: row {after_name!r}")
+    check_units(matrix, caps, benchmark, {before_name: (xb, yb), after_name: (xa, ya)}, source)
+    frame = pd.DataFrame([xb, xa], columns=caps, index=[before_name, after_name])
+    sc = direction.score_se(frame)
+    s_b, s_a = float(sc["capabilities_score"].iloc[0]), float(sc["capabilities_score"].iloc[1])
+    se_b, se_a = float(sc["capabilities_score_se"].iloc[0]), float(sc["capabilities_score_se"].iloc[1])
+    for what, v, nb in ((before_name, s_b, sc["n_benchmarks"].iloc[0]), (after_name, s_a, sc["n_benchmarks"].iloc[1])):
+        if not math.isfinite(v):
+            raise InputError(
+                f"{source}: row {what!r} has {int(nb)} of the panel's capability benchmarks; the capability model needs "
+                f"at least {direction.min_benchmarks} of: {', '.join(caps)}"
+            )
+    yv = matrix.scores[benchmark]
+    fit = fit_on_scores(scores.to_numpy(), yv.to_numpy(), what=f"panel {matrix.name!r}, benchmark {benchmark!r}")
+    obs = ya - yb
+    pred = fit.slope * (s_a - s_b)
+    beyond = obs - pred
+    share = pred / obs if obs != 0 else None
+    hw, se = difference_halfwidth(fit, s_b, s_a, level)
+    pi_lo, pi_hi = beyond - hw, beyond + hw
+    # excludes 0, and is more than rounding noise (a perfect panel fit has a zero-width interval)
+    supported = bool((pi_lo > 0 or pi_hi < 0) and abs(beyond) > 1e-9 * max(1.0, abs(obs), abs(pred)))
+
+    intervals: dict[str, tuple[float | None, float | None]] = {q: (None, None) for q in INTERVAL_QUANTITIES}
+    used = skipped = 0
+    draws = None
+    if n_bootstrap > 0 and direction.kind != "pca":
+
+        draws = bootstrap_claim_irt(
+            scores.to_numpy(dtype=float), cfit.se.to_numpy(dtype=float), yv.to_numpy(dtype=float), (s_b, se_b), (s_a, se_a),
+            n_bootstrap=n_bootstrap, seed=seed,
+        )
+    elif n_bootstrap > 0:
+        draws = bootstrap_claim(
+            matrix.scores[caps].to_numpy(dtype=float), yv.to_numpy(dtype=float), xb, xa,
+            n_bootstrap=n_bootstrap, seed=seed, method=method, progress=progress,
+        )
+    if draws is not None:
+        used, skipped = len(draws.slope), draws.n_skipped
+        if used:
+            q = [(1 - level) / 2, (1 + level) / 2]
+            p = draws.predicted
+            vals = {
+                "predicted_change": p,
+                "beyond_capabilities": obs - p,
+                "share_explained": p / obs if obs != 0 else None,
+                "slope": draws.slope,
+                "intercept": draws.intercept,
+                "capability_score_change": draws.score_after - draws.score_before,
+            }
+            for k, v in vals.items():
+                if v is None:
+                    intervals[k] = (None, None)
+                else:
+                    lo, hi = np.quantile(v, q)
+                    intervals[k] = (float(lo), float(hi))
+
+    ok = scores.notna() & yv.notna()
+    points = tuple(
+        PanelPoint(model=str(m), name=matrix.display_name(m), capabilities_score=float(scores[m]), value=float(yv[m]))
+        for m in matrix.scores.index[ok.to_numpy()]
+    )
+    meta = matrix.benchmarks.loc[benchmark]
+    scale = str(meta.get("scale", "") or "")
+    name = str(meta.get("name", "") or benchmark)
+    notes = list(_notes(matrix, benchmark, scores, yv, s_b, s_a, yb, ya, dropped, caps))
+    if direction.kind != "pca":
+        notes.append(f"capabilities score: {direction.describe()}; before {s_b:+.3f} (SE {se_b:.3f}), "
+                     f"after {s_a:+.3f} (SE {se_a:.3f})")
+        notes.extend(cfit.notes)
+    if n_bootstrap > 0 and skipped:
+        notes.append(f"{skipped} of {n_bootstrap} bootstrap resamples were degenerate and skipped")
+    if n_bootstrap > 0 and not used:
+        notes.append("no bootstrap resample was usable: no intervals")
+    res = ClaimResult(
+        panel=matrix.name, benchmark=benchmark, benchmark_name=name, scale=scale, method=method,
+        before=before_name, after=after_name, capability_benchmarks=tuple(caps),
+        capability_score_before=s_b, capability_score_after=s_a, benchmark_before=yb, benchmark_after=ya,
+        observed_change=obs, predicted_change=pred, beyond_capabilities=beyond, share_explained=_f(share),
+        slope=fit.slope, intercept=fit.intercept, resid_sd=fit.resid_sd, n=fit.n, n_panel_models=matrix.n_models,
+        level=level, n_bootstrap=int(n_bootstrap), n_bootstrap_used=used, n_bootstrap_skipped=skipped, seed=seed,
+        intervals=intervals, panel_points=points, verdict="", notes=tuple(notes),
+        settings={"method": method, "bootstrap": int(n_bootstrap), "seed": seed, "level": level,
+                  "score_method": direction.kind, "capability_score_se_before": _f(se_b),
+                  "capability_score_se_after": _f(se_a)},
+        beyond_capabilities_pi_low=_f(pi_lo), beyond_capabilities_pi_high=_f(pi_hi), beyond_capabilities_se=_f(se),
+        beyond_capabilities_supported=supported,
+    )
+    spread = float(np.nanstd(yv.to_numpy(dtype=float)))
+    return _replace_verdict(res, verdict_sentence(res, spread))
+
+
+FAR_OUTSIDE = 1.0  # refuse a capability value more than this many panel ranges beyond the panel's min or max
+
+
+def check_units(
+    matrix: ScoreMatrix, caps: list[str], benchmark: str, rows: Mapping[str, tuple[np.ndarray, float]], source: str
+) -> None:
+    """Refuse capability values in the wrong units or far outside the panel's range (one line naming the columns).
+
+    A capability column is refused when the panel stores it as a fraction
+    (0-1) and a row has a value above 1 (percent given for a fraction), or
+    when a value lies more than ``FAR_OUTSIDE`` times the panel's range below
+    its minimum or above its maximum. The claimed benchmark is refused only
+    for the first reason (a far-off value there is a note, not an error).
+    """
+    scale = matrix.benchmarks["scale"] if "scale" in matrix.benchmarks.columns else pd.Series(dtype=object)
+    bad: list[str] = []
+    percent = False
+    for j, c in enumerate(caps):
+        col = matrix.scores[c].to_numpy(dtype=float)
+        lo, hi = float(np.nanmin(col)), float(np.nanmax(col))
+        rng = hi - lo
+        frac = str(scale.get(c, "")) == "fraction"
+        for name, (x, _) in rows.items():
+            v = float(x[j])
+            if frac and v > 1.0 + 1e-9:
+                percent = True
+                bad.append(f"{c} = {v:g} in row {name!r} (panel: fraction, {lo:.3g}-{hi:.3g})")
+                break
+            if v < lo - FAR_OUTSIDE * rng or v > hi + FAR_OUTSIDE * rng:
+                bad.append(f"{c} = {v:g} in row {name!r} (panel range {lo:.3g}-{hi:.3g})")
+                break
+    if str(scale.get(benchmark, "")) == "fraction":
+        for name, (_, y) in rows.items():
+            if y > 1.0 + 1e-9:
+                percent = True
+                bad.append(f"{benchmark} = {y:g} in row {name!r} (panel: fraction 0-1)")
+                break
+    if bad:
+        hint = "give fractions (0-1), not percent" if percent else "check the units and the columns' order"
+        raise InputError(f"{source}: column(s) not in the panel's units or far outside its range: {'; '.join(bad)}; {hint}")
+
+
+def _replace_verdict(r: ClaimResult, text: str) -> ClaimResult:
+    from dataclasses import replace
+
+    return replace(r, verdict=text)
+
+
+def _notes(matrix, benchmark, scores, yv, s_b, s_a, yb, ya, dropped, caps) -> list[str]:
+    notes: list[str] = []
+    if matrix.benchmarks.loc[benchmark, "role"] == "capability" and benchmark in caps:
+        notes.append(f"{benchmark!r} is itself one of the capability benchmarks: part of its change defines the score")
+    if dropped:
+        notes.append(f"{len(dropped)} panel model(s) lack a capability benchmark and are not in the fit: {', '.join(dropped)}")
+    n_missing = int((scores.notna() & yv.isna()).sum())
+    if n_missing:
+        notes.append(f"{n_missing} panel model(s) have no {benchmark!r} value and are not in the fit")
+    lo, hi = float(np.nanmin(scores)), float(np.nanmax(scores))
+    for what, s in (("before", s_b), ("after", s_a)):
+        if s < lo or s > hi:
+            notes.append(f"the {what} row's capabilities score {s:+.2f} lies outside the panel's range "
+                         f"[{lo:+.2f}, {hi:+.2f}]: the fit is extrapolated")
+    ymin, ymax = float(np.nanmin(yv)), float(np.nanmax(yv))
+    rng = max(ymax - ymin, 1e-12)
+    for what, v in (("before", yb), ("after", ya)):
+        if v < ymin - rng or v > ymax + rng:
+            scale = matrix.benchmarks.loc[benchmark].get("scale", "")
+            notes.append(f"the {what} value of {benchmark!r} ({v:g}) is far outside the panel's range "
+                         f"[{ymin:g}, {ymax:g}]; check the units (registry scale: {scale or 'unknown'})")
+    return notes
+
+
+def claim_rows(
+    frame: pd.DataFrame,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+    columns: list[str] | None = None,
+    source: str = "claim file",
+) -> tuple[str, pd.Series, str, pd.Series]:
+    """Pick the before and after rows of a claim table (index = model names, as read, strings allowed).
+
+    Default: first row = before, second = after (the table must then have
+    exactly two rows). ``before``/``after`` pick rows by model name. Returns
+    ``(before_name, before_row, after_name, after_row)``; row values are
+    converted to float, with a clear error naming the line and column of a
+    cell that is not a number. ``columns`` restricts the check and the returned
+    rows to those columns (others, e.g. metadata, are ignored). Line numbers
+    count the header as line 1.
+    """
+    names = [str(i) for i in frame.index]
+    if len(names) < 2:
+        raise InputError(f"{source}: {len(names)} data row(s); a claim needs two rows (before, after) with a model column")
+
+    def pick(name: str, opt: str) -> int:
+        hits = [i for i, m in enumerate(names) if m == name]
+        if not hits:
+            from ..sources._match import suggest
+
+            raise UnknownIdError(f"{source}: {opt} {name!r} is not a model in the file{suggest(name, names)}; "
+                                 f"models: {', '.join(names[:10])}")
+        if len(hits) > 1:
+            raise InputError(f"{source}: model {name!r} appears on lines {', '.join(str(h + 2) for h in hits)}; "
+                             "model names must be unique")
+        return hits[0]
+
+    if before is None and after is None:
+        if len(names) != 2:
+            raise InputError(f"{source}: {len(names)} data rows; with more than two rows name them with "
+                             "--before NAME --after NAME")
+        ib, ia = 0, 1
+    else:
+        ib = pick(before, "--before") if before is not None else None
+        ia = pick(after, "--after") if after is not None else None
+        if ib is None:
+            ib = next(i for i in range(len(names)) if i != ia)
+        if ia is None:
+            ia = next(i for i in range(len(names)) if i != ib)
+        if ib == ia:
+            raise InputError(f"{source}: --before and --after name the same row ({names[ib]!r})")
+    rows = []
+    for i in (ib, ia):
+        raw = frame.iloc[i]
+        if columns is not None:
+            raw = raw[[c for c in columns if c in raw.index]]
+        num = pd.to_numeric(raw, errors="coerce")
+        bad = num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+        if bad.any():
+            col = str(bad[bad].index[0])
+            raise InputError(f"{source}, line {i + 2} (model {names[i]!r}), column {col!r}: {raw[col]!r} is not a number")
+        rows.append(num.astype(float))
+    return names[ib], rows[0], names[ia], rows[1]

@@ -1,0 +1,462 @@
+"""Place new models in a panel's coordinates: capabilities score, percentile, residuals.
+
+"Safety beyond what its capabilities predict": a model's capabilities score
+is computed with the panel's means, SDs and PC1 loadings
+(:meth:`CapabilityDirection.score`); for each non-capability benchmark the
+model has, the panel's OLS fit of that benchmark on the capabilities score
+(:func:`_fit.fit_on_scores`) gives the predicted value, the residual and a
+prediction interval for a new model, and the studentized residual (residual
+over its prediction SE, leverage included: Student's t with ``n - 2`` df
+under the linear model). How heavy the tails really are is measured on the
+panel itself (leave-one-out studentized residuals of its own models) and
+reported beside every placement.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._util.errors import InputError, InsufficientDataError
+from .._util.stats import finite_or_none as _f
+from ..capability._model import AnyCapabilityModel, fit_capability_model
+from ..inference._fit import fit_on_scores, leverage, studentized_loo, tail_summary
+from ..sources._matrix import ScoreMatrix
+
+
+@dataclass(frozen=True)
+class ModelPlacement:
+    """One model in the panel's coordinates.
+
+    ``capabilities_score`` is in the panel's PC1 units (higher = more capable;
+    the panel's own scores have mean ~0); ``percentile`` is the share of the
+    ``n_panel`` panel models scoring below it (ties count half), 0-100.
+    ``missing`` lists capability benchmarks the model lacks (with PCA, then
+    no score; with the logistic model a score needs any 3 of them).
+    ``capabilities_score_se`` is the score's standard error (logistic model;
+    None for PCA, whose score is an exact function of the row).
+    """
+
+    model: str
+    capabilities_score: float | None
+    percentile: float | None
+    n_panel: int
+    missing: tuple[str, ...] = ()
+    in_panel: bool = False
+    capabilities_score_se: float | None = None
+
+
+@dataclass(frozen=True)
+class BenchmarkPlacement:
+    """One model's score on one benchmark against what its capabilities predict.
+
+    Units are the benchmark's own (as in the panel, higher = safer / better).
+    ``residual`` = value - predicted (positive = better than its capabilities
+    predict); ``residual_sd`` = residual / the fit's residual SD;
+    ``pi_low``/``pi_high`` = prediction interval of a new model's value at its
+    capabilities score; ``n`` = panel models in the fit; ``slope`` in
+    benchmark units per 1 unit of capabilities score. ``leverage`` =
+    ``1/n + (s - mean s)^2 / Sxx`` of the model's score in the fit;
+    ``studentized_residual`` = residual / (residual SD x sqrt(1 + leverage)),
+    Student's t with ``n - 2`` df if the panel's scatter were normal (the
+    panel's real tails are in :attr:`PlacementResult.tails`). For a model
+    that is itself in the panel, the studentized residual comes from the fit
+    without it (the externally studentized residual).
+    """
+
+    model: str
+    benchmark: str
+    name: str
+    role: str
+    area: str
+    value: float
+    predicted: float
+    residual: float
+    residual_sd: float
+    pi_low: float
+    pi_high: float
+    n: int
+    slope: float
+    fit_resid_sd: float
+    outside_interval: bool
+    leverage: float = math.nan
+    studentized_residual: float = math.nan
+
+
+@dataclass(frozen=True)
+class PlacementResult:
+    """Result of :func:`place`: models in a panel's coordinates and their residuals."""
+
+    panel: str
+    method: str
+    level: float
+    capability_benchmarks: tuple[str, ...]
+    direction: AnyCapabilityModel
+    models: tuple[ModelPlacement, ...]
+    benchmarks: tuple[BenchmarkPlacement, ...]
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    tails: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: one row per (model, benchmark), model score and percentile repeated.
+
+        A placed model without any comparable benchmark still gets one row with
+        an empty ``benchmark``.
+        """
+        rows = []
+        for m in self.models:
+            own = [b for b in self.benchmarks if b.model == m.model]
+            base = {
+                "panel": self.panel,
+                "model": m.model,
+                "capabilities_score": m.capabilities_score,
+                "capabilities_score_se": m.capabilities_score_se,
+                "percentile": m.percentile,
+                "n_panel": m.n_panel,
+            }
+            if not own:
+                rows.append({**base, "benchmark": ""})
+            for b in own:
+                d = asdict(b)
+                d.pop("model")
+                rows.append({**base, **d})
+        cols = [
+            "panel",
+            "model",
+            "capabilities_score",
+            "capabilities_score_se",
+            "percentile",
+            "n_panel",
+            "benchmark",
+            "name",
+            "role",
+            "area",
+            "value",
+            "predicted",
+            "residual",
+            "residual_sd",
+            "pi_low",
+            "pi_high",
+            "n",
+            "slope",
+            "fit_resid_sd",
+            "outside_interval",
+            "leverage",
+            "studentized_residual",
+        ]
+        return pd.DataFrame(rows, columns=cols)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "panel": self.panel,
+            "method": self.method,
+            "score_method": self.direction.kind,
+            "capability_model": self.direction.describe(),
+            "level": self.level,
+            "capability_benchmarks": list(self.capability_benchmarks),
+            "direction": self.direction.to_dict(),
+            "models": [{**asdict(m), "missing": list(m.missing)} for m in self.models],
+            "benchmarks": [{k: (_f(v) if isinstance(v, float) else v) for k, v in asdict(b).items()} for b in self.benchmarks],
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "tails": {k: (_f(v) if isinstance(v, float) else v) for k, v in self.tails.items()},
+        }
+
+
+def percentile_of(scores: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Percentile (0-100) of each of ``scores`` among ``among``: share below, ties counted half."""
+    s = np.asarray(scores, dtype=float)[:, None]
+    a = np.asarray(among, dtype=float)[None, :]
+    a = a[:, ~np.isnan(a[0])]
+    pct = 100.0 * ((a < s).sum(axis=1) + 0.5 * (a == s).sum(axis=1)) / a.shape[1]
+    return np.where(np.isnan(s[:, 0]), np.nan, pct)
+
+
+def settings_warnings(provenance: pd.DataFrame | None, models: list[str], capabilities: list[str]) -> tuple[list[str], list[str]]:
+    """Warnings where capability benchmarks were run with settings unlike the panel's.
+
+    The reference is the lm-eval mapping (``data/registry/lm_eval_tasks.csv``):
+    the metric, filter and n-shot the panels' values correspond to.
+    """
+    from ..sources.ingest import lm_eval_mapping
+
+    if provenance is None:
+        return [], ["no provenance file: the run settings (shots, metric) of the capability benchmarks were not checked"]
+    ref = lm_eval_mapping().drop_duplicates("benchmark").set_index("benchmark")
+    need = {"model", "benchmark", "harness", "metric", "filter", "n_shot"}
+    if not need <= set(provenance.columns):
+        return [], [f"provenance lacks column(s) {', '.join(sorted(need - set(provenance.columns)))}: settings not checked"]
+    prov = provenance[provenance["model"].isin(models) & provenance["benchmark"].isin(capabilities)]
+    warns: list[str] = []
+    for model, grp in prov.groupby("model", sort=True):
+        diffs = []
+        for _, r in grp.iterrows():
+            b = r["benchmark"]
+            if b not in ref.index:
+                continue
+            want = ref.loc[b]
+            ns = pd.to_numeric(pd.Series([r["n_shot"]]), errors="coerce").iloc[0]
+            want_metric = f"{want['metric']},{want['filter']}"
+            if r["harness"] == "lm-eval":
+                got_metric = f"{r['metric']},{r['filter']}"
+                bits = []
+                if got_metric != want_metric:
+                    bits.append(f"metric {got_metric} (panel: {want_metric})")
+                if not pd.isna(ns) and not pd.isna(want["n_shot"]) and float(ns) != float(want["n_shot"]):
+                    bits.append(f"{int(ns)}-shot (panel: {int(want['n_shot'])}-shot)")
+                if bits:
+                    diffs.append(f"{b}: {', '.join(bits)}")
+            else:
+                shot = "n-shot unknown" if pd.isna(ns) else f"{int(ns)}-shot"
+                diffs.append(
+                    f"{b}: {r['harness']} {r['metric']}, {shot} (panel: lm-eval {want_metric}, {int(want['n_shot'])}-shot)"
+                )
+        if diffs:
+            warns.append(f"{model}: capability benchmark(s) run with settings unlike the panel's: {'; '.join(diffs)}")
+    return warns, []
+
+
+def place(
+    matrix: ScoreMatrix,
+    panel: ScoreMatrix,
+    *,
+    provenance: pd.DataFrame | None = None,
+    method: str = "spearman",
+    level: float = 0.95,
+    score_method: str = "pca",
+) -> PlacementResult:
+    """Place every model of ``matrix`` in ``panel``'s capability coordinates.
+
+    Parameters
+    ----------
+    matrix:
+        New models x benchmarks (same ids and units as the panel: fractions
+        for accuracies, every column higher = better).
+    panel:
+        The reference panel (``load_panel("chat")``).
+    provenance:
+        Optional provenance table written by ``ingest``: used to warn when a
+        capability benchmark was run with other settings than the panel's.
+    method, level:
+        Correlation used for the panel's PC1 (``spearman``, the paper's) and the
+        prediction-interval level (0.95).
+    score_method:
+        The panel's capability model: ``"pca"`` (a model needs every
+        capability benchmark) or ``"irt"`` (the logistic model: any 3 of the
+        panel's capability benchmarks give a score with its standard error).
+
+    Returns
+    -------
+    PlacementResult
+        One :class:`ModelPlacement` per model and one
+        :class:`BenchmarkPlacement` per (placed model, non-capability benchmark
+        in both the model's row and the panel).
+    """
+    if not 0 < level < 1:
+        raise InputError(f"--level {level}: must be between 0 and 1, e.g. 0.95")
+    cfit = fit_capability_model(panel, method=method, score_method=score_method)
+    direction, pscores = cfit.model, cfit.scores
+    caps = list(direction.benchmarks)
+    need = direction.min_benchmarks
+    src = matrix.source or matrix.name
+    present = [c for c in caps if c in matrix.scores.columns]
+    if not present:
+        raise InputError(
+            f"{src}: no capability benchmark column of panel {panel.name!r}; a model needs "
+            f"{'all' if need == len(caps) else f'any {need}'} of: {', '.join(caps)}"
+        )
+    frame = matrix.scores.reindex(columns=caps)
+    scored = direction.score_se(frame)
+    s = scored["capabilities_score"].to_numpy(dtype=float)
+    s_se = scored["capabilities_score_se"].to_numpy(dtype=float)
+    ps = pscores.to_numpy()
+    n_panel = int((~np.isnan(ps)).sum())
+    pct = percentile_of(s, ps)
+    models: list[ModelPlacement] = []
+    notes: list[str] = []
+    warnings: list[str] = []
+    for i, m in enumerate(matrix.scores.index):
+        miss = tuple(c for c in caps if pd.isna(frame.iloc[i][c]))
+        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, m in panel.scores.index, _f(s_se[i])))
+        if np.isnan(s[i]):
+            have = len(caps) - len(miss)
+            notes.append(
+                f"{m}: not placed, lacks {len(miss)} of {len(caps)} capability benchmark(s)"
+                + (f" (has {have}, needs {need})" if need < len(caps) else "")
+                + f": {', '.join(miss)}"
+            )
+        elif m in panel.scores.index:
+            notes.append(f"{m}: is itself a model of panel {panel.name!r} (and so is in the fits)")
+    placed = ~np.isnan(s)
+    if not placed.any():
+        lacks = "; ".join(f"{m.model} lacks {', '.join(m.missing)}" for m in models[:3])
+        raise InsufficientDataError(
+            f"{src}: no model has {'all' if need == len(caps) else f'at least {need} of the'} {len(caps)} capability "
+            f"benchmarks of panel {panel.name!r} ({lacks}"
+            f"{'; ...' if len(models) > 3 else ''}); run the missing tasks or add their columns"
+        )
+    lo, hi = float(np.nanmin(ps)), float(np.nanmax(ps))
+    for m in models:
+        if m.capabilities_score is not None and not lo <= m.capabilities_score <= hi:
+            warnings.append(
+                f"{m.model}: capabilities score {m.capabilities_score:+.2f} is outside the panel's range "
+                f"[{lo:+.2f}, {hi:+.2f}]; its predictions extrapolate the panel's linear fits"
+            )
+    # unit check: panel fractions vs percentages in the model's file
+    scale = panel.benchmarks["scale"]
+    for b in matrix.scores.columns:
+        if b in scale.index and scale[b] == "fraction":
+            v = matrix.scores[b].to_numpy(dtype=float)
+            if np.nanmax(np.abs(v), initial=0.0) > 1.5:
+                warnings.append(
+                    f"{b}: values up to {np.nanmax(v):.4g} but the panel stores fractions (0-1); divide percentages by 100"
+                )
+    rows: list[BenchmarkPlacement] = []
+    others = [b for b in matrix.scores.columns if b in panel.scores.columns and b not in caps]
+    meta = panel.benchmarks
+    q_level = level
+    for b in others:
+        y_new = matrix.scores[b].to_numpy(dtype=float)
+        use = placed & ~np.isnan(y_new)
+        if not use.any():
+            continue
+        try:
+            fit = fit_on_scores(ps, panel.scores[b].to_numpy(dtype=float), what=f"panel {panel.name!r} / {b}")
+        except InsufficientDataError as exc:
+            notes.append(f"{b}: no fit ({exc})")
+            continue
+        sv, yv = s[use], y_new[use]
+        pred = fit.predict(sv)
+        res = fit.residual(sv, yv)
+        hw = fit.prediction_halfwidth(sv, q_level)
+        rsd = fit.resid_sd
+        lev = leverage(fit, sv)
+        stud = res / (rsd * np.sqrt(1.0 + lev)) if rsd > 0 else np.full(len(sv), math.nan)
+        for j, m in enumerate(matrix.scores.index[use]):
+            if m in panel.scores.index:  # its own row is in the fit: studentize against the fit without it
+                yp = panel.scores[b].to_numpy(dtype=float).copy()
+                yp[list(panel.scores.index).index(m)] = np.nan
+                try:
+                    f2 = fit_on_scores(ps, yp, what=f"panel {panel.name!r} / {b} without {m}")
+                    d2 = f2.resid_sd * math.sqrt(1.0 + float(leverage(f2, sv[j])))
+                    stud[j] = float(f2.residual(sv[j], yv[j])) / d2 if d2 > 0 else math.nan
+                except InsufficientDataError:
+                    stud[j] = math.nan
+            rows.append(
+                BenchmarkPlacement(
+                    model=str(m),
+                    benchmark=b,
+                    name=str(meta.loc[b, "name"]),
+                    role=str(meta.loc[b, "role"]),
+                    area=str(meta.loc[b, "area"]),
+                    value=float(yv[j]),
+                    predicted=float(pred[j]),
+                    residual=float(res[j]),
+                    residual_sd=float(res[j] / rsd) if rsd > 0 else math.nan,
+                    pi_low=float(pred[j] - hw[j]),
+                    pi_high=float(pred[j] + hw[j]),
+                    n=fit.n,
+                    slope=fit.slope,
+                    fit_resid_sd=rsd,
+                    outside_interval=bool(abs(res[j]) > hw[j]),
+                    leverage=float(lev[j]),
+                    studentized_residual=float(stud[j]),
+                )
+            )
+    unknown = [b for b in matrix.scores.columns if b not in panel.scores.columns]
+    if unknown:
+        notes.append(f"{len(unknown)} column(s) not in panel {panel.name!r}, not compared: {', '.join(unknown)}")
+    tails = panel_tails(panel, ps, caps)
+    w2, n2 = settings_warnings(provenance, [m.model for m in models if m.capabilities_score is not None], caps)
+    return PlacementResult(
+        panel=panel.name,
+        method=method,
+        level=level,
+        capability_benchmarks=tuple(caps),
+        direction=direction,
+        models=tuple(models),
+        benchmarks=tuple(rows),
+        warnings=tuple(warnings + w2),
+        notes=tuple(notes + n2),
+        tails=tails,
+    )
+
+
+def panel_tails(panel: ScoreMatrix, scores: np.ndarray, caps: list[str]) -> dict[str, Any]:
+    """How heavy the tails of the residuals are on ``panel`` itself.
+
+    Leave-one-out (externally) studentized residuals of every panel model on
+    every non-capability benchmark (:func:`_fit.studentized_loo`, capability
+    direction of the full panel) and their share beyond ``|2|`` and ``|3|``
+    against Student's t (:func:`_fit.tail_summary`), plus ``panel``.
+    """
+    others = [b for b in panel.scores.columns if b not in caps]
+    t, df = studentized_loo(scores, panel.scores[others].to_numpy(dtype=float))
+    return {"panel": panel.name, "residuals": "leave-one-out studentized, panel models x non-capability benchmarks",
+            **tail_summary(t, df)}
+
+
+def tails_sentence(tails: dict[str, Any]) -> str:
+    """One plain sentence on the panel's tails (for table output and the README)."""
+    if not tails or not tails.get("n_residuals"):
+        return ""
+    return (
+        f"Tails on panel {tails['panel']!r} ({tails['n_residuals']} leave-one-out studentized residuals of its own models "
+        f"on {tails['n_benchmarks']} benchmarks): |t| > 2 in {tails['share_abs_gt_2']:.1%} (Student's t: "
+        f"{tails['expected_abs_gt_2']:.1%}), |t| > 3 in {tails['share_abs_gt_3']:.1%} (t: {tails['expected_abs_gt_3']:.1%}, "
+        f"{tails['ratio_abs_gt_3']:.1f}x as often): beyond |3|, t's tail probabilities are too small by about that factor."
+        if tails["ratio_abs_gt_3"] > 1.2 else
+        f"Tails on panel {tails['panel']!r} ({tails['n_residuals']} leave-one-out studentized residuals of its own models "
+        f"on {tails['n_benchmarks']} benchmarks): |t| > 2 in {tails['share_abs_gt_2']:.1%} (Student's t: "
+        f"{tails['expected_abs_gt_2']:.1%}), |t| > 3 in {tails['share_abs_gt_3']:.1%} (t: {tails['expected_abs_gt_3']:.1%})."
+    )
+
+
+def read_matrix_csv(path: str | Path) -> ScoreMatrix:
+    """Read a score table for ``place`` (e.g. the wide CSV that ``ingest`` writes).
+
+    The same reader as ``analyze --data``: wide or long, text columns kept as
+    metadata, a stray text cell in a numeric column is an error naming file,
+    line and column.
+    """
+    from ..sources._table import read_table
+
+    return read_table(path)
+
+
+def read_provenance_csv(path: str | Path) -> pd.DataFrame:
+    """Read a provenance CSV written by ``ingest``."""
+    p = Path(path)
+    from .._util.io import record_input
+
+    record_input(p)
+    try:
+        return pd.read_csv(
+            p,
+            dtype={"model": str, "benchmark": str, "metric": str, "filter": str, "harness": str},
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: provenance file not readable ({exc.__class__.__name__})") from None
+
+
+__all__ = [
+    "BenchmarkPlacement",
+    "ModelPlacement",
+    "PlacementResult",
+    "panel_tails",
+    "place",
+    "percentile_of",
+    "read_matrix_csv",
+    "read_provenance_csv",
+    "settings_warnings",
+    "tails_sentence",
+]

@@ -1,0 +1,329 @@
+"""Chart data shared by the HTML report and the static figures.
+
+Pure functions over an :class:`AnalysisResult` and the :class:`ScoreMatrix` it
+came from: what each chart shows, in plain numpy/pandas, with no drawing,
+printing or file I/O. ``_report`` turns these into plotly figures and
+``_figures`` into matplotlib ones, so the two always show the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._util.errors import InsufficientDataError, UnknownIdError
+from .._util.stats import corr_matrix, zscore
+from .._util.stats import finite_or_none as _f
+from ..commands._analyze import AnalysisResult
+from ..inference._fit import fit_on_scores
+from ..inference._verdict import BANDS_SENTENCE, HIGH, MODERATE
+from ..sources._matrix import ScoreMatrix
+from ..sources._registry import area_label
+from ._render import grouped
+
+# One colour per safety area (colour-blind-safe-ish qualitative palette, fixed order).
+_PALETTE = [
+    "#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#332288", "#117733",
+    "#882255", "#44AA99", "#999933", "#DDCC77", "#CC6677", "#88CCEE", "#AA4499", "#777777",
+]
+_AREA_ORDER = [
+    "alignment", "machine_ethics", "power_seeking", "bias", "toxicity", "calibration", "adversarial_robustness",
+    "jailbreak_robustness", "weaponization", "truthfulness", "sycophancy", "rationality", "scalable_oversight",
+    "safety_knowledge", "general_capability_other", "",
+]
+
+# Verdict bands on r for shading: (low, high, label, colour). Higher r = tracks capabilities more.
+BANDS: tuple[tuple[float, float, str, str], ...] = (
+    (-1.0, -HIGH, "high negative", "#d6e4f0"),
+    (-HIGH, -MODERATE, "moderate negative", "#e8eff6"),
+    (-MODERATE, MODERATE, "low", "#eef6ee"),
+    (MODERATE, HIGH, "moderate", "#fbf0dc"),
+    (HIGH, 1.0, "high", "#f8dcdc"),
+)
+
+CAPABILITY_AXIS = "Capabilities score (PC1, z units; higher = more capable)"
+CAPABILITY_AXIS_IRT = "Capabilities score (logistic model, anchor logits; higher = more capable)"
+
+
+def capability_axis(source: Any) -> str:
+    """Axis label of the capabilities score for an analysis result, an audit/claim dict or a score method name."""
+    if isinstance(source, str):
+        kind = source
+    elif isinstance(source, dict):
+        kind = source.get("score_method") or (source.get("settings") or {}).get("score_method") or "pca"
+    else:
+        kind = getattr(source, "score_method", "pca")
+    return CAPABILITY_AXIS_IRT if kind == "irt" else CAPABILITY_AXIS
+
+
+def area_color(area: str) -> str:
+    """Fixed colour of a safety area (same in the report and the figures)."""
+    if area in _AREA_ORDER:
+        return _PALETTE[_AREA_ORDER.index(area) % len(_PALETTE)]
+    return _PALETTE[(sum(map(ord, area)) % (len(_PALETTE) - 1))]
+
+
+
+
+def correlation_rows(result: AnalysisResult, *, include_capabilities: bool = False) -> pd.DataFrame:
+    """The Figure-1 rows: one per benchmark, grouped by area, sorted by r (descending) within an area.
+
+    Columns: ``area``, ``area_label``, ``color``, ``benchmark``, ``name``,
+    ``role``, ``r`` (correlation with the capabilities score; higher = tracks
+    capabilities more), ``ci_low``, ``ci_high`` (NaN without a bootstrap), ``n``,
+    ``verdict``. Capability benchmarks are left out unless asked (they define
+    the score, so their correlation is high by construction) -- or unless every
+    benchmark is one (the ``frontier`` panel), when they are all there is to show.
+    """
+    rows = []
+    only_caps = all(a == "capabilities" for a, _ in grouped(result))
+    for area, group in grouped(result):
+        if area == "capabilities" and not (include_capabilities or only_caps):
+            continue
+        for r in group:
+            rows.append(
+                {
+                    "area": area,
+                    "area_label": area_label(area),
+                    "color": area_color(area),
+                    "benchmark": r.benchmark,
+                    "name": r.name,
+                    "role": r.role,
+                    "r": np.nan if r.correlation is None else r.correlation,
+                    "ci_low": _f(r.extra.get("ci_low")) if r.extra.get("ci_low") is not None else np.nan,
+                    "ci_high": _f(r.extra.get("ci_high")) if r.extra.get("ci_high") is not None else np.nan,
+                    "n": r.n,
+                    "verdict": r.verdict,
+                }
+            )
+    cols = ["area", "area_label", "color", "benchmark", "name", "role", "r", "ci_low", "ci_high", "n", "verdict"]
+    return pd.DataFrame(rows, columns=cols).astype({"r": float, "ci_low": float, "ci_high": float})
+
+
+def capability_scores(result: AnalysisResult, matrix: ScoreMatrix) -> pd.Series:
+    """Capabilities score of every model of ``matrix`` (NaN where it has none); higher = more capable."""
+    return pd.Series(result.model_scores, dtype=float).reindex(matrix.scores.index)
+
+
+def over_time(result: AnalysisResult, matrix: ScoreMatrix, level: float = 0.95) -> pd.DataFrame:
+    """Capabilities score against release date: one row per scored model with a release date.
+
+    Columns ``model``, ``name``, ``organisation``, ``release_date`` (pandas
+    Timestamp), ``capabilities_score`` (higher = more capable), ``se`` and
+    ``low``/``high`` (score -+ z * SE at ``level``; NaN for PCA, whose score
+    has no SE), sorted by date. Empty when the matrix has no ``release_date``.
+    """
+    from statistics import NormalDist
+
+    cols = ["model", "name", "organisation", "release_date", "capabilities_score", "se", "low", "high"]
+    if "release_date" not in matrix.models.columns:
+        return pd.DataFrame(columns=cols)
+    s = capability_scores(result, matrix)
+    se = pd.Series(result.model_score_se, dtype=float).reindex(matrix.scores.index)
+    date = pd.to_datetime(matrix.models["release_date"].replace("", None), errors="coerce")
+    ok = s.notna() & date.notna()
+    z = NormalDist().inv_cdf(0.5 + level / 2.0)
+    org = matrix.models["organisation"] if "organisation" in matrix.models.columns else pd.Series("", index=s.index)
+    df = pd.DataFrame({
+        "model": [str(m) for m in s.index[ok]],
+        "name": [matrix.display_name(m) for m in s.index[ok]],
+        "organisation": org[ok].fillna("").astype(str).to_numpy(),
+        "release_date": date[ok].to_numpy(),
+        "capabilities_score": s[ok].to_numpy(),
+        "se": se[ok].to_numpy(),
+    })
+    df["low"] = df["capabilities_score"] - z * df["se"]
+    df["high"] = df["capabilities_score"] + z * df["se"]
+    return df.sort_values(["release_date", "model"], kind="mergesort").reset_index(drop=True)[cols]
+
+
+def scatter_data(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) -> dict[str, Any]:
+    """Benchmark score vs capabilities score for one benchmark.
+
+    Returns ``{"x", "y", "models", "names", "n", "fit"}``: ``x`` capabilities
+    scores, ``y`` benchmark scores (its own units, higher = better/safer),
+    over the models that have both; ``fit`` is the OLS line
+    ``{"intercept", "slope", "x0", "x1"}`` or None with fewer than 3 models.
+    """
+    if benchmark not in matrix.scores.columns:
+        raise UnknownIdError(f"benchmark {benchmark!r} is not a column of {matrix.source or matrix.name}")
+    s = capability_scores(result, matrix).to_numpy()
+    y = matrix.scores[benchmark].to_numpy(dtype=float)
+    ok = ~np.isnan(s) & ~np.isnan(y)
+    models = matrix.scores.index[ok]
+    fit = None
+    if ok.sum() >= 3:
+        try:
+            lf = fit_on_scores(s, y, what=benchmark)
+            fit = {"intercept": lf.intercept, "slope": lf.slope, "x0": float(s[ok].min()), "x1": float(s[ok].max())}
+        except InsufficientDataError:
+            fit = None
+    return {
+        "x": s[ok].tolist(),
+        "y": y[ok].tolist(),
+        "models": [str(m) for m in models],
+        "names": [matrix.display_name(m) for m in models],
+        "n": int(ok.sum()),
+        "fit": fit,
+    }
+
+
+def capability_intercorrelation(result: AnalysisResult, matrix: ScoreMatrix) -> pd.DataFrame:
+    """Correlation matrix (same method as the analysis) of the capability benchmarks.
+
+    Over the models that have all of them (the rows PC1 is extracted from);
+    a square DataFrame indexed and labelled by benchmark id.
+    """
+    caps = list(result.capability_benchmarks)
+    x = matrix.scores[caps].to_numpy(dtype=float)
+    z = zscore(x)[0]
+    complete = ~np.isnan(x).any(axis=1)
+    c = corr_matrix(z[complete], result.method)
+    return pd.DataFrame(c, index=caps, columns=caps)
+
+
+def _methods_text_irt(result: AnalysisResult, st: dict[str, Any]) -> str:
+    meth = "Spearman rank" if result.method == "spearman" else "Pearson"
+    txt = (
+        f"Panel '{result.panel}' has {result.n_models} models; {len(result.model_scores)} have a capabilities score. "
+        f"The capabilities score comes from a {result.direction.describe()}: every model with at least "
+        f"{result.direction.min_benchmarks} of the {len(result.capability_benchmarks)} capability benchmarks gets a "
+        f"score with a standard error (from the curvature of the fit; higher = more capable). Each benchmark's "
+        f"capabilities correlation is the {meth} correlation between the benchmark and the score over the models that "
+        f"have both (n is given per benchmark). {BANDS_SENTENCE}."
+    )
+    if st.get("bootstrap"):
+        level = _f(st.get("ci")) or 0.95
+        txt += (
+            f" Intervals are {int(round(level * 100))}% {st.get('interval_method', 'bootstrap intervals')}; "
+            f"{st.get('bootstrap')} resamples (seed {st.get('seed', 'unset')})."
+        )
+    else:
+        txt += " No bootstrap was run, so correlations are point estimates without intervals."
+    return txt
+
+
+def scree(result: AnalysisResult) -> pd.DataFrame:
+    """Eigenvalues of the capability correlation matrix with share and cumulative share of variance."""
+    ev = np.asarray(result.direction.eigenvalues, dtype=float)
+    share = ev / ev.sum()
+    return pd.DataFrame(
+        {"component": np.arange(1, len(ev) + 1), "eigenvalue": ev, "share": share, "cumulative": np.cumsum(share)}
+    )
+
+
+def ranking(result: AnalysisResult, matrix: ScoreMatrix) -> pd.DataFrame:
+    """Models ranked by capabilities score (rank 1 = most capable); models without a score are left out."""
+    s = capability_scores(result, matrix).dropna().sort_values(ascending=False, kind="mergesort")
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, len(s) + 1),
+            "model": [str(m) for m in s.index],
+            "name": [matrix.display_name(m) for m in s.index],
+            "capabilities_score": s.to_numpy(),
+        }
+    )
+
+
+def benchmark_label(matrix: ScoreMatrix, benchmark: str) -> str:
+    """Axis label of a benchmark: display name, metric and direction."""
+    meta = matrix.benchmarks.loc[benchmark] if benchmark in matrix.benchmarks.index else None
+    name = str(meta["name"]) if meta is not None else benchmark
+    metric = str(meta["metric"]) if meta is not None and isinstance(meta["metric"], str) else ""
+    role = str(meta["role"]) if meta is not None else "other"
+    better = "more capable" if role == "capability" else "safer / better"
+    metric = metric.replace("(↑)", "").strip()
+    return f"{name}{f' ({metric})' if metric else ''}; higher = {better}"
+
+
+def claim_geometry(claim: dict[str, Any]) -> dict[str, Any]:
+    """Where a claim's before/after points and arrows go (benchmark units vs capabilities score).
+
+    ``xb``/``xa``: capabilities score before/after; ``yb``: benchmark score
+    before (``benchmark_before`` or ``score_before`` when given, else the fit's
+    prediction at ``xb``);
+    ``ya = yb + observed``; ``ypred = yb + predicted`` (the end of the
+    capabilities-predicted part); ``beyond = observed - predicted`` unless the
+    claim gives ``beyond_capabilities``.
+    """
+    from .._util.errors import InputError
+
+    slope, icpt = _f(claim.get("slope")), _f(claim.get("intercept"))
+    xb, xa = _f(claim.get("capability_score_before")), _f(claim.get("capability_score_after"))
+    obs, pred = _f(claim.get("observed_change")), _f(claim.get("predicted_change"))
+    if xb is None or xa is None or obs is None:
+        raise InputError("claim: needs capability_score_before, capability_score_after and observed_change")
+    if pred is None:
+        pred = slope * (xa - xb) if slope is not None else 0.0
+    yb = _f(claim.get("benchmark_before", claim.get("score_before")))
+    if yb is None:
+        yb = (icpt + slope * xb) if (icpt is not None and slope is not None) else 0.0
+    beyond = _f(claim.get("beyond_capabilities"))
+    if beyond is None:
+        beyond = obs - pred
+    return {"slope": slope, "intercept": icpt, "xb": xb, "xa": xa, "yb": yb, "ya": yb + obs, "ypred": yb + pred,
+            "obs": obs, "pred": pred, "beyond": beyond}
+
+
+def claim_panel_points(claim: dict[str, Any], result: AnalysisResult | None, matrix: ScoreMatrix | None) -> dict | None:
+    """The panel models behind a claim's fit: the claim's own ``panel_points`` when present, else the matrix's."""
+    pp = claim.get("panel_points")
+    if pp:
+        ok = [p for p in pp if _f(p.get("capabilities_score")) is not None and _f(p.get("value")) is not None]
+        return {"panel": str(claim.get("panel", "")), "x": [float(p["capabilities_score"]) for p in ok],
+                "y": [float(p["value"]) for p in ok], "names": [str(p.get("name") or p.get("model", "")) for p in ok]}
+    bench = str(claim.get("benchmark", ""))
+    if result is not None and matrix is not None and bench in matrix.scores.columns:
+        d = scatter_data(result, matrix, bench)
+        return {"panel": result.panel, "x": d["x"], "y": d["y"], "names": d["names"]}
+    return None
+
+
+def interval_text(lo: Any, hi: Any, level: Any = None) -> str:
+    """``" [0.70, 0.90]"`` style interval text, or ``""`` when absent."""
+    lo, hi = _f(lo), _f(hi)
+    if lo is None or hi is None:
+        return ""
+    pct = f"{int(round(float(level) * 100))}% CI " if _f(level) is not None else ""
+    return f" ({pct}[{lo:+.2f}, {hi:+.2f}])"
+
+
+def methods_text(result: AnalysisResult) -> str:
+    """A methods paragraph generated from the actual parameters of ``result`` (plain text)."""
+    st = result.settings or {}
+    if result.score_method == "irt":
+        return _methods_text_irt(result, st)
+    caps = ", ".join(result.capability_benchmarks)
+    meth = "Spearman rank" if result.method == "spearman" else "Pearson"
+    txt = (
+        f"Panel '{result.panel}' has {result.n_models} models; {len(result.model_scores)} have all "
+        f"{len(result.capability_benchmarks)} capability benchmarks ({caps}). Every benchmark column was z-scored "
+        f"over the models that have it (population SD, ddof = 0). The capabilities score is the first principal "
+        f"component of the {meth} correlation matrix of the capability benchmarks over the "
+        f"{result.direction.n_complete} complete models (eigenvector signed so its largest-magnitude loading is "
+        f"positive); it explains {result.pc1_variance_explained:.1%} of their variance, and the mean pairwise "
+        f"correlation among them is {result.mean_capability_intercorrelation:.2f}. A model's capabilities score is "
+        f"its z-scored capability row projected on that eigenvector (higher = more capable). Each benchmark's "
+        f"capabilities correlation is the {meth} correlation between the benchmark and the capabilities score over "
+        f"the models that have both (pairwise deletion; n is given per benchmark). Every benchmark is oriented so "
+        f"that higher = better (safer or more capable). {BANDS_SENTENCE}."
+    )
+    if st.get("bootstrap"):
+        level = _f(st.get("ci")) or 0.95
+        txt += (
+            f" Intervals are {int(round(level * 100))}% bootstrap confidence intervals "
+            f"({st.get('ci_method', 'percentile')}) from {st.get('bootstrap')} resamples of models, recomputing the "
+            f"capability direction inside every resample (seed {st.get('seed', 'unset')}"
+            + (f"; model families resampled, {st.get('n_families')} families" if st.get("n_families") else "")
+            + "). A verdict is a test against the bands: it names one band only when the interval lies inside "
+            "it, otherwise the range of bands the interval overlaps (e.g. 'low to high'). Intervals "
+            + {"none": "are not adjusted for multiplicity (--adjust none).",
+               "bonferroni": "are Bonferroni-adjusted over the non-capability benchmarks (--adjust bonferroni).",
+               "fcr": "are false-coverage-rate adjusted (Benjamini-Yekutieli; --adjust fcr): benchmarks whose "
+                      "interval excludes 0 get level 1 - R alpha / m."}.get(st.get("adjust", "none"), "")
+        )
+    else:
+        txt += " No bootstrap was run, so correlations are point estimates without intervals."
+    return txt

@@ -1,0 +1,160 @@
+"""The validated score matrix every source becomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._util.errors import InputError, UnknownIdError
+from ._registry import benchmark_metadata, default_capability_ids
+
+MODEL_META_COLUMNS = ["name", "type", "params", "flop"]
+EMPTY_COLUMNS_NOTE = "column(s) with no values ignored: "  # a reader's note; its ids are named as empty, not unknown
+
+
+def empty_columns(notes: tuple[str, ...]) -> list[str]:
+    """Columns a reader dropped because every cell was missing (from its note)."""
+    out: list[str] = []
+    for n in notes:
+        if n.startswith(EMPTY_COLUMNS_NOTE):
+            out.extend(c.strip() for c in n[len(EMPTY_COLUMNS_NOTE):].split(","))
+    return out
+
+
+@dataclass(frozen=True)
+class ScoreMatrix:
+    """Models x benchmarks scores plus model and benchmark metadata.
+
+    Attributes
+    ----------
+    name:
+        Panel name (``"base"``, ``"chat"``) or the stem of the user's file.
+    scores:
+        Float DataFrame, index = model ids, columns = benchmark ids, NaN where
+        a model has no score. Every column is oriented so that **higher is
+        better** (safer or more capable).
+    models:
+        DataFrame indexed like ``scores`` with columns ``name`` (display name),
+        ``type`` (``base``/``chat``/``""``), ``params`` (parameters) and
+        ``flop`` (training compute in FLOP; NaN when unknown).
+    benchmarks:
+        Registry metadata for each column: ``name``, ``metric``,
+        ``higher_is_better``, ``role``, ``area``, ``scale``, ``in_panels``,
+        ``registered``.
+    notes:
+        What happened while reading (flipped columns, metadata columns kept,
+        ...), in plain language.
+    """
+
+    name: str
+    scores: pd.DataFrame
+    models: pd.DataFrame
+    benchmarks: pd.DataFrame
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        validate_scores(self.scores, source=self.source or self.name)
+
+    @classmethod
+    def from_frame(
+        cls,
+        scores: pd.DataFrame,
+        *,
+        name: str = "data",
+        models: pd.DataFrame | None = None,
+        roles: dict[str, str] | None = None,
+        notes: tuple[str, ...] = (),
+        source: str = "",
+    ) -> ScoreMatrix:
+        """Build a matrix from a models x benchmarks DataFrame (index = model ids).
+
+        ``roles`` overrides registry roles (e.g. ``{"my_bench": "capability"}``).
+        """
+        scores = scores.copy()
+        scores.index = scores.index.map(str)
+        scores.columns = scores.columns.map(str)
+        scores = scores.astype(float)
+        meta = benchmark_metadata(list(scores.columns))
+        for bid, role in (roles or {}).items():
+            if bid in meta.index:
+                meta.loc[bid, "role"] = role
+        mm = pd.DataFrame(index=scores.index)
+        mm["name"] = scores.index
+        mm["type"] = ""
+        mm["params"] = np.nan
+        mm["flop"] = np.nan
+        if models is not None:
+            for c in MODEL_META_COLUMNS:
+                if c in models.columns:
+                    mm[c] = models[c].reindex(scores.index).where(lambda s: s.notna(), mm[c])
+        return cls(name=name, scores=scores, models=mm, benchmarks=meta, notes=tuple(notes), source=source)
+
+    @property
+    def n_models(self) -> int:
+        """Number of models (rows)."""
+        return int(self.scores.shape[0])
+
+    @property
+    def capability_benchmarks(self) -> list[str]:
+        """Columns whose role is ``capability`` (the default capability set)."""
+        return [b for b in self.scores.columns if self.benchmarks.loc[b, "role"] == "capability"]
+
+    def resolve_capabilities(self, capabilities: list[str] | None = None) -> list[str]:
+        """Validate a capability set (default: registry capability columns present here)."""
+        if capabilities is None:
+            caps = self.capability_benchmarks
+            if not caps:
+                raise InputError(
+                    f"{self.source or self.name}: no column is a registry capability benchmark "
+                    f"({', '.join(default_capability_ids())}); name the capability columns with --capabilities a,b,c"
+                )
+            return caps
+        caps = list(dict.fromkeys(c.strip() for c in capabilities if c.strip()))
+        missing = [c for c in caps if c not in self.scores.columns]
+        empty = [c for c in missing if c in empty_columns(self.notes)]
+        if empty:
+            raise InputError(
+                f"{self.source or self.name}: capability column(s) {', '.join(map(repr, empty))} are empty "
+                "(no value in any row); fill them or choose other --capabilities"
+            )
+        if missing:
+            from ._match import suggest
+
+            hints = "; ".join(f"{m!r}{suggest(m, list(self.scores.columns))}" for m in missing)
+            raise UnknownIdError(f"{self.source or self.name}: unknown capability benchmark id(s): {hints}")
+        if len(caps) < 2:
+            raise InputError("at least 2 capability benchmarks are needed to extract a capabilities score")
+        return caps
+
+    def with_capabilities(self, capabilities: list[str]) -> ScoreMatrix:
+        """A copy whose roles mark exactly ``capabilities`` as the capability set."""
+        meta = self.benchmarks.copy()
+        was = meta["role"] == "capability"
+        meta.loc[was & ~meta.index.isin(capabilities), "role"] = "other"
+        meta.loc[meta.index.isin(capabilities), "role"] = "capability"
+        return ScoreMatrix(self.name, self.scores, self.models, meta, self.notes, self.source)
+
+    def display_name(self, model: str) -> str:
+        """Display name of a model id."""
+        n = self.models.loc[model, "name"] if model in self.models.index else ""
+        return str(n) if isinstance(n, str) and n else model
+
+
+def validate_scores(scores: pd.DataFrame, *, source: str) -> None:
+    """Check the invariants of a score matrix; raise :class:`InputError` if broken."""
+    if scores.index.has_duplicates:
+        dup = scores.index[scores.index.duplicated()].unique().tolist()
+        raise InputError(f"{source}: duplicate model name(s): {', '.join(map(str, dup[:5]))}")
+    if scores.columns.has_duplicates:
+        dup = scores.columns[scores.columns.duplicated()].unique().tolist()
+        raise InputError(f"{source}: duplicate benchmark column(s): {', '.join(map(str, dup[:5]))}")
+    bad = [c for c in scores.columns if not np.issubdtype(scores[c].dtype, np.floating)]
+    if bad:
+        raise InputError(f"{source}: non-float column(s) in score matrix: {', '.join(bad[:5])}")
+    vals = scores.to_numpy()
+    if np.isinf(vals).any():
+        r, c = np.argwhere(np.isinf(vals))[0]
+        raise InputError(f"{source}: infinite value at model {scores.index[r]!r}, column {scores.columns[c]!r}")

@@ -1,0 +1,160 @@
+"""Shared pieces of the harness readers: the record shape and option parsing."""
+
+from __future__ import annotations
+
+import json
+import math
+import stat
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..._util.errors import InputError
+from ..._util.io import data_path
+
+#: Columns of the provenance table, one row per (model, benchmark) value.
+PROVENANCE_COLUMNS = [
+    "model",
+    "benchmark",
+    "value",
+    "harness",
+    "source",
+    "task",
+    "metric",
+    "filter",
+    "n_shot",
+    "stderr",
+    "date",
+    "provider",
+    "raw_value",
+    "transform",
+    "note",
+]
+
+
+MAX_JSON_BYTES = 256 * 1024**2  # lm-eval results and HELM run files are kilobytes to a few megabytes
+MAX_LOG_BYTES = 2 * 1024**3  # an Inspect .json log may carry every sample
+
+
+class Skip(Exception):
+    """A file that cannot be used; the message says why (the run goes on)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One score read from a harness file (a future cell of the matrix)."""
+
+    model: str
+    benchmark: str
+    value: float
+    harness: str
+    source: str
+    task: str
+    metric: str
+    filter: str = ""
+    n_shot: float = math.nan
+    stderr: float = math.nan
+    date: str = ""
+    provider: str = ""
+    raw_value: float = math.nan
+    transform: str = "identity"
+    note: str = ""
+
+
+def to_float(x: Any) -> float:
+    """float(x), NaN for None / 'N/A' / anything non-numeric."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return math.nan
+    return v
+
+
+def load_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """Parse a JSON file; :class:`Skip` (with the reason) when it is not a readable, sensible JSON file.
+
+    Nesting too deep for the parser (a hostile or broken file) and files
+    larger than ``max_bytes`` are skipped, not fatal.
+    """
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise Skip("not a regular file")
+        if st.st_size > max_bytes:
+            raise Skip(f"{st.st_size / 2**20:.0f} MiB: larger than {max_bytes // 2**20} MiB, not a results file")
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise Skip("not readable JSON (nested too deeply)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Skip(f"not readable JSON ({exc.__class__.__name__}: {exc})") from None
+
+
+def iso_date(x: Any) -> str:
+    """ISO-8601 UTC text for a POSIX timestamp or an ISO string; '' if unknown or out of range."""
+    if x is None or x == "":
+        return ""
+    if isinstance(x, (int, float)):
+        try:
+            return datetime.fromtimestamp(float(x), tz=timezone.utc).isoformat(timespec="seconds")
+        except (OverflowError, ValueError, OSError):
+            return ""
+    try:
+        d = pd.Timestamp(str(x))
+    except (ValueError, TypeError, OverflowError):
+        return str(x)
+    if d.tzinfo is None:
+        d = d.tz_localize("UTC")
+    return d.tz_convert("UTC").isoformat(timespec="seconds") if hasattr(d, "tz_convert") else str(x)
+
+
+def parse_metric_overrides(items: list[str] | None) -> dict[str, str]:
+    """``["mmlu=acc_norm", "gsm8k=exact_match,flexible-extract"]`` -> dict task -> metric."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        task, sep, metric = item.partition("=")
+        if not sep or not task.strip() or not metric.strip():
+            raise InputError(
+                f"--metric {item!r}: expected TASK=METRIC, e.g. --metric mmlu=acc_norm or gsm8k=exact_match,flexible-extract"
+            )
+        out[task.strip()] = metric.strip()
+    return out
+
+
+@lru_cache(maxsize=1)
+def _lm_eval_map() -> pd.DataFrame:
+    df = pd.read_csv(data_path("registry", "lm_eval_tasks.csv"), dtype=str, keep_default_na=False)
+    df["n_shot"] = pd.to_numeric(df["n_shot"], errors="coerce")
+    return df
+
+
+def lm_eval_mapping() -> pd.DataFrame:
+    """The lm-eval task mapping (``data/registry/lm_eval_tasks.csv``), a copy.
+
+    Columns: ``task``, ``metric``, ``filter`` (lm-eval's own names), ``benchmark``
+    (registry id), ``n_shot`` (the setting the panels' values correspond to),
+    ``transform`` (``identity`` or ``one_minus``: how the harness value becomes
+    the panel's higher-is-safer value) and ``note``.
+    """
+    return _lm_eval_map().copy()
+
+
+TRANSFORMS = {"identity": lambda v: v, "one_minus": lambda v: 1.0 - v}
+
+
+@lru_cache(maxsize=1)
+def _inspect_map() -> dict[str, tuple[str, str]]:
+    df = pd.read_csv(data_path("registry", "inspect_tasks.csv"), dtype=str, keep_default_na=False)
+    return {r.task: (r.benchmark, r.transform) for r in df.itertuples()}
+
+
+def inspect_task_benchmark(task: str) -> tuple[str, str]:
+    """Registry id and transform for an Inspect task name (``data/registry/inspect_tasks.csv``).
+
+    ``inspect_evals/wmdp_bio`` -> ``("wmdp_bio", "one_minus")``; a task the
+    mapping does not know keeps its own name with ``identity``.
+    """
+    return _inspect_map().get(task, (task, "identity"))
