@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -121,6 +121,46 @@ class IRTModel:
     min_benchmarks: int = MIN_BENCHMARKS
     kind: str = "irt"
     _item_cov: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    #: any ``min_benchmarks`` of the capability benchmarks give a score; gaps are used as they are, never imputed
+    needs_complete_rows: ClassVar[bool] = False
+    can_impute: ClassVar[bool] = False
+    axis_label: ClassVar[str] = "Capabilities score (logistic model, anchor logits; higher = more capable)"
+    resampling_text: ClassVar[str] = (
+        "median-centred percentile bootstrap: models resampled and each model's capabilities score drawn from "
+        "N(estimate, SE^2) in every resample (capability model's benchmark parameters fixed at the full fit)"
+    )
+    fixed_interval: ClassVar[str] = "centred percentile"
+
+    @property
+    def component_shares(self) -> tuple[float, ...]:
+        """No principal components: empty."""
+        return ()
+
+    def label(self, n_scored: int) -> str:
+        """A few words for a table's heading: the logistic model, how many models it scored, its anchor."""
+        return (
+            f"logistic capability model of {len(self.benchmarks)} capability benchmarks, {n_scored} models scored, "
+            f"anchored on {self.anchor}"
+        )
+
+    def far_from_panel(self, rows: pd.DataFrame, limit: float = 6.0) -> list[str]:
+        """No check: the model maps every benchmark to 0-1 itself (its unit scales refuse unbounded values)."""
+        return []
+
+    def draw_scores(self, scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Scores of the resampled rows ``idx`` (``(B, n)``), each drawn from N(score, SE^2) (NaN SEs count as 0).
+
+        The capability estimates' own uncertainty enters every resample (a row
+        drawn twice gets two independent draws).
+        """
+        s = np.asarray(scores, dtype=float)[idx]
+        e = np.nan_to_num(np.asarray(se, dtype=float))[idx]
+        return s + e * rng.standard_normal(idx.shape)
+
+    def missing_for_score(self, columns: Any) -> list[str]:
+        """Nothing is required column by column: a row needs any ``min_benchmarks`` of the benchmarks."""
+        return []
 
     @property
     def method(self) -> str:

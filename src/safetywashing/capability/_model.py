@@ -45,13 +45,39 @@ SCORE_METHODS = ("pca", "irt")
 
 @runtime_checkable
 class CapabilityModel(Protocol):
-    """What every fitted capability model offers (see the module docstring)."""
+    """What every fitted capability model offers (see the module docstring).
+
+    Everything that differs between the implementations is asked of the model,
+    never decided from its name: whether a row needs every benchmark
+    (``needs_complete_rows``, ``missing_for_score``), whether gaps may be
+    imputed (``can_impute``), its principal-component shares
+    (``component_shares``, empty for models without components), how a score
+    varies inside a bootstrap resample with the model fixed (``draw_scores``)
+    and which interval that gives (``fixed_interval``, ``resampling_text``),
+    and how it is labelled (``label``, ``axis_label``, ``describe``).
+    """
 
     kind: str
     benchmarks: tuple[str, ...]
+    needs_complete_rows: bool
+    can_impute: bool
+    axis_label: str
+    resampling_text: str
+    fixed_interval: str
 
     @property
     def min_benchmarks(self) -> int: ...  # noqa: D102
+
+    @property
+    def component_shares(self) -> tuple[float, ...]: ...  # noqa: D102
+
+    def label(self, n_scored: int) -> str: ...  # noqa: D102
+
+    def far_from_panel(self, rows: pd.DataFrame, limit: float = 6.0) -> list[str]: ...  # noqa: D102
+
+    def draw_scores(self, scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...  # noqa: D102
+
+    def missing_for_score(self, columns: Any) -> list[str]: ...  # noqa: D102
 
     def score(self, frame: pd.DataFrame) -> pd.Series: ...  # noqa: D102
 
@@ -63,6 +89,19 @@ class CapabilityModel(Protocol):
 
 
 AnyCapabilityModel = Union[CapabilityDirection, IRTModel]
+
+#: score-method name -> the model class that implements it (the only place a name picks an implementation)
+MODELS: dict[str, type] = {"pca": CapabilityDirection, "irt": IRTModel}
+
+
+def model_class(score_method: str) -> type:
+    """The capability model class behind ``score_method`` (its class attributes say what it needs and allows)."""
+    return MODELS[check_score_method(score_method)]
+
+
+def axis_label(score_method: str | None) -> str:
+    """Axis label of the capabilities score of ``score_method`` (the paper's PCA when None)."""
+    return MODELS.get(score_method or "pca", CapabilityDirection).axis_label
 
 
 @dataclass(frozen=True)
@@ -115,6 +154,25 @@ def check_score_method(score_method: str) -> str:
     if score_method not in SCORE_METHODS:
         raise InputError(f"--score-method: {score_method!r} is not one of: {', '.join(SCORE_METHODS)}")
     return score_method
+
+
+def score_method_for(value: str | None, panel: str | None) -> str:
+    """The capability model for ``--score-method value`` on embedded ``panel`` (None = a user's table).
+
+    ``None`` takes the panel's default (:func:`default_score_method`); a model
+    that needs complete rows is refused on a sparse panel, in one line saying
+    which model to use instead.
+    """
+    from ..sources._panels import is_sparse_panel
+
+    method = default_score_method(panel) if value is None else check_score_method(value)
+    if MODELS[method].needs_complete_rows and panel is not None and is_sparse_panel(panel):
+        raise InputError(
+            f"--panel {panel}: this panel is sparse (each model has only some of its benchmarks), so the paper's PCA "
+            f"score, which needs every capability benchmark, cannot be computed: use --score-method "
+            f"{default_score_method(panel)} (its default)"
+        )
+    return method
 
 
 def fit_capability_model(
@@ -183,7 +241,8 @@ def draw_scores(
     """Scores of bootstrap resamples ``idx`` (``(B, n)`` row indices), each drawn from N(score, SE^2).
 
     The capability estimates' own uncertainty enters every resample (a model
-    drawn twice gets two independent draws). NaN SEs count as 0.
+    drawn twice gets two independent draws). NaN SEs count as 0. (The
+    logistic model's :meth:`~IRTModel.draw_scores`.)
     """
     s = np.asarray(scores, dtype=float)[idx]
     e = np.nan_to_num(np.asarray(se, dtype=float))[idx]

@@ -10,7 +10,7 @@ one interface.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,41 @@ class CapabilityDirection:
     method: str
     n_complete: int
     kind: str = "pca"
+
+    #: a row needs every capability benchmark (missing cells can be filled first by ``impute``)
+    needs_complete_rows: ClassVar[bool] = True
+    can_impute: ClassVar[bool] = True
+    axis_label: ClassVar[str] = "Capabilities score (PC1, z units; higher = more capable)"
+    #: how an audit's fixed-direction bootstrap treats each model's score: an exact function of its row
+    resampling_text: ClassVar[str] = "percentile bootstrap over the audited models, panel capability direction fixed"
+    #: the interval the fixed-direction resamples give (see :func:`safetywashing.inference.interval_from_draws`)
+    fixed_interval: ClassVar[str] = "percentile"
+
+    @property
+    def component_shares(self) -> tuple[float, ...]:
+        """Share of the capability benchmarks' variance of each principal component (PC1 first)."""
+        return self.variance_explained
+
+    def label(self, n_scored: int) -> str:
+        """A few words for a table's heading: PC1 and its share of the variance."""
+        return f"PC1 of {len(self.benchmarks)} capability benchmarks, {self.variance_explained[0]:.1%} of their variance"
+
+    def far_from_panel(self, rows: pd.DataFrame, limit: float = 6.0) -> list[str]:
+        """Rows (with their most extreme benchmark) whose capability values lie more than ``limit`` panel SDs away.
+
+        A sign of other units (percent where the panel has fractions).
+        """
+        z = (rows[list(self.benchmarks)].to_numpy(float) - np.asarray(self.means)) / np.asarray(self.sds)
+        return [f"{n} ({self.benchmarks[int(np.argmax(np.abs(zz)))]})" for n, zz in zip(rows.index, z)
+                if np.abs(zz).max() > limit]
+
+    def draw_scores(self, scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Scores of the resampled rows ``idx`` (``(B, n)``) with the direction fixed: exact, no draw (``rng`` unused)."""
+        return np.asarray(scores, dtype=float)[idx]
+
+    def missing_for_score(self, columns: Any) -> list[str]:
+        """Capability benchmarks a table with ``columns`` lacks that every row needs for a score."""
+        return [c for c in self.benchmarks if c not in set(columns)]
 
     @property
     def min_benchmarks(self) -> int:

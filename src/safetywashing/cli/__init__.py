@@ -1,9 +1,8 @@
-"""Command-line interface: a thin shell over the Python API.
+"""The command-line interface: a thin typer shell over the Python API, one module per command."""
 
-Each command lives in its own module under this package and registers itself
-on :data:`app`. Errors of the project's own types become one line on stderr
-and exit code 2, never a traceback.
-"""
+# Each command lives in its own module under this package and registers itself on :data:`app`. Errors of the
+# project's own types become one line on stderr and exit code 2, never a traceback.
+
 
 from __future__ import annotations
 

@@ -104,14 +104,7 @@ SCORE_METHOD_HELP = (
 
 
 def score_method_for(value: str | None, panel: str | None) -> str:
-    """The ``--score-method`` value, or the panel's default when not given."""
-    from ..capability._model import check_score_method, default_score_method
-    from ..sources._panels import is_sparse_panel
+    """The ``--score-method`` value, or the panel's default when not given (the capability model decides)."""
+    from ..capability._model import score_method_for as decide
 
-    method = default_score_method(panel) if value is None else check_score_method(value)
-    if method == "pca" and panel is not None and is_sparse_panel(panel):
-        raise InputError(
-            f"--panel {panel}: this panel is sparse (each model has only some of its benchmarks), so the paper's PCA "
-            "score, which needs every capability benchmark, cannot be computed: use --score-method irt (its default)"
-        )
-    return method
+    return decide(value, panel)
