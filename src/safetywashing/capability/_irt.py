@@ -125,6 +125,11 @@ class IRTModel:
     #: any ``min_benchmarks`` of the capability benchmarks give a score; gaps are used as they are, never imputed
     needs_complete_rows: ClassVar[bool] = False
     can_impute: ClassVar[bool] = False
+    #: not the paper's score: outputs state what it is (:meth:`describe`)
+    paper_method: ClassVar[bool] = False
+    #: every score has a standard error (``score_se``)
+    has_score_se: ClassVar[bool] = True
+    short_description: ClassVar[str] = "its logistic capability model (irt)"
     axis_label: ClassVar[str] = "Capabilities score (logistic model, anchor logits; higher = more capable)"
     resampling_text: ClassVar[str] = (
         "median-centred percentile bootstrap: models resampled and each model's capabilities score drawn from "

@@ -50,7 +50,9 @@ class CapabilityModel(Protocol):
     Everything that differs between the implementations is asked of the model,
     never decided from its name: whether a row needs every benchmark
     (``needs_complete_rows``, ``missing_for_score``), whether gaps may be
-    imputed (``can_impute``), its principal-component shares
+    imputed (``can_impute``), whether it is the paper's own score
+    (``paper_method``; any other states what it is in the notes), whether
+    its scores carry standard errors (``has_score_se``), its principal-component shares
     (``component_shares``, empty for models without components), how a score
     varies inside a bootstrap resample with the model fixed (``draw_scores``)
     and which interval that gives (``fixed_interval``, ``resampling_text``),
@@ -61,6 +63,9 @@ class CapabilityModel(Protocol):
     benchmarks: tuple[str, ...]
     needs_complete_rows: bool
     can_impute: bool
+    paper_method: bool
+    has_score_se: bool
+    short_description: str
     axis_label: str
     resampling_text: str
     fixed_interval: str

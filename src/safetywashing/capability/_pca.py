@@ -45,6 +45,11 @@ class CapabilityDirection:
     #: a row needs every capability benchmark (missing cells can be filled first by ``impute``)
     needs_complete_rows: ClassVar[bool] = True
     can_impute: ClassVar[bool] = True
+    #: the paper's own score: outputs need not restate what it is
+    paper_method: ClassVar[bool] = True
+    #: scores carry no standard error of their own (NaN): the direction's uncertainty is what bootstraps recompute
+    has_score_se: ClassVar[bool] = False
+    short_description: ClassVar[str] = "PC1 of its capability benchmarks"
     axis_label: ClassVar[str] = "Capabilities score (PC1, z units; higher = more capable)"
     #: how an audit's fixed-direction bootstrap treats each model's score: an exact function of its row
     resampling_text: ClassVar[str] = "percentile bootstrap over the audited models, panel capability direction fixed"
