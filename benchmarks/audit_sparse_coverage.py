@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from safetywashing._util.stats import pairwise_corr_masked  # noqa: E402
 from safetywashing.capability._irt import _sigmoid, fit_irt  # noqa: E402
-from safetywashing.inference._irt_uncertainty import bootstrap_correlations, centred_interval  # noqa: E402
+from safetywashing.inference._draws import bootstrap_correlations, centred_interval  # noqa: E402
 
 
 def panel(seed: int, n: int = 150, k: int = 20) -> tuple[np.ndarray, np.ndarray]:

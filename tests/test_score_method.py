@@ -10,7 +10,7 @@ import pytest
 
 import safetywashing as sw
 from safetywashing.capability._irt import _sigmoid
-from safetywashing.inference._irt_uncertainty import bootstrap_correlations
+from safetywashing.inference._draws import bootstrap_correlations
 
 CAPS = ["arc_challenge", "bbh", "gsm8k", "hellaswag", "lambada_openai", "logiqa", "medqa_4options", "minerva_math", "mmlu",
         "piqa", "superglue_copa", "winogrande"]

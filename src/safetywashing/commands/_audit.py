@@ -373,7 +373,8 @@ def audit(
     if direction.kind == "pca":
         lo, hi, n_valid = bootstrap_corr_fixed(y, s, method=method, n_boot=n_boot, level=level, rng=rng)
     else:
-        from ..inference._irt_uncertainty import INTERVAL_METHOD_IRT, bootstrap_correlations, centred_interval
+        from ..inference._draws import bootstrap_correlations, centred_interval
+        from ..inference._irt_uncertainty import INTERVAL_METHOD_IRT
 
         r_b = bootstrap_correlations(y, s, s_se, method=method, n_boot=n_boot, rng=rng)
         lo, hi = centred_interval(pairwise_corr_masked(y, s, method)[0], r_b, level)

@@ -27,62 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from .._util.stats import pairwise_corr_masked
-from ..capability._model import draw_scores
 from ..sources._matrix import ScoreMatrix
+from ._draws import bootstrap_correlations, centred_interval
 from ._sensitivity import effect_fields, permutation_fields
 
 INTERVAL_METHOD_IRT = (
     "median-centred percentile bootstrap: models resampled and each model's capabilities score drawn from "
     "N(estimate, SE^2) in every resample (capability model's benchmark parameters fixed at the full fit)"
 )
-_CHUNK_CELLS = 4_000_000  # resamples x models x benchmarks per batch (32 MB of float64)
-
-
-def bootstrap_correlations(
-    x: np.ndarray,
-    s: np.ndarray,
-    se: np.ndarray,
-    *,
-    method: str,
-    n_boot: int,
-    rng: np.random.Generator,
-    progress: Callable[[int], None] | None = None,
-) -> np.ndarray:
-    """``(n_boot, p)`` correlations of ``x``'s columns with scores drawn around ``s`` (SD ``se``) in model resamples.
-
-    Batched: memory stays below ~32 MB whatever ``n_boot`` (chunks of resamples).
-    """
-    n, p = x.shape
-    out = np.empty((n_boot, p))
-    step = max(1, _CHUNK_CELLS // max(1, n * p))
-    for start in range(0, n_boot, step):
-        b = min(step, n_boot - start)
-        idx = rng.integers(0, n, size=(b, n))
-        sd = draw_scores(s, se, idx, rng)
-        out[start : start + b] = pairwise_corr_masked(x[idx], sd, method)[0]
-        if progress is not None:
-            progress(b)
-    return out
-
-
-def centred_interval(r_point: np.ndarray, r_boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval of ``r_boot`` (``(B, p)``, NaN = undefined) moved so its median sits on ``r_point``.
-
-    The bounds are clipped to [-1, 1]. (Moving on Fisher's z scale instead
-    was tried: near r = +-1 the z shift explodes and collapses the interval
-    onto the estimate.) NaN where the estimate or every resample is undefined.
-    """
-    r_point = np.asarray(r_point, dtype=float)
-    lo = np.full(r_point.shape, np.nan)
-    hi = np.full(r_point.shape, np.nan)
-    alpha = (1.0 - level) / 2.0
-    for j in np.flatnonzero(~np.isnan(r_point) & (~np.isnan(r_boot)).any(axis=0)):
-        v = r_boot[~np.isnan(r_boot[:, j]), j]
-        shift = r_point[j] - np.median(v)
-        lo[j] = max(-1.0, float(np.quantile(v, alpha) + shift))
-        hi[j] = min(1.0, float(np.quantile(v, 1.0 - alpha) + shift))
-    return lo, hi
 
 
 def extend_irt(
