@@ -47,7 +47,8 @@ def main() -> None:
     import numpy as np
 
     import safetywashing as sw
-    from safetywashing.inference._bootstrap import Engine, bootstrap_counts
+    from safetywashing.capability._pca_engine import Engine
+    from safetywashing.inference._bootstrap import bootstrap_counts
 
     for method in ("spearman", "pearson"):
         for panel in ("base", "chat"):

@@ -15,19 +15,15 @@ import pandas as pd
 import pytest
 
 import safetywashing as sw
+from safetywashing.capability import _pca_engine as pe
+from safetywashing.capability._pca_engine import Engine, SortedEngine, chunk_bytes, make_engine, plan_chunk, run_chunks
 from safetywashing.inference import _bootstrap as bs
 from safetywashing.inference._bootstrap import (
-    Engine,
-    SortedEngine,
     bootstrap_count_chunks,
     bootstrap_counts,
-    chunk_bytes,
     intervals,
     jackknife_plan,
     leave_one_out_counts,
-    make_engine,
-    plan_chunk,
-    run_chunks,
 )
 from test_uncertainty import slow_statistic
 
@@ -160,8 +156,8 @@ def test_chunk_planner_bounds_the_working_memory(n, p, u):
     b = plan_chunk(n, p, u)
     assert b >= 1
     # one resample is the unit: beyond it, never more than the cell budget per temporary
-    assert b == 1 or b * n * max(p, u) <= bs.SORTED_CHUNK_CELLS
-    assert chunk_bytes(n, p, u, b) <= max(chunk_bytes(n, p, u, 1), bs.SORTED_TEMPORARIES * 8 * bs.SORTED_CHUNK_CELLS)
+    assert b == 1 or b * n * max(p, u) <= pe.SORTED_CHUNK_CELLS
+    assert chunk_bytes(n, p, u, b) <= max(chunk_bytes(n, p, u, 1), pe.SORTED_TEMPORARIES * 8 * pe.SORTED_CHUNK_CELLS)
 
 
 def test_sorted_engine_memory_is_linear_in_models():

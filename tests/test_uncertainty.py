@@ -19,7 +19,8 @@ import scipy.stats
 import safetywashing as sw
 from safetywashing._util.stats import rankdata
 from safetywashing.capability._impute import impute_lowrank
-from safetywashing.inference._bootstrap import Engine, bootstrap_counts, intervals, permutation_pvalues, top_eigen, weighted_ranks
+from safetywashing.capability._pca_engine import Engine, top_eigen, weighted_ranks
+from safetywashing.inference._bootstrap import bootstrap_counts, intervals, permutation_pvalues
 
 CAPS = ["cap_a", "cap_b", "cap_c", "cap_d"]
 

@@ -34,18 +34,16 @@ import numpy as np
 from .._util.errors import InputError, SafetywashingError
 from .._util.stats import column_order, pairwise_corr_masked
 from ..capability._pca import capability_direction
+from ..capability._pca_engine import Engine, make_engine, run_chunks
 from ..sources._matrix import ScoreMatrix
 from ._bootstrap import (
     CI_METHODS,
     JACKKNIFE_EXACT_MAX,
-    Engine,
     bootstrap_count_chunks,
     check_bootstrap_size,
     intervals,
     jackknife_plan,
-    make_engine,
     permutation_pvalues,
-    run_chunks,
 )
 from ._effects import SCALE_COLLINEAR, compute_correlations, log_compute, partial_compute_correlations, slopes
 from ._multiplicity import ADJUST_CHOICES, adjusted_levels, bh_qvalues
