@@ -135,7 +135,7 @@ def test_grouped_jackknife_bca_close_to_exact():
 def test_analyze_says_when_the_jackknife_is_grouped(monkeypatch):
     monkeypatch.setattr(bs, "JACKKNIFE_EXACT_MAX", 20)
     monkeypatch.setattr(bs, "JACKKNIFE_GROUPS", 8)
-    import safetywashing.inference._sensitivity as sens
+    import safetywashing.inference._uncertainty as sens
 
     monkeypatch.setattr(sens, "JACKKNIFE_EXACT_MAX", 20)
     x = table(30, 6, seed=1, miss=0.0)

@@ -130,6 +130,8 @@ class IRTModel:
     #: every score has a standard error (``score_se``)
     has_score_se: ClassVar[bool] = True
     short_description: ClassVar[str] = "its logistic capability model (irt)"
+    #: how an analysis bootstrap treats the model: fixed at the full fit, each score drawn from N(estimate, SE^2)
+    resampling: ClassVar[str] = "draw"
     axis_label: ClassVar[str] = "Capabilities score (logistic model, anchor logits; higher = more capable)"
     resampling_text: ClassVar[str] = (
         "median-centred percentile bootstrap: models resampled and each model's capabilities score drawn from "
@@ -166,6 +168,21 @@ class IRTModel:
     def missing_for_score(self, columns: Any) -> list[str]:
         """Nothing is required column by column: a row needs any ``min_benchmarks`` of the benchmarks."""
         return []
+
+    def mean_intercorrelation(self, frame: pd.DataFrame, scored: np.ndarray, method: str) -> float:
+        """Mean off-diagonal pairwise correlation of the fitted benchmarks' columns of ``frame`` (>= 5 models a pair).
+
+        ``scored`` is unused: every pair of benchmarks is correlated over the
+        models that have both. NaN when no pair has enough models.
+        """
+        k = len(self.benchmarks)
+        cm = frame[list(self.benchmarks)].corr(method=method, min_periods=MIN_MODELS_PER_BENCHMARK).to_numpy()
+        off = cm[~np.eye(k, dtype=bool)]
+        return float(np.nanmean(off)) if np.isfinite(off).any() else float("nan")
+
+    def dropped_sentence(self, dropped: list[str], reasons: dict[str, str], imputed: bool) -> str:
+        """One note naming every model without a score, each with its reason."""
+        return f"{len(dropped)} model(s) have no capabilities score: " + "; ".join(f"{m} ({reasons[m]})" for m in dropped)
 
     @property
     def method(self) -> str:

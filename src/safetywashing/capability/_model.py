@@ -125,6 +125,16 @@ class CapabilityFit:
     dropped: tuple[str, ...] = ()
     drop_reasons: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    table_capabilities: tuple[str, ...] = ()
+
+    def analysis_notes(self, imputed: bool = False) -> list[str]:
+        """The fit's notes, what the score is (for a model other than the paper's) and which models it left unscored."""
+        out = list(self.notes)
+        if not self.model.paper_method:
+            out.append(f"capabilities score: {self.model.describe()}")
+        if self.dropped:
+            out.append(self.model.dropped_sentence(list(self.dropped), self.drop_reasons, imputed))
+        return out
 
     @property
     def kind(self) -> str:
@@ -199,7 +209,7 @@ def fit_capability_model(
         direction, scores, dropped = capability_direction(matrix, capabilities, method)
         reasons = {m: "lacks some capability benchmark (PCA needs all of them)" for m in dropped}
         return CapabilityFit(direction, scores, pd.Series(np.nan, index=scores.index, name="capabilities_score_se"),
-                             tuple(dropped), reasons)
+                             tuple(dropped), reasons, table_capabilities=tuple(direction.benchmarks))
     return _fit_irt_matrix(matrix, capabilities, anchor)
 
 
@@ -237,7 +247,8 @@ def _fit_irt_matrix(matrix: ScoreMatrix, capabilities: list[str] | None, anchor:
         notes.append(f"read as {s} (mapped to 0-1 for the capability model): {', '.join(cols)}")
     if not fit.model.converged:
         notes.append("the capability model's fit stopped before converging; its scores are approximate")
-    return CapabilityFit(fit.model, scores, se, tuple(reasons), reasons, tuple(notes))
+    # a benchmark the fit left out (too few models) stays a capability benchmark of the table
+    return CapabilityFit(fit.model, scores, se, tuple(reasons), reasons, tuple(notes), tuple(caps))
 
 
 def draw_scores(

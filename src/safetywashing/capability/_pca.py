@@ -50,6 +50,8 @@ class CapabilityDirection:
     #: scores carry no standard error of their own (NaN): the direction's uncertainty is what bootstraps recompute
     has_score_se: ClassVar[bool] = False
     short_description: ClassVar[str] = "PC1 of its capability benchmarks"
+    #: how an analysis bootstrap treats the model: PC1 is refitted inside every resample (:meth:`resample_engine`)
+    resampling: ClassVar[str] = "refit"
     axis_label: ClassVar[str] = "Capabilities score (PC1, z units; higher = more capable)"
     #: how an audit's fixed-direction bootstrap treats each model's score: an exact function of its row
     resampling_text: ClassVar[str] = "percentile bootstrap over the audited models, panel capability direction fixed"
@@ -81,6 +83,40 @@ class CapabilityDirection:
     def missing_for_score(self, columns: Any) -> list[str]:
         """Capability benchmarks a table with ``columns`` lacks that every row needs for a score."""
         return [c for c in self.benchmarks if c not in set(columns)]
+
+    def resample_engine(self, x: np.ndarray, cap_idx: list[int], method: str) -> Any:
+        """The engine that refits this model inside weighted resamples of the rows of ``x`` (``(n, p)``).
+
+        ``cap_idx``: the capability columns of ``x``. Its ``run(counts)`` gives
+        every column's correlation with the resample's own PC1 score
+        (:mod:`safetywashing.capability._pca_engine`).
+        """
+        from ._pca_engine import make_engine
+
+        return make_engine(x, cap_idx, method)
+
+    def refit_without(self, matrix: ScoreMatrix, left_out: str) -> np.ndarray:
+        """Scores ``(n,)`` of ``matrix``'s models from the direction refitted without capability benchmark ``left_out``.
+
+        Raises the fit's own errors (e.g. too few complete models) for the caller to skip.
+        """
+        _, scores, _ = capability_direction(matrix, [b for b in self.benchmarks if b != left_out], self.method)
+        return scores.to_numpy()
+
+    def mean_intercorrelation(self, frame: pd.DataFrame, scored: np.ndarray, method: str) -> float:
+        """Mean off-diagonal correlation of the capability columns of ``frame`` over the scored (complete) rows."""
+        k = len(self.benchmarks)
+        c = corr_matrix(zscore(frame[list(self.benchmarks)].to_numpy(dtype=float))[0][scored], method)
+        return float((c.sum() - k) / (k * (k - 1)))
+
+    def dropped_sentence(self, dropped: list[str], reasons: dict[str, str], imputed: bool) -> str:
+        """One note naming the models without a score (at most 20 by name; all are in ``dropped_models``)."""
+        return (
+            f"{len(dropped)} model(s) lack some capability benchmark and have no capabilities score: "
+            + ", ".join(dropped[:20])
+            + (f" ... and {len(dropped) - 20} more (all in dropped_models)" if len(dropped) > 20 else "")
+            + ("" if imputed else " (--impute fills them by low-rank PCA)")
+        )
 
     @property
     def min_benchmarks(self) -> int:

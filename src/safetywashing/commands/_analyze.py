@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError
-from .._util.stats import corr_matrix, pairwise_corr_masked, zscore
 from .._util.stats import finite_or_none as _f
+from ..capability._model import fit_capability_model, model_class
 from ..capability._pca import MIN_MODELS, CapabilityDirection, capability_direction
-from ..inference._reliability import NOISE_LIMITED
-from ..inference._verdict import is_single_band, verdict, verdict_bands
+from ..inference import _stages as stages
+from ..inference._schema import RowFields, row_values
+from ..inference._stages import Panel
+from ..inference._uncertainty import Options, check_options, uncertainty
 from ..sources._matrix import ScoreMatrix
 
 __all__ = ["MIN_MODELS", "AnalysisResult", "BenchmarkResult", "CapabilityDirection", "analyze", "capability_direction"]
@@ -25,7 +27,13 @@ class BenchmarkResult:
 
     ``correlation`` is Spearman or Pearson r with the capabilities score
     (higher = the benchmark rises with capabilities) over the ``n`` models that
-    have both; ``None`` when undefined.
+    have both; ``None`` when undefined. ``extra`` holds the typed fields the
+    inference stages added (intervals, slope, compute, reliability, ...): a
+    read-only :class:`~safetywashing.inference._schema.RowFields` whose every
+    field is documented, with its type and stage, in
+    :mod:`safetywashing.inference._schema` (a plain dict given here is checked
+    and converted: the ``analyze`` schema, or the ``audit`` one when the keys
+    are an audit row's).
     """
 
     benchmark: str
@@ -36,10 +44,19 @@ class BenchmarkResult:
     n: int
     verdict: str
     metric: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: RowFields = field(default_factory=RowFields.analysis)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.extra, RowFields):
+            object.__setattr__(self, "extra", RowFields.of(self.extra))
+
+    @property
+    def fields(self) -> RowFields:
+        """The row's typed stage fields (same object as ``extra``)."""
+        return self.extra
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict with the contract keys first, then any extra fields."""
+        """JSON-ready dict with the contract keys first, then the stage fields (schema order)."""
         d = {
             "benchmark": self.benchmark,
             "name": self.name,
@@ -228,18 +245,46 @@ def analyze(
         rises with capabilities), ``n``, verdict and the extra fields above.
         Without ``bootstrap``/``impute`` the figures are exactly the paper's.
     """
-    from ..capability._model import check_score_method, fit_capability_model
-    from ..inference._sensitivity import check_options, extend
+    opts = _options(matrix, bootstrap, ci, ci_method, seed, permutations, compute, sensitivity, progress, adjust, cluster,
+                    score_method, impute)
+    matrix, impute_notes = _impute(matrix, capabilities, method, impute)
+    cfit = fit_capability_model(matrix, capabilities, method, score_method)
+    panel = Panel.build(matrix, cfit, method)
+    step = (stages.estimate(panel).then(stages.compute(panel, compute)).then(uncertainty(panel, opts)))
+    step = step.then(stages.permutation(panel, permutations, step.settings.get("seed")))
+    step = step.then(stages.reliability(panel, n_items))
+    verdicts, verdict_step = stages.verdict(panel, step.columns, step.settings, ci)
+    step = step.then(verdict_step).then(stages.components(panel, step.settings, sensitivity))
+    notes = list(matrix.notes) + impute_notes + cfit.analysis_notes(impute) + _part_whole_note(matrix) + step.notes
+    return AnalysisResult(
+        panel=matrix.name,
+        method=method,
+        n_models=matrix.n_models,
+        capability_benchmarks=tuple(panel.caps),
+        direction=cfit.model,
+        pc1_variance_explained=(cfit.model.component_shares or (float("nan"),))[0],
+        mean_capability_intercorrelation=cfit.model.mean_intercorrelation(panel.matrix.scores, cfit.scores.notna().to_numpy(),
+                                                                          method),
+        model_scores={k2: float(v) for k2, v in cfit.scores.dropna().items()},
+        results=tuple(_rows(panel, step.columns, verdicts)),
+        dropped_models=tuple(cfit.dropped),
+        notes=tuple(notes),
+        settings=_settings(opts, method, compute, impute, score_method, step.settings),
+        score_method=score_method,
+        model_score_se={k2: float(v) for k2, v in cfit.se.dropna().items()},
+    )
 
+
+def _options(
+    matrix: ScoreMatrix, bootstrap: int, ci: float, ci_method: str, seed: int | None, permutations: int,
+    compute: str | None, sensitivity: bool, progress: Callable[[int], None] | None, adjust: str, cluster: str | None,
+    score_method: str, impute: bool,
+) -> Options:
+    """Validate the options (one clear :class:`InputError` each) and read the family codes a clustered bootstrap needs."""
     check_options(bootstrap, ci, ci_method, permutations, compute, seed)
-    check_score_method(score_method)
-    extra_notes: list[str] = []
-    if impute and score_method == "irt":
-        raise InputError("--impute fills gaps for the PCA score; --score-method irt uses incomplete models as they are")
-    if impute:
-        from ..capability._impute import impute_capabilities
-
-        matrix, extra_notes = impute_capabilities(matrix, matrix.resolve_capabilities(capabilities), method)
+    if impute and not model_class(score_method).can_impute:
+        raise InputError(f"--impute fills gaps for the PCA score; --score-method {score_method} uses incomplete models "
+                         "as they are")
     codes = None
     if cluster is not None:
         from ..inference._cluster import CLUSTER_CHOICES, family_codes
@@ -248,171 +293,58 @@ def analyze(
             raise InputError(f"cluster: {cluster!r} is not one of: {', '.join(CLUSTER_CHOICES)}")
         if bootstrap:
             codes, _ = family_codes(matrix.models, "family", matrix.source or matrix.name)
-    cfit = fit_capability_model(matrix, capabilities, method, score_method)
-    direction, scores, dropped = cfit.model, cfit.scores, list(cfit.dropped)
-    caps = list(direction.benchmarks)
-    # irt may leave a benchmark out of the score (too few models); it stays a capability benchmark of the table
-    m = matrix.with_capabilities(caps if score_method == "pca" else matrix.resolve_capabilities(capabilities))
-    x = m.scores.to_numpy(dtype=float)
-    r, n = pairwise_corr_masked(x, scores.to_numpy(), method)
-    k = len(caps)
-    if score_method == "irt":
-        from ..inference._irt_uncertainty import extend_irt
+    return Options(bootstrap=bootstrap, ci=ci, ci_method=ci_method, seed=seed, permutations=permutations,
+                   sensitivity=sensitivity, adjust=adjust, cluster=cluster, cluster_codes=codes, progress=progress)
 
-        cm = m.scores[caps].corr(method=method, min_periods=MIN_MODELS).to_numpy()
-        off = cm[~np.eye(k, dtype=bool)]
-        mean_ic = float(np.nanmean(off)) if np.isfinite(off).any() else float("nan")
-        fields, settings, unc_notes = extend_irt(
-            m, caps, method, scores.to_numpy(), cfit.se.to_numpy(), r, bootstrap=bootstrap, ci=ci, seed=seed,
-            permutations=permutations, compute=compute, sensitivity=sensitivity, progress=progress,
-        )
-        if bootstrap and ci_method != "percentile":
-            unc_notes.append(f"--ci-method {ci_method} does not apply: the irt score's intervals are median-centred percentile")
-        if bootstrap and (adjust != "none" or cluster is not None):
-            unc_notes.append(
-                "the irt score's intervals are not multiplicity-adjusted and resample models, not families "
-                f"(--adjust {adjust}{'' if cluster is None else ', --cluster ' + cluster} apply to the PCA score)"
-            )
-    else:
-        c = corr_matrix(zscore(m.scores[caps].to_numpy(dtype=float))[0][scores.notna().to_numpy()], method)
-        mean_ic = float((c.sum() - k) / (k * (k - 1)))
-        fields, settings, unc_notes = extend(
-            m,
-            caps,
-            method,
-            scores.to_numpy(),
-            r,
-            direction.variance_explained,
-            bootstrap=bootstrap,
-            ci=ci,
-            ci_method=ci_method,
-            seed=seed,
-            permutations=permutations,
-            compute=compute,
-            sensitivity=sensitivity,
-            progress=progress,
-            adjust=adjust,
-            cluster_codes=codes,
-        )
-    from ..inference._reliability_fields import reliability_fields
 
-    rel_fields, rel_notes = reliability_fields(m, scores.to_numpy(), r, n_items)
-    fields.update(rel_fields)
-    rows = []
-    meta = m.benchmarks
-    for j, bid in enumerate(m.scores.columns):
-        rr = _f(r[j])
-        extra = {key: (_int(v[j]) if key in _INT_FIELDS else _f(v[j])) for key, v in fields.items()}
-        if "ci_low" in fields:
-            bands = verdict_bands(extra.get("ci_low"), extra.get("ci_high")) if rr is not None else []
-            extra["verdict_bands"] = bands
-            ceiling = extra.get("noise_ceiling")
-            extra["noise_limited"] = bool("low" in bands and ceiling is not None and ceiling < NOISE_LIMITED)
-        elif extra.get("noise_ceiling") is not None:
-            extra["noise_limited"] = bool(rr is not None and abs(rr) < 0.4 and extra["noise_ceiling"] < NOISE_LIMITED)
-        rows.append(
-            BenchmarkResult(
-                benchmark=bid,
-                name=str(meta.loc[bid, "name"]),
-                role=str(meta.loc[bid, "role"]),
-                area=str(meta.loc[bid, "area"]),
-                correlation=rr,
-                n=int(n[j]),
-                verdict=verdict(rr, extra.get("ci_low"), extra.get("ci_high")),
-                metric=str(meta.loc[bid, "metric"]),
-                extra=extra,
-            )
-        )
-    notes = list(matrix.notes) + extra_notes + list(cfit.notes)
-    if score_method == "irt":
-        notes.append(f"capabilities score: {direction.describe()}")
-        if dropped:
-            notes.append(
-                f"{len(dropped)} model(s) have no capabilities score: "
-                + "; ".join(f"{mm} ({cfit.drop_reasons[mm]})" for mm in dropped)
-            )
+def _impute(matrix: ScoreMatrix, capabilities: list[str] | None, method: str, impute: bool) -> tuple[ScoreMatrix, list[str]]:
+    """With ``impute``: the matrix with missing capability scores filled by rank-2 PCA, and a note of what moved."""
+    if not impute:
+        return matrix, []
+    from ..capability._impute import impute_capabilities
+
+    return impute_capabilities(matrix, matrix.resolve_capabilities(capabilities), method)
+
+
+def _part_whole_note(matrix: ScoreMatrix) -> list[str]:
+    """A note when every benchmark is a capability benchmark (each r is then a part with its own whole)."""
     if all(matrix.benchmarks.loc[b, "role"] == "capability" for b in matrix.scores.columns):
-        notes.append(
-            "every benchmark here is one of the capability benchmarks the score is built from: each correlation "
-            "is of a part with the whole it belongs to (inflated), a check of the score, not of a separate property"
+        return ["every benchmark here is one of the capability benchmarks the score is built from: each correlation "
+                "is of a part with the whole it belongs to (inflated), a check of the score, not of a separate property"]
+    return []
+
+
+def _rows(panel: Panel, columns: dict[str, np.ndarray], verdicts: list[str]) -> list[BenchmarkResult]:
+    """One :class:`BenchmarkResult` per benchmark, with the stage columns as its typed fields."""
+    meta = panel.matrix.benchmarks
+    return [
+        BenchmarkResult(
+            benchmark=bid,
+            name=str(meta.loc[bid, "name"]),
+            role=str(meta.loc[bid, "role"]),
+            area=str(meta.loc[bid, "area"]),
+            correlation=_f(panel.r[j]),
+            n=int(panel.n[j]),
+            verdict=verdicts[j],
+            metric=str(meta.loc[bid, "metric"]),
+            extra=RowFields.analysis(row_values(columns, j)),
         )
-    if dropped and score_method == "pca":
-        notes.append(
-            f"{len(dropped)} model(s) lack some capability benchmark and have no capabilities score: "
-            + ", ".join(dropped[:20])
-            + (f" ... and {len(dropped) - 20} more (all in dropped_models)" if len(dropped) > 20 else "")
-            + ("" if impute else " (--impute fills them by low-rank PCA)")
-        )
-    undefined = [row.benchmark for row in rows if row.correlation is None]
-    if undefined:
-        notes.append(f"{len(undefined)} benchmark(s) have no correlation (constant or < 3 models): {', '.join(undefined)}")
-    notes += unc_notes + rel_notes
-    if "ci_low" in fields:
-        tested = [row for row in rows if row.role != "capability" and row.correlation is not None]
-        single = [row for row in tested if is_single_band(row.verdict)]
-        adj = settings.get("adjust", "none")
-        counts = ", ".join(f"{b} {c}" for b, c in _band_counts(single))
-        if tested:
-            notes.append(
-                f"verdicts name only the bands the {settings.get('ci', ci):.0%} interval"
-                + ("" if adj == "none" else f" ({adj}-adjusted)")
-                + f" overlaps: {len(single)} of {len(tested)} non-capability benchmarks get a single band"
-                + (f" ({counts})" if counts else "")
-                + "; the others a range such as 'low to high'"
-            )
-        limited = [row.benchmark for row in rows if row.extra.get("noise_limited")]
-        if limited:
-            notes.append(
-                f"noise-limited: {len(limited)} verdict(s) include 'low' on a benchmark whose noise ceiling is below "
-                f"{NOISE_LIMITED} (item noise alone could make it look low): {', '.join(limited)}"
-            )
-    settings_extra = {"adjust": settings.get("adjust", adjust if bootstrap else "none"), "cluster": cluster}
-    if sensitivity and score_method == "pca":
-        sh = direction.variance_explained
-        pcs = " / ".join(f"{v:.1%}" for v in sh[:3])
-        ci_txt = ""
-        if settings.get("pc1_ci_low") is not None:
-            ci_txt = f" (PC1 {settings['ci']:.0%} CI {settings['pc1_ci_low']:.1%}-{settings['pc1_ci_high']:.1%})"
-        notes.append(f"PC1 / PC2 / PC3 explain {pcs} of the capability benchmarks' variance{ci_txt}")
-    return AnalysisResult(
-        panel=matrix.name,
-        method=method,
-        n_models=matrix.n_models,
-        capability_benchmarks=tuple(caps),
-        direction=direction,
-        pc1_variance_explained=direction.variance_explained[0] if score_method == "pca" else float("nan"),
-        mean_capability_intercorrelation=mean_ic,
-        model_scores={k2: float(v) for k2, v in scores.dropna().items()},
-        results=tuple(rows),
-        dropped_models=tuple(dropped),
-        notes=tuple(notes),
-        settings={
-            "method": method,
-            "bootstrap": int(bootstrap),
-            "permutations": int(permutations),
-            "compute": compute,
-            "sensitivity": bool(sensitivity),
-            "impute": bool(impute),
-            "score_method": score_method,
-            **settings_extra,
-            **settings,
-        },
-        score_method=score_method,
-        model_score_se={k2: float(v) for k2, v in cfit.se.dropna().items()},
-    )
+        for j, bid in enumerate(panel.cols)
+    ]
 
 
-_INT_FIELDS = ("n_boot_used", "compute_n", "partial_compute_n", "n_items")
-
-
-def _band_counts(rows: list[BenchmarkResult]) -> list[tuple[str, int]]:
-    from ..inference._verdict import BANDS
-
-    counts = {b: sum(1 for r in rows if r.verdict == b) for b in BANDS}
-    return [(b, c) for b, c in counts.items() if c]
-
-
-def _int(x: Any) -> int | None:
-    """int or None for NaN."""
-    v = _f(x)
-    return None if v is None else int(v)
+def _settings(opts: Options, method: str, compute: str | None, impute: bool, score_method: str,
+              stage_settings: dict[str, Any]) -> dict[str, Any]:
+    """The run's settings: the options asked for, then what the stages recorded (seed, interval method, ...)."""
+    return {
+        "method": method,
+        "bootstrap": int(opts.bootstrap),
+        "permutations": int(opts.permutations),
+        "compute": compute,
+        "sensitivity": bool(opts.sensitivity),
+        "impute": bool(impute),
+        "score_method": score_method,
+        "adjust": stage_settings.get("adjust", opts.adjust if opts.bootstrap else "none"),
+        "cluster": opts.cluster,
+        **stage_settings,
+    }

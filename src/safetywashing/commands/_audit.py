@@ -374,7 +374,7 @@ def audit(
         lo, hi, n_valid = bootstrap_corr_fixed(y, s, method=method, n_boot=n_boot, level=level, rng=rng)
     else:
         from ..inference._draws import bootstrap_correlations, centred_interval
-        from ..inference._irt_uncertainty import INTERVAL_METHOD_IRT
+        INTERVAL_METHOD_IRT = direction.resampling_text
 
         r_b = bootstrap_correlations(y, s, s_se, method=method, n_boot=n_boot, rng=rng)
         lo, hi = centred_interval(pairwise_corr_masked(y, s, method)[0], r_b, level)
