@@ -136,12 +136,57 @@ def report(
     """
     from ..present._report import build_report
 
+    _check_output(output)
+    inputs = tuple(p for p in (data, audit_file, claim_file, items_file) if p is not None)
+    items_dict = _read_items_json(items_file) if items_file is not None else None
+    _check_report_options(panel, data, audit_file, claim_file, benchmark, before, after, flop_column, params_column, adjust)
+    read = {
+        "model_column": model_column, "lower_is_better": lower_is_better,
+        "flop_column": flop_column, "params_column": params_column,
+    }
+    stats = {"bootstrap": bootstrap, "seed": seed, "ci": ci, "adjust": adjust}
+    t0 = time.perf_counter()
+    n_panels = 1 if data is not None else len(_panels(panel))
+    with progress_bar("report", total=2 * n_panels + 2 + (audit_file is not None or claim_file is not None)) as advance:
+        common = {"panel": panel, "method": method, "capabilities": capabilities, "bootstrap": bootstrap, "seed": seed,
+                  "ci": ci, "score_method": score_method}
+        audit_dict = _audit_dict(audit_file, advance, model_column=model_column, lower_is_better=lower_is_better,
+                                 **common) if audit_file is not None else None
+        claim_dict = _claim_dict(claim_file, advance, benchmark=benchmark or "", before=before, after=after,
+                                 **common) if claim_file is not None else None
+        results, matrices = _analyses(panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
+                                      **read)
+        html = build_report(
+            results, matrices, audit=audit_dict, claim=claim_dict, items=items_dict, title=title,
+            sources=[str(p) for p in inputs], progress=lambda step: advance(step),
+        )
+        _write_report(output, html, inputs, advance)
+    print(f"wrote {output} ({_size(len(html.encode()))}, {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+
+
+def _check_output(output: Path) -> None:
+    """Refuse a report path that is not an .html/.htm file name or that is an existing folder."""
     if output.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--output: {output} should end in .html (the report is one HTML file)")
     if output.exists() and output.is_dir():
         raise InputError(f"--output: {output} is a folder; give a file name such as {output / 'report.html'}")
-    inputs = tuple(p for p in (data, audit_file, claim_file, items_file) if p is not None)
-    items_dict = _read_items_json(items_file) if items_file is not None else None
+
+
+def _check_report_options(
+    panel: str,
+    data: Optional[Path],
+    audit_file: Optional[Path],
+    claim_file: Optional[Path],
+    benchmark: Optional[str],
+    before: Optional[str],
+    after: Optional[str],
+    flop_column: Optional[str],
+    params_column: Optional[str],
+    adjust: str,
+) -> None:
+    """Refuse option combinations ``report`` cannot honour: --audit with --claim, either of them without one
+    embedded panel, --claim without --benchmark (or its options without --claim), metadata columns without --data,
+    an unknown --adjust."""
     if audit_file is not None and claim_file is not None:
         raise InputError("--audit and --claim: give one of them per report")
     if (audit_file is not None or claim_file is not None) and (panel == "all" or data is not None):
@@ -150,55 +195,41 @@ def report(
         raise InputError("--claim needs --benchmark B: the benchmark whose change is claimed (e.g. --benchmark ethics_all)")
     if claim_file is None and (benchmark or before or after):
         raise InputError("--benchmark/--before/--after belong to --claim FILE")
-    read = {
-        "model_column": model_column, "lower_is_better": lower_is_better,
-        "flop_column": flop_column, "params_column": params_column,
-    }
-    if data is None and any(v is not None for k, v in read.items() if k in ("flop_column", "params_column")):
+    if data is None and (flop_column is not None or params_column is not None):
         raise InputError("--flop-column/--params-column apply to --data FILE")
     check_choice(adjust, ("none", "bonferroni", "fcr"), "--adjust")
-    stats = {"bootstrap": bootstrap, "seed": seed, "ci": ci, "adjust": adjust}
-    t0 = time.perf_counter()
-    n_panels = 1 if data is not None else len(_panels(panel))
-    audit_dict = claim_dict = None
-    with progress_bar("report", total=2 * n_panels + 2 + (audit_file is not None or claim_file is not None)) as advance:
-        if audit_file is not None:
-            from ._audit import audit_from_file
 
-            advance.show(f"auditing {audit_file.name}")
-            res_a = audit_from_file(
-                audit_file, panel=panel, method=method, capabilities=capabilities, model_column=model_column,
-                lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
-            )
-            for w in res_a.warnings:
-                print(f"safetywashing: warning: {w}", file=sys.stderr)
-            audit_dict = res_a.to_dict()
-            advance("audited")
-        if claim_file is not None:
-            from ._claim import claim_from_file
 
-            advance.show(f"checking claim {claim_file.name}")
-            claim_dict = claim_from_file(
-                claim_file, panel=panel, benchmark=benchmark or "", before=before, after=after,
-                capabilities=capabilities, method=method, bootstrap=bootstrap, seed=seed, ci=ci,
-                score_method=score_method,
-            ).to_dict()
-            advance("claim checked")
-        if data is not None:
-            results, matrices = _analyses(panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
-                                           **read)
-        else:
-            results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
-        html = build_report(
-            results, matrices, audit=audit_dict, claim=claim_dict, items=items_dict, title=title,
-            sources=[str(p) for p in inputs], progress=lambda step: advance(step),
-        )
-        advance.show(f"writing {output.name}")
-        from .._util.io import atomic_write
+def _audit_dict(audit_file: Path, advance: Any, **options: Any) -> dict[str, Any]:
+    """The ``audit`` JSON dict of ``audit_file`` against the panel (its warnings printed to stderr)."""
+    from ._audit import audit_from_file
 
-        atomic_write(output, html, inputs=inputs)
-        advance("written")
-    print(f"wrote {output} ({_size(len(html.encode()))}, {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+    advance.show(f"auditing {audit_file.name}")
+    res_a = audit_from_file(audit_file, **options)
+    for w in res_a.warnings:
+        print(f"safetywashing: warning: {w}", file=sys.stderr)
+    out = res_a.to_dict()
+    advance("audited")
+    return out
+
+
+def _claim_dict(claim_file: Path, advance: Any, **options: Any) -> dict[str, Any]:
+    """The ``claim`` JSON dict of the before/after rows in ``claim_file`` against the panel."""
+    from ._claim import claim_from_file
+
+    advance.show(f"checking claim {claim_file.name}")
+    out = claim_from_file(claim_file, **options).to_dict()
+    advance("claim checked")
+    return out
+
+
+def _write_report(output: Path, html: str, inputs: tuple[Path, ...], advance: Any) -> None:
+    """Write ``html`` to ``output`` atomically (refusing to overwrite one of the ``inputs``)."""
+    from .._util.io import atomic_write
+
+    advance.show(f"writing {output.name}")
+    atomic_write(output, html, inputs=inputs)
+    advance("written")
 
 
 def _read_items_json(path: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ printing or file I/O. ``_report`` turns these into plotly figures and
 
 from __future__ import annotations
 
+from functools import singledispatch
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,9 @@ import pandas as pd
 from .._util.errors import InsufficientDataError, UnknownIdError
 from .._util.stats import corr_matrix, zscore
 from .._util.stats import finite_or_none as _f
+from ..capability._irt import IRTModel
+from ..capability._model import axis_label
+from ..capability._pca import CapabilityDirection
 from ..commands._analyze import AnalysisResult
 from ..inference._fit import fit_on_scores
 from ..inference._verdict import BANDS_SENTENCE, HIGH, MODERATE
@@ -43,19 +47,19 @@ BANDS: tuple[tuple[float, float, str, str], ...] = (
     (HIGH, 1.0, "high", "#f8dcdc"),
 )
 
-CAPABILITY_AXIS = "Capabilities score (PC1, z units; higher = more capable)"
-CAPABILITY_AXIS_IRT = "Capabilities score (logistic model, anchor logits; higher = more capable)"
-
-
 def capability_axis(source: Any) -> str:
-    """Axis label of the capabilities score for an analysis result, an audit/claim dict or a score method name."""
+    """Axis label of the capabilities score for an analysis result, an audit/claim dict or a score method name.
+
+    The label is the capability model's own (:func:`~safetywashing.capability._model.axis_label`); a source that
+    names no score method gets the paper's PCA score's.
+    """
     if isinstance(source, str):
-        kind = source
+        kind: str | None = source
     elif isinstance(source, dict):
-        kind = source.get("score_method") or (source.get("settings") or {}).get("score_method") or "pca"
+        kind = source.get("score_method") or (source.get("settings") or {}).get("score_method")
     else:
-        kind = getattr(source, "score_method", "pca")
-    return CAPABILITY_AXIS_IRT if kind == "irt" else CAPABILITY_AXIS
+        kind = getattr(source, "score_method", None)
+    return axis_label(kind)
 
 
 def area_color(area: str) -> str:
@@ -185,6 +189,7 @@ def capability_intercorrelation(result: AnalysisResult, matrix: ScoreMatrix) -> 
 
 
 def _methods_text_irt(result: AnalysisResult, st: dict[str, Any]) -> str:
+    """The methods paragraph of an analysis scored by the logistic capability model (irt)."""
     meth = "Spearman rank" if result.method == "spearman" else "Pearson"
     txt = (
         f"Panel '{result.panel}' has {result.n_models} models; {len(result.model_scores)} have a capabilities score. "
@@ -291,10 +296,31 @@ def interval_text(lo: Any, hi: Any, level: Any = None) -> str:
 
 
 def methods_text(result: AnalysisResult) -> str:
-    """A methods paragraph generated from the actual parameters of ``result`` (plain text)."""
-    st = result.settings or {}
-    if result.score_method == "irt":
-        return _methods_text_irt(result, st)
+    """A methods paragraph generated from the actual parameters of ``result`` (plain text), written for the kind
+    of capability model behind its score (``result.direction``)."""
+    return _methods_for(result.direction, result, result.settings or {})
+
+
+@singledispatch
+def _methods_for(model: Any, result: AnalysisResult, st: dict[str, Any]) -> str:
+    """The methods paragraph for ``result``, chosen by the type of its capability ``model`` (one per model class)."""
+    raise TypeError(f"no methods text for capability model {type(model).__name__}")
+
+
+@_methods_for.register
+def _methods_for_irt(model: IRTModel, result: AnalysisResult, st: dict[str, Any]) -> str:
+    """The logistic capability model's paragraph."""
+    return _methods_text_irt(result, st)
+
+
+@_methods_for.register
+def _methods_for_pca(model: CapabilityDirection, result: AnalysisResult, st: dict[str, Any]) -> str:
+    """The paper's PC1 score's paragraph."""
+    return _methods_text_pca(result, st)
+
+
+def _methods_text_pca(result: AnalysisResult, st: dict[str, Any]) -> str:
+    """The methods paragraph of a PCA-scored analysis: the paper's PC1 score, the correlations, the bootstrap."""
     caps = ", ".join(result.capability_benchmarks)
     meth = "Spearman rank" if result.method == "spearman" else "Pearson"
     txt = (

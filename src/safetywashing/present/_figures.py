@@ -363,7 +363,7 @@ def figure_plan(
     for i, (res, m) in enumerate(zip(results, matrices)):
         p = stems[i] if stems.count(stems[i]) == 1 else f"{stems[i]}{i + 1}"  # two inputs with one name: number them
         plan.append((f"{p}_correlations", lambda res=res: plot_correlations(res)))
-        if res.score_method == "pca":  # PC shares and complete-row inter-correlations belong to the PCA score
+        if res.direction.component_shares:  # PC shares and complete-row inter-correlations belong to a PCA score
             plan.append((f"{p}_scree", lambda res=res: plot_scree(res)))
             plan.append((f"{p}_heatmap", lambda res=res, m=m: plot_heatmap(res, m)))
         plan.append((f"{p}_ranking", lambda res=res, m=m: plot_ranking(res, m)))

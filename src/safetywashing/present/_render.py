@@ -88,14 +88,9 @@ def text_table(headers: list[str], rows: list[list[str]], align: str) -> list[st
 
 
 def score_label(res: AnalysisResult) -> str:
-    """What the capabilities score is, in a few words (PCA: PC1 share; irt: the logistic model and its anchor)."""
-    k = len(res.capability_benchmarks)
-    if res.score_method == "irt":
-        return (
-            f"logistic capability model of {k} capability benchmarks, {len(res.model_scores)} models scored, "
-            f"anchored on {res.direction.anchor}"
-        )
-    return f"PC1 of {k} capability benchmarks, {res.pc1_variance_explained:.1%} of their variance"
+    """What the capabilities score is, in a few words, as its model labels itself (PCA: PC1 share; irt: the
+    logistic model, how many models it scored and its anchor)."""
+    return res.direction.label(len(res.model_scores))
 
 
 def render_table(results: list[AnalysisResult]) -> str:
@@ -170,7 +165,7 @@ def render_markdown(results: list[AnalysisResult]) -> str:
             f"### Panel `{res.panel}` ({res.n_models} models, {res.method}; "
             + (
                 f"PC1 = {res.pc1_variance_explained:.1%} of capability variance"
-                if res.score_method == "pca"
+                if res.direction.component_shares  # a model with principal components states PC1's share
                 else score_label(res)
             )
             + ")\n"
@@ -219,7 +214,7 @@ def render_summary(results: list[AnalysisResult], *, top: int = 3, width: int = 
         rows = [r for r in res.results if r.role == "safety"] or [r for r in res.results if r.role != "capability"]
         what = "safety benchmarks" if rows and rows[0].role == "safety" else "benchmarks"
         has_ci = any("ci_low" in r.extra for r in rows)
-        if getattr(res, "score_method", "pca") == "pca" and res.pc1_variance_explained is not None:
+        if res.direction.component_shares and res.pc1_variance_explained is not None:
             lines += textwrap.wrap(
                 f"Panel {res.panel!r}: {res.n_models} models; PC1 = {res.pc1_variance_explained:.1%} of the variance "
                 f"of {len(res.capability_benchmarks)} capability benchmarks", width=width, subsequent_indent="  ",

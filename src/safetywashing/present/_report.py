@@ -26,6 +26,7 @@ import numpy as np
 
 from .._util.errors import InputError
 from .._util.stats import finite_or_none as _num
+from ..capability._model import axis_label
 from ..commands._analyze import AnalysisResult
 from ..inference._verdict import verdict_text
 from ..sources._matrix import ScoreMatrix
@@ -274,7 +275,7 @@ def figure_over_time(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, A
 
 
 def figure_points(title: str, points: Sequence[dict[str, Any]], benchmark: str, ylabel: str,
-                  fit: dict[str, float] | None = None, xlabel: str = cd.CAPABILITY_AXIS) -> dict[str, Any]:
+                  fit: dict[str, float] | None = None, xlabel: str = axis_label(None)) -> dict[str, Any]:
     """Scatter of audit points (``capabilities_score`` vs ``benchmark``), hover = the user's model name."""
     pts = [p for p in points if _num(p.get("capabilities_score")) is not None and _num(p.get(benchmark)) is not None]
     traces: list[dict[str, Any]] = [
@@ -380,11 +381,11 @@ def report_figures(
         if progress:
             progress(f"charts for panel {res.panel}")
         scat = {r.benchmark: figure_scatter(res, m, r.benchmark) for r in res.results if r.benchmark in m.scores.columns}
-        pca = res.score_method == "pca"
+        has_components = bool(res.direction.component_shares)  # scree and complete-row heatmap belong to PCA
         out.append({
             "correlations": figure_correlations(res),
-            "scree": figure_scree(res) if pca else None,
-            "heatmap": figure_heatmap(res, m) if pca else None,
+            "scree": figure_scree(res) if has_components else None,
+            "heatmap": figure_heatmap(res, m) if has_components else None,
             "ranking": figure_ranking(res, m),
             "over_time": figure_over_time(res, m),
             "scatter": scat,
@@ -469,63 +470,106 @@ def build_report(
     str
         The HTML document.
     """
+    results, matrices = _paired_inputs(results, matrices)
+    figs = report_figures(results, matrices, progress=progress)
+    panels = [_panel_view(i, res, m, figs[i]) for i, (res, m) in enumerate(zip(results, matrices))]
+    extra: dict[str, Any] = {}  # the audit / items / claim figures, in that order, for the JSON data island
+    audit_view = _audit_step(audit, extra, progress)
+    items_view = _items_step(items, extra)
+    claim_view = _claim_step(claim, results, matrices, extra, progress)
+    if progress:
+        progress("assembling HTML with embedded plotly.js")
+    return _render_html(
+        results, figs, panels, extra, title=title, sources=sources, generated=generated,
+        audit_view=audit_view, claim_view=claim_view, items_view=items_view,
+    )
+
+
+def _paired_inputs(
+    results: Sequence[AnalysisResult], matrices: Sequence[ScoreMatrix]
+) -> tuple[list[AnalysisResult], list[ScoreMatrix]]:
+    """``results`` and ``matrices`` as lists, checked to be non-empty and one matrix per result."""
     results, matrices = list(results), list(matrices)
     if not results:
         raise InputError("nothing to report: no analysis results")
     if len(results) != len(matrices):
         raise InputError(f"build_report: {len(results)} result(s) but {len(matrices)} score matrices; pass one matrix per result")
+    return results, matrices
+
+
+def _panel_view(i: int, res: AnalysisResult, m: ScoreMatrix, figs: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows of panel number ``i``: counts, capability model, settings, verdicts, methods text,
+    and the benchmarks that have a scatter (safety first, by descending r)."""
+    st = res.settings or {}
+    return {
+        "index": i, "panel": res.panel, "method": res.method, "n_models": res.n_models, "n_scored": len(res.model_scores),
+        "source": m.source or m.name,
+        "capability_names": [str(m.benchmarks.loc[b, "name"]) if b in m.benchmarks.index else b
+                             for b in res.capability_benchmarks],
+        "pc1": res.pc1_variance_explained, "mean_ic": res.mean_capability_intercorrelation,
+        "has_components": bool(res.direction.component_shares), "capability_model": res.direction.describe(),
+        "over_time": figs["over_time"] is not None,
+        "bootstrap": st.get("bootstrap"), "ci": st.get("ci"), "ci_method": st.get("ci_method"), "seed": st.get("seed"),
+        "n_benchmarks": len(res.results), "n_safety": sum(r.role == "safety" for r in res.results),
+        "verdicts": _verdict_counts(res), "notes": list(res.notes), "dropped": list(res.dropped_models),
+        "methods": cd.methods_text(res),
+        "benchmarks": [{"id": r.benchmark, "name": r.name, "area": area_label(r.area), "r": r.correlation}
+                       for r in sorted(res.results, key=lambda r: (r.role == "capability", -(r.correlation or -9)))
+                       if r.benchmark in figs["scatter"]],
+    }
+
+
+def _audit_step(audit: dict[str, Any] | None, extra: dict[str, Any], progress: Progress | None) -> dict[str, Any] | None:
+    """The audit view (None without an audit); its figures go into ``extra["audit"]``."""
+    if audit is None:
+        return None
+    if progress:
+        progress("audit view")
+    return _audit_view(audit, extra)
+
+
+def _items_step(items: dict[str, Any] | None, extra: dict[str, Any]) -> dict[str, Any] | None:
+    """The item view (None without ``items`` JSON); its figures go into ``extra``."""
+    if items is None:
+        return None
+    from ._item_view import items_view as _items_view
+
+    return _items_view(items, extra, _layout)
+
+
+_CLAIM_FIELDS = ("benchmark", "panel", "observed_change", "predicted_change", "beyond_capabilities", "share_explained",
+                 "slope", "beyond_capabilities_ci_low", "beyond_capabilities_ci_high", "beyond_capabilities_pi_low",
+                 "beyond_capabilities_pi_high", "beyond_capabilities_supported", "level")
+
+
+def _claim_step(
+    claim: dict[str, Any] | None,
+    results: list[AnalysisResult],
+    matrices: list[ScoreMatrix],
+    extra: dict[str, Any],
+    progress: Progress | None,
+) -> dict[str, Any] | None:
+    """The claim view (None without a claim): its figure (``extra["claim"]``) is drawn over the claim's panel
+    (the first panel when the claim's is not among ``results``)."""
+    if claim is None:
+        return None
+    if progress:
+        progress("claim view")
+    pr = {r.panel: (r, m) for r, m in zip(results, matrices)}
+    res_m = pr.get(str(claim.get("panel", ""))) or (results[0], matrices[0])
+    extra["claim"] = figure_claim(claim, *res_m)
+    claim_view = {k: claim.get(k) for k in _CLAIM_FIELDS}
+    claim_view["name"] = claim.get("benchmark_name") or claim.get("benchmark")
+    claim_view["verdict"] = claim.get("verdict") if isinstance(claim.get("verdict"), str) else None
+    return claim_view
+
+
+def _template_env() -> Any:
+    """The jinja2 environment of the packaged templates (autoescaping, strict variables) with the report's filters."""
     import jinja2
 
-    from .. import __version__
     from .._util.io import data_path
 
-    figs = report_figures(results, matrices, progress=progress)
-    panels = []
-    for i, (res, m) in enumerate(zip(results, matrices)):
-        st = res.settings or {}
-        panels.append({
-            "index": i, "panel": res.panel, "method": res.method, "n_models": res.n_models, "n_scored": len(res.model_scores),
-            "source": m.source or m.name,
-            "capability_names": [str(m.benchmarks.loc[b, "name"]) if b in m.benchmarks.index else b
-                                 for b in res.capability_benchmarks],
-            "pc1": res.pc1_variance_explained, "mean_ic": res.mean_capability_intercorrelation,
-            "pca": res.score_method == "pca", "capability_model": res.direction.describe(),
-            "over_time": figs[i]["over_time"] is not None,
-            "bootstrap": st.get("bootstrap"), "ci": st.get("ci"), "ci_method": st.get("ci_method"), "seed": st.get("seed"),
-            "n_benchmarks": len(res.results), "n_safety": sum(r.role == "safety" for r in res.results),
-            "verdicts": _verdict_counts(res), "notes": list(res.notes), "dropped": list(res.dropped_models),
-            "methods": cd.methods_text(res),
-            "benchmarks": [{"id": r.benchmark, "name": r.name, "area": area_label(r.area), "r": r.correlation}
-                           for r in sorted(res.results, key=lambda r: (r.role == "capability", -(r.correlation or -9)))
-                           if r.benchmark in figs[i]["scatter"]],
-        })
-    extra: dict[str, Any] = {}
-    audit_view = None
-    if audit is not None:
-        if progress:
-            progress("audit view")
-        audit_view = _audit_view(audit, extra)
-    items_view = None
-    if items is not None:
-        from ._item_view import items_view as _items_view
-
-        items_view = _items_view(items, extra, _layout)
-    claim_view = None
-    if claim is not None:
-        if progress:
-            progress("claim view")
-        pr = {r.panel: (r, m) for r, m in zip(results, matrices)}
-        res_m = pr.get(str(claim.get("panel", ""))) or (results[0], matrices[0])
-        extra["claim"] = figure_claim(claim, *res_m)
-        claim_view = {k: claim.get(k) for k in ("benchmark", "panel", "observed_change", "predicted_change",
-                                                "beyond_capabilities", "share_explained", "slope",
-                                                "beyond_capabilities_ci_low", "beyond_capabilities_ci_high",
-                                                "beyond_capabilities_pi_low", "beyond_capabilities_pi_high",
-                                                "beyond_capabilities_supported", "level")}
-        claim_view["name"] = claim.get("benchmark_name") or claim.get("benchmark")
-        claim_view["verdict"] = claim.get("verdict") if isinstance(claim.get("verdict"), str) else None
-    if progress:
-        progress("assembling HTML with embedded plotly.js")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_path("templates"))), autoescape=True, undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -534,7 +578,27 @@ def build_report(
     env.filters["level"] = lambda v: "95%" if _num(v) is None else f"{round(float(v) * 100)}%"
     env.filters["r"] = lambda v: "-" if _num(v) is None else f"{float(v):+.2f}"
     env.filters["g"] = lambda v: "-" if _num(v) is None else f"{float(v):.3g}"
-    tpl = env.get_template("report.html.j2")
+    return env
+
+
+def _render_html(
+    results: list[AnalysisResult],
+    figs: list[dict[str, Any]],
+    panels: list[dict[str, Any]],
+    extra: dict[str, Any],
+    *,
+    title: str,
+    sources: Sequence[str],
+    generated: datetime | None,
+    audit_view: dict[str, Any] | None,
+    claim_view: dict[str, Any] | None,
+    items_view: dict[str, Any] | None,
+) -> str:
+    """The HTML document: the template filled with the views, the results table and the JSON data island of every
+    figure, plotly.js embedded; ``generated`` (default now, UTC) is the footer's timestamp."""
+    from .. import __version__
+
+    tpl = _template_env().get_template("report.html.j2")
     data = _clean({"figures": figs, "extra": extra})
     when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     return tpl.render(
