@@ -566,9 +566,41 @@ def fit_irt(
     remain after the selection rules, naming why.
     """
     y = np.asarray(y, dtype=float)
-    n0, k0 = y.shape
+    k0 = y.shape[1]
     names = names if names is not None else [f"b{j}" for j in range(k0)]
     unit_scale = unit_scale if unit_scale is not None else ["fraction"] * k0
+    _check_fit_input(y, prior_sd, source)
+    rows, cols, drop_m, drop_b = _entering(y, names, min_benchmarks, min_models, source)
+    sub = y[np.ix_(rows, cols)]
+    a_local = _anchor_column(sub, cols, anchor, drop_b, names, source)
+    prob, sol, bench_disp, df = _fit_two_stages(sub, a_local, prior_sd, source)
+    s2 = max(float(np.sum(sol.fun**2)) / df, 1e-12)  # remaining overall dispersion (about 1)
+    theta, d, logs = prob.unpack(sol.x)
+    a = np.exp(logs)
+    se_theta, se_d, se_a, item_cov = _fit_standard_errors(prob, sol.x, s2, a, a_local, rows.size, with_se)
+    model = IRTModel(
+        benchmarks=tuple(names[j] for j in cols),
+        difficulties=tuple(float(v) for v in d),
+        slopes=tuple(float(v) for v in a),
+        difficulty_se=tuple(float(v) for v in se_d),
+        slope_se=tuple(float(v) for v in se_a),
+        unit_scale=tuple(unit_scale[j] for j in cols),
+        anchor=names[cols[a_local]],
+        dispersion=s2,
+        benchmark_dispersion=tuple(float(v) for v in bench_disp),
+        n_obs=int(prob.m),
+        n_models=int(rows.size),
+        ridge=float(prob.ridge),
+        prior_sd=float(prior_sd),
+        converged=bool(sol.status > 0),
+        min_benchmarks=min_benchmarks,
+        _item_cov=item_cov,
+    )
+    return IRTFit(model, theta.copy(), se_theta, rows, cols, drop_m, drop_b, int(sol.nfev))
+
+
+def _check_fit_input(y: np.ndarray, prior_sd: float, source: str) -> None:
+    """Refuse a non-positive prior SD and scores outside 0-1."""
     if not prior_sd > 0:
         raise InputError(f"prior_sd: {prior_sd!r} must be > 0")
     finite = y[~np.isnan(y)]
@@ -576,6 +608,12 @@ def fit_irt(
         raise InputError(
             f"{source}: scores for the logistic capability model must lie in 0-1 (got {finite.min():g}..{finite.max():g})"
         )
+
+
+def _entering(
+    y: np.ndarray, names: list[str], min_benchmarks: int, min_models: int, source: str
+) -> tuple[np.ndarray, np.ndarray, dict[int, str], dict[int, str]]:
+    """The models and benchmarks that enter the fit (:func:`select`), refusing too few or too many of them."""
     rows, cols, drop_m, drop_b = select(~np.isnan(y), min_benchmarks, min_models)
     if rows.size < 5 or cols.size < 2:
         why = "; ".join(f"{names[j]}: {r}" for j, r in list(drop_b.items())[:5])
@@ -589,15 +627,32 @@ def fit_irt(
             f"{source}: {cols.size} benchmarks enter the capability model; at most {MAX_BENCHMARKS} are supported "
             "(name the capability benchmarks with --capabilities)"
         )
-    sub = y[np.ix_(rows, cols)]
-    counts = (~np.isnan(sub)).sum(axis=0)
+    return rows, cols, drop_m, drop_b
+
+
+def _anchor_column(
+    sub: np.ndarray, cols: np.ndarray, anchor: int | None, drop_b: dict[int, str], names: list[str], source: str
+) -> int:
+    """Position among the kept columns ``cols`` of the anchor benchmark (default: the one with most models, first on ties)."""
     if anchor is None:
-        a_local = int(np.argmax(counts))
-    else:
-        if anchor not in cols:
-            why = drop_b.get(anchor, "dropped")
-            raise InputError(f"{source}: anchor benchmark {names[anchor]!r} does not enter the fit ({why})")
-        a_local = int(np.flatnonzero(cols == anchor)[0])
+        counts = (~np.isnan(sub)).sum(axis=0)
+        return int(np.argmax(counts))
+    if anchor not in cols:
+        why = drop_b.get(anchor, "dropped")
+        raise InputError(f"{source}: anchor benchmark {names[anchor]!r} does not enter the fit ({why})")
+    return int(np.flatnonzero(cols == anchor)[0])
+
+
+def _fit_two_stages(
+    sub: np.ndarray, a_local: int, prior_sd: float, source: str
+) -> tuple[_Problem, _Solution, np.ndarray, int]:
+    """The two-stage MAP fit: ``(stage-2 problem, solution, each benchmark's dispersion, residual df)``.
+
+    Stage 1 is nearly unregularised (``DEFAULT_RIDGE``) and estimates each
+    benchmark's dispersion; stage 2, started at stage 1's optimum, weights
+    each benchmark's cells by 1 / its dispersion with the ridge 1 / prior_sd^2.
+    The solution's ``nfev`` counts both stages.
+    """
     prob = _Problem(sub, a_local, DEFAULT_RIDGE)
     if prob.m <= prob.n_par:
         raise InsufficientDataError(
@@ -610,49 +665,39 @@ def fit_irt(
     # Stage 2: each benchmark's cells weighted by 1 / its dispersion (Pearson chi^2 per residual degree of
     # freedom, the df shared out in proportion to its cells), so the likelihood is on the scale of the data's
     # noise; the prior N(0, prior_sd^2) on every parameter is then a ridge of 1 / prior_sd^2.
-    bench_disp = _bench_dispersion(sol.fun, prob.jj, kk := cols.size, df / prob.m)
+    bench_disp = _bench_dispersion(sol.fun, prob.jj, sub.shape[1], df / prob.m)
     ridge = 1.0 / prior_sd**2
     prob = _Problem(sub, a_local, ridge, 1.0 / bench_disp)
     sol2 = _solve(prob, sol.x)
-    sol = _Solution(sol2.x, sol2.fun, sol.nfev + sol2.nfev, sol2.status)
-    s2 = max(float(np.sum(sol.fun**2)) / df, 1e-12)  # remaining overall dispersion (about 1)
-    theta, d, logs = prob.unpack(sol.x)
-    a = np.exp(logs)
-    se_theta = np.full(rows.size, np.nan)
+    return prob, _Solution(sol2.x, sol2.fun, sol.nfev + sol2.nfev, sol2.status), bench_disp, df
+
+
+def _fit_standard_errors(
+    prob: _Problem, x: np.ndarray, s2: float, a: np.ndarray, a_local: int, n_rows: int, with_se: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """SEs of the capabilities, difficulties and slopes (anchor's 0), and the benchmarks' parameter covariance.
+
+    The covariance is of every benchmark's (difficulty, log slope), anchor
+    rows and columns 0 (for scoring new rows). Without ``with_se``: NaN SEs
+    and no covariance.
+    """
+    kk = prob.k
+    se_theta = np.full(n_rows, np.nan)
     se_d = np.full(kk, np.nan)
     se_a = np.full(kk, np.nan)
-    item_cov = None
-    if with_se:
-        theta_var, icov = covariance(prob, sol.x, s2)
-        nf = prob.free.size
-        se_theta = np.sqrt(np.clip(theta_var, 0, None))
-        dg = np.sqrt(np.clip(np.diag(icov), 0, None))
-        se_d[prob.free] = dg[:nf]
-        se_a[prob.free] = dg[nf:] * a[prob.free]  # delta method: d slope = slope * d log_slope
-        se_d[a_local] = se_a[a_local] = 0.0
-        # covariance of (difficulty, log slope) of every benchmark, anchor rows/cols 0: for scoring new rows
-        item_cov = np.zeros((2 * kk, 2 * kk))
-        where = np.concatenate([prob.free, kk + prob.free])
-        item_cov[np.ix_(where, where)] = icov
-    model = IRTModel(
-        benchmarks=tuple(names[j] for j in cols),
-        difficulties=tuple(float(v) for v in d),
-        slopes=tuple(float(v) for v in a),
-        difficulty_se=tuple(float(v) for v in se_d),
-        slope_se=tuple(float(v) for v in se_a),
-        unit_scale=tuple(unit_scale[j] for j in cols),
-        anchor=names[cols[a_local]],
-        dispersion=s2,
-        benchmark_dispersion=tuple(float(v) for v in bench_disp),
-        n_obs=int(prob.m),
-        n_models=int(rows.size),
-        ridge=float(ridge),
-        prior_sd=float(prior_sd),
-        converged=bool(sol.status > 0),
-        min_benchmarks=min_benchmarks,
-        _item_cov=item_cov,
-    )
-    return IRTFit(model, theta.copy(), se_theta, rows, cols, drop_m, drop_b, int(sol.nfev))
+    if not with_se:
+        return se_theta, se_d, se_a, None
+    theta_var, icov = covariance(prob, x, s2)
+    nf = prob.free.size
+    se_theta = np.sqrt(np.clip(theta_var, 0, None))
+    dg = np.sqrt(np.clip(np.diag(icov), 0, None))
+    se_d[prob.free] = dg[:nf]
+    se_a[prob.free] = dg[nf:] * a[prob.free]  # delta method: d slope = slope * d log_slope
+    se_d[a_local] = se_a[a_local] = 0.0
+    item_cov = np.zeros((2 * kk, 2 * kk))
+    where = np.concatenate([prob.free, kk + prob.free])
+    item_cov[np.ix_(where, where)] = icov
+    return se_theta, se_d, se_a, item_cov
 
 
 def _bench_dispersion(pearson: np.ndarray, jj: np.ndarray, k: int, df_share: float) -> np.ndarray:

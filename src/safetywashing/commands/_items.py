@@ -113,13 +113,11 @@ def _scores_for(
     from ..capability._model import default_score_method, fit_capability_model
     from ..sources._match import match_to_panel
 
-    score_method = default_score_method(panel.name)
-    fit = fit_capability_model(panel, score_method=score_method)
+    fit = fit_capability_model(panel, score_method=default_score_method(panel.name))
     pscores = fit.scores
     mm = match_to_panel(names, panel)
     scores = {n: float(pscores.get(mid, np.nan)) for n, mid in mm.matched.items()}
-    how = "PC1 of its capability benchmarks" if score_method == "pca" else "its logistic capability model (irt)"
-    return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} ({how})"
+    return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} ({fit.model.short_description})"
 
 
 def items(

@@ -224,112 +224,23 @@ def audit_items(
         Random seed; bootstrap resamples and interval level; K and repeats of
         the cross-fitting.
     """
-    _check_method(method)
-    if not 0.0 < level < 1.0:
-        raise InputError(f"--ci: level {level} must be between 0 and 1 (e.g. 0.95)")
-    if subset_size is not None and max_correlation is not None:
-        raise InputError("--subset-size and --max-correlation: give one of them, not both")
-    if subset_size is not None and subset_size < 1:
-        raise InputError(f"--subset-size: {subset_size} must be at least 1")
-    if max_correlation is not None and not -1.0 <= max_correlation <= 1.0:
-        raise InputError(f"--max-correlation: {max_correlation} must be between -1 and 1")
-    y = np.asarray(y)
-    s = np.asarray(s, dtype=float)
-    keep = np.isfinite(s)
-    if not keep.all():
-        y, s = y[keep], s[keep]
+    _check_options(method, level, subset_size, max_correlation)
+    y, s = _scored_models(y, s, benchmark)
     n, k = y.shape
-    if n < MIN_MODELS:
-        raise InsufficientDataError(
-            f"{benchmark}: {n} model(s) with a capabilities score; at least {MIN_MODELS} are needed for item correlations"
-        )
-    if k < 1:
-        raise InsufficientDataError(f"{benchmark}: no items")
-    notes: list[str] = []
     r, nn = item_correlations(y, s, method)
     p = corr_pvalues(r, nn)
     q = bh_qvalues(p)
-    cnt = np.zeros(k)
-    tot = np.zeros(k)
-    for a in range(0, k, 2048):
-        b = np.asarray(y[:, a : a + 2048], dtype=float)
-        m = ~np.isnan(b)
-        cnt[a : a + 2048] = m.sum(axis=0)
-        tot[a : a + 2048] = np.where(m, b, 0.0).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
-    missing_share = float(1.0 - cnt.sum() / (n * k))
-    undefined = int(np.isnan(r).sum())
-    if undefined:
-        notes.append(
-            f"{undefined} item(s) without a correlation (every model scored the same, or fewer than 3 models ran them); "
-            "they are not tested and not flagged"
-        )
-    if missing_share > 0:
-        notes.append(
-            f"{missing_share:.1%} of model x item responses are missing: per-item figures use the models that ran each "
-            "item; a model's mean uses the items it ran; reliability assumes responses are missing at random"
-        )
-    bench = row_means(y)
-    rb, _ = pairwise_corr_masked(bench[:, None], s, method)
-    corr = _f(rb[0])
-    lo = hi = None
-    if corr is not None:
-        rng = np.random.default_rng(seed)
-        lo_a, hi_a, _ = bootstrap_corr_fixed(bench[:, None], s, method=method, n_boot=n_boot, level=level, rng=rng)
-        lo, hi = _f(lo_a[0]), _f(hi_a[0])
+    mean, missing_share = _item_means(y)
+    notes = _coverage_notes(r, missing_share)
+    corr, lo, hi = _mean_score_correlation(y, s, method=method, n_boot=n_boot, level=level, seed=seed)
     alpha = _f(cronbach_alpha(y))
     sh = _f(split_half(y, seed=seed))
-    if alpha is not None and alpha <= 0:
-        notes.append(f"reliability {alpha:.2f} <= 0: the items do not measure one thing; no noise ceiling or disattenuation")
-    if method == "spearman":
-        notes.append(
-            "disattenuation (r / sqrt(reliability)) is Spearman's formula for Pearson correlations; "
-            "with rank correlations it is approximate"
-        )
-
+    notes += _reliability_notes(alpha, method)
     subset = None
     if k >= 2:
-        size = subset_size if subset_size is not None else (None if max_correlation is not None else max(1, k // 2))
-        cols = choose_subset(y, s, size=size, max_correlation=max_correlation, method=method)
-        sub_mean = row_means(y, cols)
-        r_in, _ = pairwise_corr_masked(sub_mean[:, None], s, method)
-        sub_alpha = _f(cronbach_alpha(y[:, cols])) if len(cols) >= 2 else None
-        if n >= MIN_CROSSFIT:
-            cf = crossfit_subset(
-                y,
-                s,
-                size=size,
-                max_correlation=max_correlation,
-                method=method,
-                folds=folds,
-                repeats=repeats,
-                n_boot=min(n_boot, 1000),
-                level=level,
-                seed=seed,
-            )
-            c_est, c_lo, c_hi, nf, nr, ms = cf.correlation, cf.ci_low, cf.ci_high, cf.folds, cf.repeats, cf.mean_size
-        else:
-            c_est = c_lo = c_hi = None
-            nf, nr, ms = 0, 0, float(len(cols))
-            notes.append(
-                f"only {n} models: no cross-fitted estimate of the subset's correlation (needs {MIN_CROSSFIT}); "
-                "its in-sample correlation is optimistic"
-            )
-        rule = SELECTION_RULE + (
-            f"; first {size} items" if size is not None else f"; largest prefix with in-sample correlation <= {max_correlation}"
-        )
-        subset = SubsetResult(
-            items=tuple(items[i] for i in cols),
-            correlation=c_est,
-            ci_low=c_lo,
-            ci_high=c_hi,
-            reliability=sub_alpha,
-            in_sample_correlation=_f(r_in[0]),
-            rule=rule,
-            folds=nf,
-            repeats=nr,
-            mean_size=ms,
+        subset = _decorrelated_subset(
+            y, s, items, method=method, subset_size=subset_size, max_correlation=max_correlation,
+            folds=folds, repeats=repeats, n_boot=n_boot, level=level, seed=seed, notes=notes,
         )
     return ItemsResult(
         benchmark=benchmark,
@@ -352,4 +263,163 @@ def audit_items(
         n_boot=n_boot,
         seed=seed,
         notes=tuple(notes),
+    )
+
+
+def _check_options(method: str, level: float, subset_size: int | None, max_correlation: float | None) -> None:
+    """Refuse an unknown correlation method, a level outside (0, 1) and an impossible subset rule."""
+    _check_method(method)
+    if not 0.0 < level < 1.0:
+        raise InputError(f"--ci: level {level} must be between 0 and 1 (e.g. 0.95)")
+    if subset_size is not None and max_correlation is not None:
+        raise InputError("--subset-size and --max-correlation: give one of them, not both")
+    if subset_size is not None and subset_size < 1:
+        raise InputError(f"--subset-size: {subset_size} must be at least 1")
+    if max_correlation is not None and not -1.0 <= max_correlation <= 1.0:
+        raise InputError(f"--max-correlation: {max_correlation} must be between -1 and 1")
+
+
+def _scored_models(y: np.ndarray, s: np.ndarray, benchmark: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``y`` and ``s`` whose capabilities score is finite; an error below MIN_MODELS models or without items."""
+    y = np.asarray(y)
+    s = np.asarray(s, dtype=float)
+    keep = np.isfinite(s)
+    if not keep.all():
+        y, s = y[keep], s[keep]
+    n, k = y.shape
+    if n < MIN_MODELS:
+        raise InsufficientDataError(
+            f"{benchmark}: {n} model(s) with a capabilities score; at least {MIN_MODELS} are needed for item correlations"
+        )
+    if k < 1:
+        raise InsufficientDataError(f"{benchmark}: no items")
+    return y, s
+
+
+def _item_means(y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each item's mean score over the models that ran it (NaN if none) and the share of missing responses.
+
+    Read in blocks of 2048 items, so a float32 matrix is never copied whole as float64.
+    """
+    n, k = y.shape
+    cnt = np.zeros(k)
+    tot = np.zeros(k)
+    for a in range(0, k, 2048):
+        b = np.asarray(y[:, a : a + 2048], dtype=float)
+        m = ~np.isnan(b)
+        cnt[a : a + 2048] = m.sum(axis=0)
+        tot[a : a + 2048] = np.where(m, b, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+    return mean, float(1.0 - cnt.sum() / (n * k))
+
+
+def _coverage_notes(r: np.ndarray, missing_share: float) -> list[str]:
+    """Notes on items without a correlation and on missing responses."""
+    notes: list[str] = []
+    undefined = int(np.isnan(r).sum())
+    if undefined:
+        notes.append(
+            f"{undefined} item(s) without a correlation (every model scored the same, or fewer than 3 models ran them); "
+            "they are not tested and not flagged"
+        )
+    if missing_share > 0:
+        notes.append(
+            f"{missing_share:.1%} of model x item responses are missing: per-item figures use the models that ran each "
+            "item; a model's mean uses the items it ran; reliability assumes responses are missing at random"
+        )
+    return notes
+
+
+def _mean_score_correlation(
+    y: np.ndarray, s: np.ndarray, *, method: str, n_boot: int, level: float, seed: int
+) -> tuple[float | None, float | None, float | None]:
+    """Correlation of the models' mean benchmark score with their capabilities score, and its bootstrap interval.
+
+    Percentile bootstrap over models (seeded by ``seed``); no interval when the correlation is undefined.
+    """
+    bench = row_means(y)
+    rb, _ = pairwise_corr_masked(bench[:, None], s, method)
+    corr = _f(rb[0])
+    lo = hi = None
+    if corr is not None:
+        rng = np.random.default_rng(seed)
+        lo_a, hi_a, _ = bootstrap_corr_fixed(bench[:, None], s, method=method, n_boot=n_boot, level=level, rng=rng)
+        lo, hi = _f(lo_a[0]), _f(hi_a[0])
+    return corr, lo, hi
+
+
+def _reliability_notes(alpha: float | None, method: str) -> list[str]:
+    """Notes on a non-positive reliability and on disattenuating rank correlations."""
+    notes: list[str] = []
+    if alpha is not None and alpha <= 0:
+        notes.append(f"reliability {alpha:.2f} <= 0: the items do not measure one thing; no noise ceiling or disattenuation")
+    if method == "spearman":
+        notes.append(
+            "disattenuation (r / sqrt(reliability)) is Spearman's formula for Pearson correlations; "
+            "with rank correlations it is approximate"
+        )
+    return notes
+
+
+def _decorrelated_subset(
+    y: np.ndarray,
+    s: np.ndarray,
+    items: list[str] | tuple[str, ...],
+    *,
+    method: str,
+    subset_size: int | None,
+    max_correlation: float | None,
+    folds: int,
+    repeats: int,
+    n_boot: int,
+    level: float,
+    seed: int,
+    notes: list[str],
+) -> SubsetResult:
+    """The decorrelated subset chosen on all models, with its in-sample and (from MIN_CROSSFIT models) cross-fitted correlation.
+
+    Default size: half the items (at least 1), unless ``max_correlation`` sets the rule.
+    """
+    n, k = y.shape
+    size = subset_size if subset_size is not None else (None if max_correlation is not None else max(1, k // 2))
+    cols = choose_subset(y, s, size=size, max_correlation=max_correlation, method=method)
+    sub_mean = row_means(y, cols)
+    r_in, _ = pairwise_corr_masked(sub_mean[:, None], s, method)
+    sub_alpha = _f(cronbach_alpha(y[:, cols])) if len(cols) >= 2 else None
+    if n >= MIN_CROSSFIT:
+        cf = crossfit_subset(
+            y,
+            s,
+            size=size,
+            max_correlation=max_correlation,
+            method=method,
+            folds=folds,
+            repeats=repeats,
+            n_boot=min(n_boot, 1000),
+            level=level,
+            seed=seed,
+        )
+        c_est, c_lo, c_hi, nf, nr, ms = cf.correlation, cf.ci_low, cf.ci_high, cf.folds, cf.repeats, cf.mean_size
+    else:
+        c_est = c_lo = c_hi = None
+        nf, nr, ms = 0, 0, float(len(cols))
+        notes.append(
+            f"only {n} models: no cross-fitted estimate of the subset's correlation (needs {MIN_CROSSFIT}); "
+            "its in-sample correlation is optimistic"
+        )
+    rule = SELECTION_RULE + (
+        f"; first {size} items" if size is not None else f"; largest prefix with in-sample correlation <= {max_correlation}"
+    )
+    return SubsetResult(
+        items=tuple(items[i] for i in cols),
+        correlation=c_est,
+        ci_low=c_lo,
+        ci_high=c_hi,
+        reliability=sub_alpha,
+        in_sample_correlation=_f(r_in[0]),
+        rule=rule,
+        folds=nf,
+        repeats=nr,
+        mean_size=ms,
     )

@@ -361,114 +361,164 @@ def read_items(
     stat; default: accuracy-like, see ``_METRIC_PREFERENCE``); ``benchmark``
     keeps one benchmark (task) only.
     """
-    from .._util.io import record_input
-
     duckdb = _duckdb()
     srcs = collect_sources(paths)
-    for files in srcs.values():  # an --output may never replace a file this command reads
-        for f in files:
-            record_input(f)
-            if f.name == "per_instance_stats.json":
-                record_input(f.parent / "run_spec.json")
+    _record_inputs(srcs)
     notes: list[str] = []
+    sources = tuple(str(p) for v in srcs.values() for p in v)
     with tempfile.TemporaryDirectory(prefix="sw-items-") as spill:
         con = duckdb.connect(
             config={"memory_limit": DUCKDB_MEMORY, "temp_directory": spill, "threads": max(1, os.cpu_count() or 1)}
         )
-        parts: list[str] = []
-        long_meta = []
-        for p in srcs["long"]:
-            sql, src, lower = _long_part(con, p)
-            parts.append(sql)
-            long_meta.append((p, src, lower))
-        if srcs["lm-eval"]:
-            lp, ln = _lmeval_parts(srcs["lm-eval"], metric)
-            parts += lp
-            notes += ln
-        small: list[tuple[str, str, str, float]] = []
-        for p in srcs["inspect"]:
-            small += _inspect_rows(p, metric)
-        for p in srcs["helm"]:
-            small += _helm_rows(p, metric)
-        if small:
-            df = pd.DataFrame(small, columns=["benchmark", "model", "item", "score"])
-            df["src"] = ""
-            df["bad"] = False
-            con.register("small_rows", df)
-            parts.append("SELECT benchmark, model, item, score, src, bad FROM small_rows")
-        union = " UNION ALL ".join(f"({p})" for p in parts)
-        where = "WHERE ((score IS NOT NULL AND NOT isnan(score)) OR bad)"
-        if benchmark is not None:
-            where += f" AND benchmark = {_sql_str(benchmark)}"
-        try:
-            con.execute(
-                f"CREATE TEMP TABLE resp AS SELECT benchmark, model, item, score::FLOAT AS score, bad FROM ({union}) {where}"
-            )
-            # range and empty-id checks on the materialised table (cheap column predicates)
-            con.execute(
-                "UPDATE resp SET bad = true WHERE score < 0 OR score > 1 OR model IS NULL OR trim(model) = '' "
-                "OR item IS NULL OR trim(item) = ''"
-            )
-        except Exception as exc:
-            msg = str(exc).splitlines()[0][:240]
-            raise InputError(f"per-sample sources could not be read ({msg})") from None
-        if con.execute("SELECT count(*) FROM resp WHERE bad").fetchone()[0]:
-            for p, src, lower in long_meta:
-                msg = _locate_bad_long(con, p, src, lower)
-                if "a row has an invalid score" not in msg:
-                    raise InputError(msg)
-            src = con.execute("SELECT model, item FROM resp WHERE bad LIMIT 1").fetchone()
-            raise InputError(f"model {src[0]!r}, item {src[1]!r}: a per-sample score is missing or not in [0, 1]; check --metric")
-        benches = [r[0] for r in con.execute("SELECT DISTINCT benchmark FROM resp ORDER BY benchmark").fetchall()]
-        if not benches:
-            if benchmark is not None:
-                raise InputError(f"--benchmark {benchmark!r}: no responses of that benchmark in the sources")
-            raise InputError("no per-sample responses found in the sources")
-        out = []
-        for b in benches:
-            bq = _sql_str(b)
-            models = [
-                r[0] for r in con.execute(f"SELECT DISTINCT model FROM resp WHERE benchmark = {bq} ORDER BY model").fetchall()
-            ]
-            items = [
-                r[0]
-                for r in con.execute(
-                    f"SELECT item FROM (SELECT DISTINCT item FROM resp WHERE benchmark = {bq}) "
-                    "ORDER BY TRY_CAST(item AS BIGINT) NULLS LAST, item"
-                ).fetchall()
-            ]
-            if len(models) * len(items) > MAX_CELLS:
-                raise InputError(
-                    f"{b}: {len(models)} models x {len(items)} items exceed {MAX_CELLS:,} cells; "
-                    "split the benchmark (e.g. with --benchmark or a benchmark column)"
-                )
-            mdf = pd.DataFrame({"model": models, "mi": np.arange(len(models), dtype=np.int32)})
-            idf = pd.DataFrame({"item": items, "ii": np.arange(len(items), dtype=np.int32)})
-            con.register("mk", mdf)
-            con.register("ik", idf)
-            arr = con.execute(
-                f"SELECT mk.mi, ik.ii, resp.score FROM resp JOIN mk USING (model) JOIN ik USING (item) WHERE benchmark = {bq}"
-            ).fetchnumpy()
-            con.unregister("mk")
-            con.unregister("ik")
-            mi, ii = np.asarray(arr["mi"], dtype=np.int64), np.asarray(arr["ii"], dtype=np.int64)
-            sc = np.asarray(arr["score"], dtype=np.float32)
-            del arr
-            y = np.full((len(models), len(items)), np.nan, dtype=np.float32)
-            y[mi, ii] = sc
-            filled = int(np.count_nonzero(~np.isnan(y)))
-            if filled < len(sc):  # repeated responses (epochs, re-runs): average them
-                lin = mi * len(items) + ii
-                tot = np.bincount(lin, weights=sc, minlength=y.size)
-                cnt = np.bincount(lin, minlength=y.size)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    y = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan).astype(np.float32).reshape(y.shape)
-                notes.append(
-                    f"{b}: {int((cnt > 1).sum())} model x item pair(s) have several responses (epochs, repeats): "
-                    "their mean score is used"
-                )
-                del tot, cnt, lin
-            del mi, ii, sc
-            out.append(ItemMatrix(b, tuple(models), tuple(items), y, tuple(str(p) for v in srcs.values() for p in v)))
+        parts, long_meta = _source_parts(con, srcs, metric, notes)
+        _load_responses(con, parts, benchmark)
+        _refuse_bad_responses(con, long_meta)
+        out = [_item_matrix(con, b, sources, notes) for b in _benchmarks(con, benchmark)]
         con.close()
     return out, notes
+
+
+def _record_inputs(srcs: dict[str, list[Path]]) -> None:
+    """Record every file the command reads (a HELM run's ``run_spec.json`` too): an --output may never replace one."""
+    from .._util.io import record_input
+
+    for files in srcs.values():
+        for f in files:
+            record_input(f)
+            if f.name == "per_instance_stats.json":
+                record_input(f.parent / "run_spec.json")
+
+
+def _source_parts(
+    con: Any, srcs: dict[str, list[Path]], metric: str | None, notes: list[str]
+) -> tuple[list[str], list[tuple[Path, str, dict[str, str]]]]:
+    """One SQL SELECT (benchmark, model, item, score, src, bad) per group of sources; and each long table's reader.
+
+    Long tables and lm-eval files are scanned by DuckDB; Inspect and HELM
+    rows are read in Python and registered as the ``small_rows`` view.
+    """
+    parts: list[str] = []
+    long_meta = []
+    for p in srcs["long"]:
+        sql, src, lower = _long_part(con, p)
+        parts.append(sql)
+        long_meta.append((p, src, lower))
+    if srcs["lm-eval"]:
+        lp, ln = _lmeval_parts(srcs["lm-eval"], metric)
+        parts += lp
+        notes += ln
+    small: list[tuple[str, str, str, float]] = []
+    for p in srcs["inspect"]:
+        small += _inspect_rows(p, metric)
+    for p in srcs["helm"]:
+        small += _helm_rows(p, metric)
+    if small:
+        df = pd.DataFrame(small, columns=["benchmark", "model", "item", "score"])
+        df["src"] = ""
+        df["bad"] = False
+        con.register("small_rows", df)
+        parts.append("SELECT benchmark, model, item, score, src, bad FROM small_rows")
+    return parts, long_meta
+
+
+def _load_responses(con: Any, parts: list[str], benchmark: str | None) -> None:
+    """Materialise the responses as the temp table ``resp`` (benchmark, model, item, score, bad).
+
+    Missing scores are left out; ``bad`` marks an unreadable score, one
+    outside [0, 1] or an empty model / item id.
+    """
+    union = " UNION ALL ".join(f"({p})" for p in parts)
+    where = "WHERE ((score IS NOT NULL AND NOT isnan(score)) OR bad)"
+    if benchmark is not None:
+        where += f" AND benchmark = {_sql_str(benchmark)}"
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE resp AS SELECT benchmark, model, item, score::FLOAT AS score, bad FROM ({union}) {where}"
+        )
+        # range and empty-id checks on the materialised table (cheap column predicates)
+        con.execute(
+            "UPDATE resp SET bad = true WHERE score < 0 OR score > 1 OR model IS NULL OR trim(model) = '' "
+            "OR item IS NULL OR trim(item) = ''"
+        )
+    except Exception as exc:
+        msg = str(exc).splitlines()[0][:240]
+        raise InputError(f"per-sample sources could not be read ({msg})") from None
+
+
+def _refuse_bad_responses(con: Any, long_meta: list[tuple[Path, str, dict[str, str]]]) -> None:
+    """An error for the first bad response: by file, line and column when a long table holds it."""
+    if not con.execute("SELECT count(*) FROM resp WHERE bad").fetchone()[0]:
+        return
+    for p, src, lower in long_meta:
+        msg = _locate_bad_long(con, p, src, lower)
+        if "a row has an invalid score" not in msg:
+            raise InputError(msg)
+    row = con.execute("SELECT model, item FROM resp WHERE bad LIMIT 1").fetchone()
+    raise InputError(f"model {row[0]!r}, item {row[1]!r}: a per-sample score is missing or not in [0, 1]; check --metric")
+
+
+def _benchmarks(con: Any, benchmark: str | None) -> list[str]:
+    """The benchmarks with responses, sorted; an error when there are none."""
+    benches = [r[0] for r in con.execute("SELECT DISTINCT benchmark FROM resp ORDER BY benchmark").fetchall()]
+    if not benches:
+        if benchmark is not None:
+            raise InputError(f"--benchmark {benchmark!r}: no responses of that benchmark in the sources")
+        raise InputError("no per-sample responses found in the sources")
+    return benches
+
+
+def _item_matrix(con: Any, b: str, sources: tuple[str, ...], notes: list[str]) -> ItemMatrix:
+    """Benchmark ``b``'s dense models x items matrix (models sorted; items numerically, then as text)."""
+    bq = _sql_str(b)
+    models = [r[0] for r in con.execute(f"SELECT DISTINCT model FROM resp WHERE benchmark = {bq} ORDER BY model").fetchall()]
+    items = [
+        r[0]
+        for r in con.execute(
+            f"SELECT item FROM (SELECT DISTINCT item FROM resp WHERE benchmark = {bq}) "
+            "ORDER BY TRY_CAST(item AS BIGINT) NULLS LAST, item"
+        ).fetchall()
+    ]
+    if len(models) * len(items) > MAX_CELLS:
+        raise InputError(
+            f"{b}: {len(models)} models x {len(items)} items exceed {MAX_CELLS:,} cells; "
+            "split the benchmark (e.g. with --benchmark or a benchmark column)"
+        )
+    mi, ii, sc = _coded_responses(con, bq, models, items)
+    y = _dense(b, mi, ii, sc, (len(models), len(items)), notes)
+    return ItemMatrix(b, tuple(models), tuple(items), y, sources)
+
+
+def _coded_responses(con: Any, bq: str, models: list[str], items: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each response of benchmark ``bq`` (an SQL literal) as ``(model index, item index, float32 score)`` arrays."""
+    mdf = pd.DataFrame({"model": models, "mi": np.arange(len(models), dtype=np.int32)})
+    idf = pd.DataFrame({"item": items, "ii": np.arange(len(items), dtype=np.int32)})
+    con.register("mk", mdf)
+    con.register("ik", idf)
+    arr = con.execute(
+        f"SELECT mk.mi, ik.ii, resp.score FROM resp JOIN mk USING (model) JOIN ik USING (item) WHERE benchmark = {bq}"
+    ).fetchnumpy()
+    con.unregister("mk")
+    con.unregister("ik")
+    mi, ii = np.asarray(arr["mi"], dtype=np.int64), np.asarray(arr["ii"], dtype=np.int64)
+    sc = np.asarray(arr["score"], dtype=np.float32)
+    return mi, ii, sc
+
+
+def _dense(
+    b: str, mi: np.ndarray, ii: np.ndarray, sc: np.ndarray, shape: tuple[int, int], notes: list[str]
+) -> np.ndarray:
+    """The float32 ``shape`` matrix of scores (NaN = not run); repeated responses (epochs, re-runs) averaged, with a note."""
+    y = np.full(shape, np.nan, dtype=np.float32)
+    y[mi, ii] = sc
+    filled = int(np.count_nonzero(~np.isnan(y)))
+    if filled < len(sc):  # repeated responses (epochs, re-runs): average them
+        lin = mi * shape[1] + ii
+        tot = np.bincount(lin, weights=sc, minlength=y.size)
+        cnt = np.bincount(lin, minlength=y.size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan).astype(np.float32).reshape(y.shape)
+        notes.append(
+            f"{b}: {int((cnt > 1).sum())} model x item pair(s) have several responses (epochs, repeats): "
+            "their mean score is used"
+        )
+    return y

@@ -16,6 +16,8 @@ import math
 import os
 import re
 import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -164,66 +166,95 @@ def _na_tokens() -> list[str]:
     return sorted(out)
 
 
+# a table's rows before parsing: (header, body line indices, cells per body row, cells_of(k) -> row k's stripped cells)
+_Rows = tuple[list[str], list[int], np.ndarray, Callable[[int], list[str]]]
+
+
+def _physical_lines(text: str) -> list[str]:
+    """The file's lines as csv and pandas see them: split at "\\n" only, a trailing "\\r" dropped.
+
+    (str.splitlines would also split at form feeds, U+2028 and other
+    characters a cell may hold, and shift every row after them.)
+    """
+    lines_text = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    if lines_text and lines_text[-1] == "":
+        lines_text.pop()
+    return lines_text
+
+
+def _plain_rows(src: str, lines_text: list[str], sep: str) -> _Rows:
+    """Rows of a file without quote characters: ``(header, body line indices, cells per row, cells_of)``.
+
+    Blank lines (only whitespace and delimiters) are skipped; ``cells_of(k)``
+    splits body row ``k`` into stripped cells (used only to word errors).
+    """
+    blank_chars = " \t\r\f\v" + sep
+    kept = [i for i, ln in enumerate(lines_text) if ln.strip(blank_chars)]
+    if not kept:
+        raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
+    header = [c.strip() for c in lines_text[kept[0]].split(sep)]
+    body = kept[1:]
+    counts = np.fromiter((lines_text[i].count(sep) + 1 for i in body), dtype=np.int64, count=len(body))
+
+    def cells_of(k: int) -> list[str]:
+        return [c.strip() for c in lines_text[body[k]].split(sep)]
+
+    return header, body, counts, cells_of
+
+
+def _quoted_rows(src: str, text: str, lines_text: list[str], sep: str) -> _Rows:
+    """Rows of a file with quote characters, counted by Python's csv module (a quoted cell may hold the delimiter).
+
+    Same result as :func:`_plain_rows`. A quoted cell spanning lines (a
+    stray quote) is an error naming the line where it starts.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    kept, widths = [], []
+    header_row: list[str] | None = None
+    start = 0
+    try:
+        for rec in reader:
+            for j, c in enumerate(rec):
+                if "\n" in c or "\r" in c:
+                    raise _merged_rows_error(src, start + 1, j, header_row or rec)
+            if any(c.strip() for c in rec):
+                if header_row is None:
+                    header_row = [c.strip() for c in rec]
+                kept.append(start)
+                widths.append(len(rec))
+            start = reader.line_num
+    except csv.Error as exc:
+        raise InputError(
+            f"{src}: line {reader.line_num}: cannot parse the table ({exc}); check quotes and delimiters"
+        ) from None
+    if header_row is None:
+        raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
+    body = kept[1:]
+    counts = np.asarray(widths[1:], dtype=np.int64)
+
+    def cells_of(k: int) -> list[str]:
+        return [c.strip() for c in next(csv.reader([lines_text[body[k]]], delimiter=sep))]
+
+    return header_row, body, counts, cells_of
+
+
 def _grid(path: Path) -> _Grid:
     """Split the file into header, columns and line numbers, checking its shape row by row.
 
-    Rows are counted line by line (Python's csv module when the file has quote
-    characters, since a quoted cell may hold the delimiter); a quoted cell
-    spanning lines, which a stray quote causes, is an error naming the line
-    where it starts. The cells are then parsed by pandas' C reader: a column of
-    numbers and missing-cell tokens arrives as floats; any other column as
-    text, which :func:`_numeric_column` parses column-wise.
+    Rows are counted line by line (:func:`_plain_rows`, or :func:`_quoted_rows`
+    when the file has quote characters); then the cells are parsed by pandas'
+    C reader: a column of numbers and missing-cell tokens arrives as floats;
+    any other column as text, which :func:`_numeric_column` parses column-wise.
     """
     src = _display(path)
     text = _load_text(path)
     sep = _delimiter(path, text)
-    # Physical lines as csv and pandas see them: split at "\n" only (str.splitlines would also split at form
-    # feeds, U+2028 and other characters a cell may hold, and shift every row after them).
-    lines_text = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
-    if lines_text and lines_text[-1] == "":
-        lines_text.pop()
+    lines_text = _physical_lines(text)
     if '"' not in text:
-        blank_chars = " \t\r\f\v" + sep
-        kept = [i for i, ln in enumerate(lines_text) if ln.strip(blank_chars)]
-        if not kept:
-            raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
-        header = [c.strip() for c in lines_text[kept[0]].split(sep)]
-        body = kept[1:]
-        counts = np.fromiter((lines_text[i].count(sep) + 1 for i in body), dtype=np.int64, count=len(body))
-
-        def cells_of(k: int) -> list[str]:
-            return [c.strip() for c in lines_text[body[k]].split(sep)]
-
+        header, body, counts, cells_of = _plain_rows(src, lines_text, sep)
         quoting = csv.QUOTE_NONE
     else:
-        reader = csv.reader(io.StringIO(text), delimiter=sep)
-        kept, widths = [], []
-        header_row: list[str] | None = None
-        start = 0
-        try:
-            for rec in reader:
-                for j, c in enumerate(rec):
-                    if "\n" in c or "\r" in c:
-                        raise _merged_rows_error(src, start + 1, j, header_row or rec)
-                if any(c.strip() for c in rec):
-                    if header_row is None:
-                        header_row = [c.strip() for c in rec]
-                    kept.append(start)
-                    widths.append(len(rec))
-                start = reader.line_num
-        except csv.Error as exc:
-            raise InputError(
-                f"{src}: line {reader.line_num}: cannot parse the table ({exc}); check quotes and delimiters"
-            ) from None
-        if header_row is None:
-            raise InputError(f"{src}: file is empty; expected a header row (model, benchmark columns) and one row per model")
-        header = header_row
-        body = kept[1:]
-        counts = np.asarray(widths[1:], dtype=np.int64)
-
-        def cells_of(k: int) -> list[str]:
-            return [c.strip() for c in next(csv.reader([lines_text[body[k]]], delimiter=sep))]
-
+        header, body, counts, cells_of = _quoted_rows(src, text, lines_text, sep)
         quoting = csv.QUOTE_MINIMAL
     lines = np.asarray(body, dtype=np.int64) + 1
     _check_widths(src, header, counts, lines, cells_of)
@@ -471,48 +502,75 @@ def read_table(
     p = Path(path)
     src = _display(p)
     g = _table(p)
-    header, lines = g.header, g.lines
-    if header[0] == "":
-        header[0] = "model"  # an index column exported without a name (pandas' to_csv)
+    if g.header[0] == "":
+        g.header[0] = "model"  # an index column exported without a name (pandas' to_csv)
+    notes: list[str] = []
+    model_col = _model_column(src, g, model_column)
+    g = _long_as_wide(src, g, model_col, notes)
+    mi = g.header.index(model_col)
+    names = _model_names(src, g, mi, model_col)
+    cols = _columns(src, g, mi)
+    _check_metadata_options(src, g.header, cols, flop_column, params_column)
+    index = pd.Index(names, name="model")
+    models = _models_frame(index, cols, model_col, flop_column, params_column, notes)
+    _column_notes(src, cols, notes)
+    _flip_lower_is_better(src, g.header, cols, lower_is_better, notes)
+    scores = pd.DataFrame(cols.numeric, index=index)
+    stem = name or p.stem
+    return _with_models(ScoreMatrix.from_frame(scores, name=stem, models=models, notes=tuple(notes), source=src), models)
+
+
+def _need(src: str, header: list[str], col: str, option: str) -> str:
+    """``col`` when the header has it; else an :class:`UnknownIdError` for ``option`` suggesting near names."""
     from ._match import suggest
 
-    def need(col: str, option: str) -> str:
-        if col not in header:
-            raise UnknownIdError(f"{src}: {option}: no column {col!r} in the header{suggest(col, header)}")
-        return col
+    if col not in header:
+        raise UnknownIdError(f"{src}: {option}: no column {col!r} in the header{suggest(col, header)}")
+    return col
 
-    notes: list[str] = []
+
+def _model_column(src: str, g: _Grid, model_column: str | None) -> str:
+    """The column naming the models: ``--model-column``, else one named ``model`` / ``name``, else the first text column."""
     if model_column is not None:
-        model_col = need(model_column, "--model-column")
-    else:
-        model_col = _lookup(header, MODEL_COLUMN_NAMES) or ""
-    is_long = _lookup(header, LONG_BENCHMARK_NAMES) is not None and _lookup(header, LONG_SCORE_NAMES) is not None
-    if not model_col:
-        for j, h in enumerate(header):
-            if _numeric_column(src, h, g.cols[j], lines, raw=lambda j=j: g.text(j)) is None:
-                model_col = h
-                break
-        if not model_col:
-            raise InputError(
-                f"{src}: line 1: no model column (a column named 'model' or 'name', or any text column); "
-                "add one or name it with --model-column"
-            )
-    if is_long and model_col in (_lookup(header, LONG_BENCHMARK_NAMES), _lookup(header, LONG_SCORE_NAMES)):
-        raise InputError(f"{src}: long table: the model column cannot be {model_col!r}; name it with --model-column")
-    if is_long:
-        used = (model_col, _lookup(header, LONG_BENCHMARK_NAMES), _lookup(header, LONG_SCORE_NAMES))
-        other = [h for h in header if h not in used]
-        header, rows, line_list = _long_to_wide(src, header, g.rows(), [int(x) for x in lines], model_col)
-        lines = np.asarray(line_list, dtype=np.int64)
-        g = _Grid(header, [pd.Series(c, dtype=object) for c in zip(*rows)], lines)
-        if other:
-            notes.append(f"long table: column(s) {', '.join(other)} ignored")
-        notes.append(f"read as a long table ({len(rows)} models x {len(header) - 1} benchmarks)")
+        return _need(src, g.header, model_column, "--model-column")
+    found = _lookup(g.header, MODEL_COLUMN_NAMES)
+    if found:
+        return found
+    for j, h in enumerate(g.header):
+        if _numeric_column(src, h, g.cols[j], g.lines, raw=lambda j=j: g.text(j)) is None:
+            return h
+    raise InputError(
+        f"{src}: line 1: no model column (a column named 'model' or 'name', or any text column); "
+        "add one or name it with --model-column"
+    )
 
-    mi = header.index(model_col)
+
+def _long_as_wide(src: str, g: _Grid, model_col: str, notes: list[str]) -> _Grid:
+    """A long table (``model, benchmark, score`` rows) pivoted to the wide grid it describes; a wide table as it is.
+
+    The pivoted grid's line of a model is its first line in the file. Notes
+    say that the table was read as long and which of its columns were ignored.
+    """
+    bcol, scol = _lookup(g.header, LONG_BENCHMARK_NAMES), _lookup(g.header, LONG_SCORE_NAMES)
+    if bcol is None or scol is None:
+        return g
+    if model_col in (bcol, scol):
+        raise InputError(f"{src}: long table: the model column cannot be {model_col!r}; name it with --model-column")
+    other = [h for h in g.header if h not in (model_col, bcol, scol)]
+    header, rows, line_list = _long_to_wide(src, g.header, g.rows(), [int(x) for x in g.lines], model_col)
+    lines = np.asarray(line_list, dtype=np.int64)
+    wide = _Grid(header, [pd.Series(c, dtype=object) for c in zip(*rows)], lines)
+    if other:
+        notes.append(f"long table: column(s) {', '.join(other)} ignored")
+    notes.append(f"read as a long table ({len(rows)} models x {len(header) - 1} benchmarks)")
+    return wide
+
+
+def _model_names(src: str, g: _Grid, mi: int, model_col: str) -> list[str]:
+    """The model names (column ``mi``), refusing an empty or repeated name by its line."""
     names = [str(x) for x in g.text(mi)]
     first: dict[str, int] = {}
-    for nm, ln in zip(names, lines):
+    for nm, ln in zip(names, g.lines):
         if not nm:
             raise InputError(f"{src}: line {ln}, column {model_col!r}: empty model name; every row needs a model")
         if nm in first:
@@ -521,57 +579,97 @@ def read_table(
                 "each model must appear once: rename or remove one row"
             )
         first[nm] = ln
+    return names
 
-    numeric: dict[str, np.ndarray] = {}
-    text: dict[str, list[str]] = {}
-    percent: list[str] = []
-    empty: list[str] = []
+
+@dataclass
+class _Columns:
+    """The non-model columns by kind, in header order.
+
+    ``numeric``: benchmark (or flop / params) values; ``text``: metadata
+    columns' cells; ``percent``: numeric columns written as percent strings
+    (0-100 scale); ``empty``: columns without a value in any row.
+    """
+
+    numeric: dict[str, np.ndarray] = field(default_factory=dict)
+    text: dict[str, list[str]] = field(default_factory=dict)
+    percent: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+
+
+def _columns(src: str, g: _Grid, mi: int) -> _Columns:
+    """Every column but the model column parsed as numbers or kept as text (a registry id counts as numeric)."""
+    out = _Columns()
     known_ids = set(registry().index)
-    for j, h in enumerate(header):
+    for j, h in enumerate(g.header):
         if j == mi:
             continue
-        got = _numeric_column(src, h, g.cols[j], lines, known=h in known_ids, raw=lambda j=j: g.text(j))
+        got = _numeric_column(src, h, g.cols[j], g.lines, known=h in known_ids, raw=lambda j=j: g.text(j))
         if got is None:
-            text[h] = [str(x) for x in g.text(j)]
+            out.text[h] = [str(x) for x in g.text(j)]
         elif np.isnan(got[0]).all():
-            empty.append(h)
+            out.empty.append(h)
         else:
-            numeric[h] = got[0]
+            out.numeric[h] = got[0]
             if got[1]:
-                percent.append(h)
+                out.percent.append(h)
+    return out
+
+
+def _check_metadata_options(
+    src: str, header: list[str], cols: _Columns, flop_column: str | None, params_column: str | None
+) -> None:
+    """``--flop-column`` / ``--params-column`` must name columns of the table that hold numbers."""
     for opt, col in (("--flop-column", flop_column), ("--params-column", params_column)):
         if col is not None:
-            need(col, opt)
-            if col in text:
+            _need(src, header, col, opt)
+            if col in cols.text:
                 raise InputError(f"{src}: {opt}: column {col!r} is text, not numbers; name a numeric column")
 
-    index = pd.Index(names, name="model")
+
+def _models_frame(
+    index: pd.Index, cols: _Columns, model_col: str, flop_column: str | None, params_column: str | None, notes: list[str]
+) -> pd.DataFrame:
+    """Model metadata: ``name``, ``flop`` / ``params`` (taken out of the numeric columns), then the other text columns."""
     models = pd.DataFrame(index=index)
-    if "name" in text and model_col != "name":
-        models["name"] = text["name"]
+    if "name" in cols.text and model_col != "name":
+        models["name"] = cols.text["name"]
     for col, key in ((flop_column, "flop"), (params_column, "params")):
-        if col is not None and col in numeric:
-            models[key] = numeric.pop(col)
+        if col is not None and col in cols.numeric:
+            models[key] = cols.numeric.pop(col)
             notes.append(f"column {col!r} read as model metadata ({key}), not analysed")
-    for h, col in text.items():
+    for h, values in cols.text.items():
         if h != "name" or model_col == "name":
-            models[h] = col
-    if text:
-        notes.append(f"text column(s) kept as model metadata, not analysed: {', '.join(text)}")
-    if empty:
-        notes.append(EMPTY_COLUMNS_NOTE + ", ".join(empty))
-    if percent:
-        notes.append(f"percent strings read on the 0-100 scale in: {', '.join(percent)}")
-    if not numeric:
+            models[h] = values
+    return models
+
+
+def _column_notes(src: str, cols: _Columns, notes: list[str]) -> None:
+    """Notes on text, empty and percent columns; an error when no numeric score column is left."""
+    if cols.text:
+        notes.append(f"text column(s) kept as model metadata, not analysed: {', '.join(cols.text)}")
+    if cols.empty:
+        notes.append(EMPTY_COLUMNS_NOTE + ", ".join(cols.empty))
+    if cols.percent:
+        notes.append(f"percent strings read on the 0-100 scale in: {', '.join(cols.percent)}")
+    if not cols.numeric:
         raise InputError(
-            f"{src}: no numeric score column (text columns: {', '.join(text) or 'none'}); "
+            f"{src}: no numeric score column (text columns: {', '.join(cols.text) or 'none'}); "
             "the table needs one column of numbers per benchmark"
         )
 
+
+def _flip_lower_is_better(
+    src: str, header: list[str], cols: _Columns, lower_is_better: list[str] | None, notes: list[str]
+) -> None:
+    """Negate the ``--lower-is-better`` columns in place, so that every column reads higher = better."""
+    from ._match import suggest
+
     flips = list(dict.fromkeys(c.strip() for c in (lower_is_better or []) if c.strip()))
+    numeric = cols.numeric
     for c in flips:
         if c not in numeric:
-            if c in empty:
+            if c in cols.empty:
                 raise InputError(f"{src}: --lower-is-better: column {c!r} is empty (no value in any row)")
             if c in header:
                 raise InputError(f"{src}: --lower-is-better: column {c!r} is not a numeric benchmark column")
@@ -581,10 +679,6 @@ def read_table(
         notes.append(
             f"lower is better in {', '.join(flips)}: values negated so that higher = better (safer / more capable)"
         )
-
-    scores = pd.DataFrame(numeric, index=index)
-    stem = name or p.stem
-    return _with_models(ScoreMatrix.from_frame(scores, name=stem, models=models, notes=tuple(notes), source=src), models)
 
 
 def _with_models(m: ScoreMatrix, models: pd.DataFrame) -> ScoreMatrix:
