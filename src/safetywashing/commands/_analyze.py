@@ -155,95 +155,52 @@ def analyze(
 ) -> AnalysisResult:
     """Capabilities correlation of every benchmark of ``matrix`` (the paper's method), with uncertainty.
 
-    Parameters
+    Parameters (every row field named here is documented in :mod:`safetywashing.inference._schema`)
     ----------
-    matrix:
-        A :class:`ScoreMatrix` (``load_panel("chat")`` or a user's table), every
-        column oriented higher = better.
-    capabilities:
-        Capability benchmark ids; default the registry's capability columns
-        (the paper's 12).
-    method:
-        ``"spearman"`` (default, the paper's) or ``"pearson"``.
-    bootstrap:
-        Number of bootstrap resamples of models (0 = none, else >= 100).
-        Inside every resample the z-scores, the capability correlation matrix,
-        PC1 (same sign rule), the scores and every benchmark's pairwise-deletion
-        correlation are recomputed. Rows gain ``ci_low``, ``ci_high``,
-        ``n_boot_used``, and the verdict uses the interval. Resamples are
-        streamed in chunks; the kept values (resamples x benchmarks) are capped
-        at 2**25 (InputError above, naming the largest accepted value). Above
-        1,000 models the jackknife (BCa acceleration, ``loo_model_*``) leaves
-        out 100 seeded groups of models instead of each model
-        (``settings["jackknife"]``).
-    ci:
-        Confidence level of the intervals (default 0.95).
-    ci_method:
-        ``"bca"`` (default: bias-corrected and accelerated; corrects the bias
-        and skew of correlations near +-1 that a percentile interval keeps;
-        its jackknife is the leave-one-model-out analysis) or ``"percentile"``.
-    seed:
-        Seed of the resampling and permutations (None = fresh entropy, recorded
-        in ``settings["seed"]``). Same seed -> same result.
-    permutations:
-        Number of permutations for a two-sided permutation p-value per
-        benchmark (``p_value``; None for capability benchmarks, whose score
-        contains them). 0 = none.
-    compute:
-        ``"flop"`` or ``"params"``: add each benchmark's correlation with log10
-        training FLOP (or parameter count), ``compute_correlation`` and
-        ``compute_n``. None = skip.
-    sensitivity:
-        Add leave-one-capability-benchmark-out and leave-one-model-out ranges
-        (``loo_benchmark_min/max``, ``loo_model_min/max``) and
-        ``settings["pc_shares"]`` (PC1, PC2, PC3 shares).
-    impute:
-        Fill missing capability scores by iterative rank-2 PCA (models with at
-        least half of the capability benchmarks) instead of dropping those
-        models; a note says what changed.
-    progress:
-        Optional callback ``progress(k)`` after every ``k`` bootstrap resamples.
-    score_method:
-        The capability model: ``"pca"`` (default, the paper's PC1; needs
-        models with every capability benchmark) or ``"irt"`` (the logistic
-        model of :mod:`safetywashing.capability._irt` for sparse tables: any 3
-        capability benchmarks per model, a standard error per score; its
-        intervals resample models and draw each score from its sampling
-        distribution; percentile intervals; no leave-one-out ranges).
-    adjust:
-        Multiplicity adjustment of the intervals behind the verdicts:
-        ``"none"`` (API default), ``"bonferroni"`` or ``"fcr"`` (Benjamini-
-        Yekutieli false-coverage-rate intervals for the benchmarks whose
-        interval excludes 0; the CLI's default). Rows gain ``ci_level`` and,
-        when adjusted, ``ci_low_unadjusted`` / ``ci_high_unadjusted``.
-    cluster:
-        ``"family"``: the bootstrap resamples model families (the matrix's
-        ``models["family"]``; shipped for the panels) instead of models;
-        ``settings["n_families"]`` says how many.
-    n_items:
-        Item counts per benchmark id, overriding the registry's
-        (``data/registry/benchmark_items.csv``). For fraction-scale accuracies
-        with an item count, rows gain ``n_items``, ``reliability``,
-        ``noise_ceiling`` and ``disattenuated_correlation``
-        (:mod:`safetywashing.inference._reliability`).
+    matrix: a :class:`ScoreMatrix` (``load_panel("chat")`` or a user's table), every column higher = better.
+    capabilities: capability benchmark ids; default the registry's capability columns (the paper's 12).
+    method: ``"spearman"`` (default, the paper's) or ``"pearson"``.
+    bootstrap: resamples of models (0 = none, else >= 100). Whatever the capability model refits or draws inside
+        a resample (PCA: z-scores, correlation matrix, PC1 with its sign rule, scores), every benchmark's
+        pairwise-deletion correlation is recomputed; rows gain ``ci_low``, ``ci_high``, ``n_boot_used`` and the
+        verdict uses the interval. Streamed in chunks; resamples x benchmarks is capped at 2**25 (InputError above,
+        naming the largest accepted value). Above 1,000 models the jackknife (BCa acceleration, ``loo_model_*``)
+        leaves out 100 seeded groups (``settings["jackknife"]``).
+    ci: confidence level of the intervals (default 0.95).
+    ci_method: ``"bca"`` (default: corrects the bias and skew of correlations near +-1 that a percentile interval
+        keeps; its jackknife is the leave-one-model-out analysis) or ``"percentile"``.
+    seed: seed of the resampling and permutations (None = fresh entropy, recorded in ``settings["seed"]``).
+    permutations: permutations for a two-sided ``p_value`` per non-capability benchmark (and BH ``q_value``).
+    compute: ``"flop"`` or ``"params"``: correlation with log10 training FLOP (or parameters), ``compute_n``, and the
+        partial correlation controlling for it. None = skip.
+    sensitivity: leave-one-capability-benchmark-out and leave-one-model-out ranges (``loo_benchmark_min/max``,
+        ``loo_model_min/max``) and ``settings["pc_shares"]``.
+    impute: fill missing capability scores by iterative rank-2 PCA (models with at least half of the capability
+        benchmarks) instead of dropping those models; a note says what changed.
+    progress: optional callback ``progress(k)`` after every ``k`` bootstrap resamples.
+    score_method: the capability model: ``"pca"`` (default, the paper's PC1; models need every capability
+        benchmark) or ``"irt"`` (the logistic model for sparse tables: any 3 capability benchmarks, a standard error
+        per score; intervals resample models and draw each score from N(estimate, SE^2), median-centred
+        percentile; no leave-one-out ranges).
+    adjust: multiplicity adjustment of the intervals behind the verdicts: ``"none"`` (API default),
+        ``"bonferroni"`` or ``"fcr"`` (Benjamini-Yekutieli, for the benchmarks whose interval excludes 0; the
+        CLI's default). Rows gain ``ci_level`` and, when adjusted, ``ci_low_unadjusted`` / ``ci_high_unadjusted``.
+    cluster: ``"family"``: resample model families (``models["family"]``, shipped for the panels) instead of
+        models; ``settings["n_families"]`` says how many.
+    n_items: item counts per benchmark id over the registry's; fraction-scale accuracies gain ``n_items``,
+        ``reliability``, ``noise_ceiling`` and ``disattenuated_correlation``.
 
-    With an interval, every row carries ``verdict_bands`` (the bands the
-    interval overlaps, negative to positive) and the verdict names one band
-    only when one remains, else the range (``"low to high"``). A verdict that
-    includes ``low`` on a benchmark whose noise ceiling is below 0.7 is
-    flagged ``noise_limited``.
-
-    Rows always carry ``slope`` (benchmark units per 1 SD of the capabilities
-    score), ``slope_sd`` (benchmark SDs per capabilities SD) and ``spread``
-    (benchmark SD), over the row's ``n`` models.
+    With an interval every row carries ``verdict_bands`` (the bands it overlaps, negative to positive) and the
+    verdict names one band only when one remains, else the range (``"low to high"``); ``noise_limited`` flags a
+    verdict including ``low`` on a benchmark whose noise ceiling is below 0.7. Rows always carry ``slope``
+    (benchmark units per 1 SD of the score), ``slope_sd`` and ``spread`` over the row's ``n`` models.
 
     Returns
     -------
     AnalysisResult
-        PC1 share, each model's capabilities score (higher = more capable) and
-        one row per benchmark with its correlation (higher = the benchmark
-        rises with capabilities), ``n``, verdict and the extra fields above.
-        Without ``bootstrap``/``impute`` the figures are exactly the paper's.
+        Each model's capabilities score (higher = more capable) and one row per benchmark with its correlation
+        (higher = the benchmark rises with capabilities), ``n``, verdict and the fields above. Without
+        ``bootstrap``/``impute`` the figures are exactly the paper's.
     """
     opts = _options(matrix, bootstrap, ci, ci_method, seed, permutations, compute, sensitivity, progress, adjust, cluster,
                     score_method, impute)
