@@ -11,7 +11,8 @@ import pytest
 import scipy.stats
 
 import safetywashing as sw
-from safetywashing.commands._claim import _draws, bootstrap_claim, leave_pair_out
+from safetywashing.capability._pca import MIN_MODELS
+from safetywashing.commands._claim import _draws, bootstrap_claim, bootstrap_claim_irt, leave_pair_out
 from safetywashing.inference._fit import fit_on_scores
 
 
@@ -211,7 +212,7 @@ def test_identity_resample_reproduces_point_estimate():
     r = sw.claim(m, b, a, "truthfulqa_mc1", n_bootstrap=0)
     slope, icpt, sb, sa, good = _draws(
         m.scores[caps].to_numpy(), m.scores["truthfulqa_mc1"].to_numpy(), b[caps].to_numpy(float), a[caps].to_numpy(float),
-        np.arange(m.n_models)[None, :], "spearman",
+        np.arange(m.n_models)[None, :], "spearman", min_models=MIN_MODELS,
     )
     assert good.all()
     np.testing.assert_allclose([slope[0], icpt[0], sb[0], sa[0]],
@@ -236,7 +237,8 @@ def test_batched_resamples_equal_a_loop_over_the_core(method, holes):
     b, a = m.scores.iloc[0], m.scores.iloc[5]
     idx = np.random.default_rng(7).integers(0, m.n_models, size=(12, m.n_models))
     slope, icpt, sb, sa, good = _draws(
-        m.scores[caps].to_numpy(), m.scores[bench].to_numpy(), b[caps].to_numpy(float), a[caps].to_numpy(float), idx, method
+        m.scores[caps].to_numpy(), m.scores[bench].to_numpy(), b[caps].to_numpy(float), a[caps].to_numpy(float), idx, method,
+        min_models=MIN_MODELS,
     )
     assert good.all()
     for i, row in enumerate(idx):
@@ -277,12 +279,46 @@ def test_degenerate_resamples_are_skipped_and_counted():
     caps = np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [4.0, 0.0], [5.0, 1.0], [6.0, 0.0]])
     y = np.array([0.1, 0.3, 0.2, 0.5, 0.4, 0.6])
     n_boot, seed = 3000, 11
-    d = bootstrap_claim(caps, y, np.array([2.0, 0.0]), np.array([5.0, 1.0]), n_bootstrap=n_boot, seed=seed)
+    d = bootstrap_claim(caps, y, np.array([2.0, 0.0]), np.array([5.0, 1.0]), n_bootstrap=n_boot, seed=seed,
+                        min_models=MIN_MODELS)
     idx = np.random.default_rng(seed).integers(0, 6, size=(n_boot, 6))
     const = (np.ptp(caps[idx], axis=1) == 0).any(axis=1)
     assert d.n_skipped == int(const.sum()) > 0
     assert len(d.slope) == n_boot - d.n_skipped
     assert np.isfinite(d.predicted).all()
+
+
+@pytest.mark.parametrize("score_method", ["pca", "irt"])
+def test_each_model_draws_the_claim_its_own_way(score_method):
+    """``claim`` asks the capability model for its draws: the same numbers as the model's own bootstrap, and the
+    result says what every resample redid (the CLI prints it)."""
+    from safetywashing.capability import fit_capability_model
+    from safetywashing.capability._model import draw_scores
+
+    m = sw.load_panel("chat")
+    b, a = m.scores.iloc[2], m.scores.iloc[3]
+    r = sw.claim(m, b, a, "ethics_all", n_bootstrap=300, seed=5, score_method=score_method)
+    cfit = fit_capability_model(m, None, "spearman", score_method)
+    caps = list(cfit.model.benchmarks)
+    y = m.scores["ethics_all"].to_numpy(float)
+    if score_method == "pca":
+        d = bootstrap_claim(m.scores[caps].to_numpy(float), y, b[caps].to_numpy(float), a[caps].to_numpy(float),
+                            n_bootstrap=300, seed=5, min_models=MIN_MODELS)
+        assert r.resampling == "mu, sigma, w, a, b recomputed in each"
+    else:
+        st = r.settings
+        d = bootstrap_claim_irt(cfit.scores.to_numpy(float), cfit.se.to_numpy(float), y,
+                                (r.capability_score_before, st["capability_score_se_before"]),
+                                (r.capability_score_after, st["capability_score_se_after"]),
+                                n_bootstrap=300, seed=5, draw=draw_scores)
+        assert r.resampling == "scores drawn from N(estimate, SE^2), a, b recomputed in each"
+    assert d.resampling == r.resampling
+    q = [0.025, 0.975]
+    assert r.ci("slope") == tuple(float(v) for v in np.quantile(d.slope, q))
+    assert r.ci("capability_score_change") == tuple(float(v) for v in np.quantile(d.score_after - d.score_before, q))
+    assert r.n_bootstrap_used == len(d.slope) and r.n_bootstrap_skipped == d.n_skipped
+    assert "resampling" not in r.to_dict()
+    assert sw.claim(m, b, a, "ethics_all", n_bootstrap=0, score_method=score_method).resampling == ""
 
 
 # --------------------------------------------------------------------------- claim: errors

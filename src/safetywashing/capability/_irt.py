@@ -254,6 +254,38 @@ class IRTModel:
         """Capabilities of the rows of ``frame`` (NaN with fewer than ``min_benchmarks`` benchmarks)."""
         return self.score_se(frame)["capabilities_score"].rename("capabilities_score")
 
+    def claim_draws(
+        self,
+        caps: np.ndarray,
+        scores: np.ndarray,
+        se: np.ndarray,
+        y: np.ndarray,
+        before: np.ndarray,
+        after: np.ndarray,
+        before_score: tuple[float, float],
+        after_score: tuple[float, float],
+        *,
+        n_bootstrap: int,
+        seed: int | None,
+        method: str,
+        progress: Any = None,
+    ) -> Any:
+        """Bootstrap draws of a claim's fit: every score drawn from N(estimate, SE^2) (:meth:`draw_scores`), fit redone.
+
+        The benchmark parameters stay fixed; ``caps``, ``before``, ``after``, ``method`` and ``progress`` are unused.
+
+        Arguments (the same for every capability model; each uses what it needs): ``caps`` ``(n, k)`` the panel's
+        capability columns, ``scores``/``se`` ``(n,)`` the panel's capabilities scores and their SEs, ``y`` ``(n,)``
+        the claimed benchmark's values (NaN = missing), ``before``/``after`` ``(k,)`` the two claim rows' capability
+        values and ``before_score``/``after_score`` their (score, SE); ``n_bootstrap`` resamples from ``seed``;
+        ``method`` the correlation of a direction; ``progress(k)`` (or None) hears of resamples done. Returns a
+        :class:`~safetywashing.capability._claim_draws.ClaimDraws`.
+        """
+        from ._claim_draws import bootstrap_claim_irt
+
+        return bootstrap_claim_irt(scores, se, y, before_score, after_score, n_bootstrap=n_bootstrap, seed=seed,
+                                   draw=self.draw_scores)
+
 
 @dataclass(frozen=True)
 class IRTFit:

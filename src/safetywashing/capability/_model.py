@@ -81,6 +81,7 @@ class CapabilityModel(Protocol):
     def far_from_panel(self, rows: pd.DataFrame, limit: float = 6.0) -> list[str]: ...  # noqa: D102
 
     def draw_scores(self, scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...  # noqa: D102
+    def claim_draws(self, caps: np.ndarray, scores: np.ndarray, se: np.ndarray, y: np.ndarray, before: np.ndarray, after: np.ndarray, before_score: tuple[float, float], after_score: tuple[float, float], *, n_bootstrap: int, seed: int | None, method: str, progress: Any = None) -> Any: ...  # noqa: D102, E501
 
     def missing_for_score(self, columns: Any) -> list[str]: ...  # noqa: D102
 

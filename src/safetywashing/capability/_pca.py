@@ -166,6 +166,36 @@ class CapabilityDirection:
         d["variance_explained"] = list(self.variance_explained)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
+    def claim_draws(
+        self,
+        caps: np.ndarray,
+        scores: np.ndarray,
+        se: np.ndarray,
+        y: np.ndarray,
+        before: np.ndarray,
+        after: np.ndarray,
+        before_score: tuple[float, float],
+        after_score: tuple[float, float],
+        *,
+        n_bootstrap: int,
+        seed: int | None,
+        method: str,
+        progress: Any = None,
+    ) -> Any:
+        """Bootstrap draws of a claim's fit: the direction (mu, sigma, w), scores and fit recomputed in every resample.
+
+        Arguments (the same for every capability model; each uses what it needs): ``caps`` ``(n, k)`` the panel's
+        capability columns, ``scores``/``se`` ``(n,)`` the panel's capabilities scores and their SEs, ``y`` ``(n,)``
+        the claimed benchmark's values (NaN = missing), ``before``/``after`` ``(k,)`` the two claim rows' capability
+        values and ``before_score``/``after_score`` their (score, SE); ``n_bootstrap`` resamples from ``seed``;
+        ``method`` the correlation of a direction; ``progress(k)`` (or None) hears of resamples done. Returns a
+        :class:`~safetywashing.capability._claim_draws.ClaimDraws`.
+        """
+        from ._claim_draws import bootstrap_claim
+
+        return bootstrap_claim(caps, y, before, after, n_bootstrap=n_bootstrap, seed=seed, method=method, progress=progress,
+                               min_models=MIN_MODELS)
+
 
 
 def capability_direction(

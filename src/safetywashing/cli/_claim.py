@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from .._util.errors import InputError, UnknownIdError
+from ..capability._model import model_class
 from ..commands._claim import DEFAULT_BOOTSTRAP, ClaimResult, claim_rows, fmt_value
 from ..commands._claim import claim as run_claim
 from ..commands._leaderboard import LeaderboardResult
@@ -94,14 +95,9 @@ def _claim_table(r: ClaimResult) -> str:
         t.add_row(q, f(est), ci, units)
     con.print(t)
     con.print(escape(r.verdict))
-    redo = (
-        "scores drawn from N(estimate, SE^2), a, b recomputed in each"
-        if r.settings.get("score_method") == "irt"
-        else "mu, sigma, w, a, b recomputed in each"
-    )
     boot = (
         f"{r.n_bootstrap_used} of {r.n_bootstrap} bootstrap resamples of the {r.n_panel_models} panel models "
-        f"(seed {r.seed}; {redo})" if r.n_bootstrap else "no bootstrap (--bootstrap 0)"
+        f"(seed {r.seed}; {r.resampling})" if r.n_bootstrap else "no bootstrap (--bootstrap 0)"
     )
     con.print(f"n = {r.n} panel models in the fit; intervals: {boot}.")
     con.print(
@@ -199,7 +195,7 @@ def claim_from_file(
     table = read_table(file)
     sm = score_method_for(score_method, panel)
     missing = [c for c in caps if c not in table.columns]
-    if missing and sm == "pca":
+    if missing and model_class(sm).needs_complete_rows:
         raise InputError(
             f"{file}: missing capability benchmark column(s) {', '.join(missing)}; the panel {panel!r} capabilities "
             f"score needs all {len(caps)}: {', '.join(caps)}"

@@ -22,7 +22,10 @@ Method (all in the panel's coordinates):
    capabilities is *supported* only when this interval excludes 0;
 5. percentile intervals by bootstrapping the panel's models: every resample
    recomputes ``mu``, ``sigma``, ``w`` (same sign rule), ``a`` and ``b`` in one
-   batched numpy computation; degenerate resamples are skipped and counted.
+   batched numpy computation (the logistic model instead draws every score
+   from N(estimate, SE^2) and refits ``a`` and ``b``: each capability model's
+   ``claim_draws``, :mod:`safetywashing.capability._claim_draws`); degenerate
+   resamples are skipped and counted.
 
 Pure functions: no printing, no file I/O; deterministic given ``seed``.
 """
@@ -38,17 +41,19 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, UnknownIdError
-from .._util.stats import rankdata, top_components, zscore
-from ..capability._model import draw_scores, fit_capability_model
-from ..inference._fit import difference_halfwidth, fit_on_scores
+from .._util.stats import top_components, zscore
+
+# the bootstrap draws live with the capability models (each draws its own way); re-exported here for tests and benchmarks
+from ..capability._claim_draws import ClaimDraws, _draws, _masked_corr, bootstrap_claim, bootstrap_claim_irt  # noqa: F401
+from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
+from ..inference._fit import LinearFit, difference_halfwidth, fit_on_scores
 from ..sources._matrix import ScoreMatrix
-from ._analyze import MIN_MODELS, _f
+from ._analyze import _f
 
 DEFAULT_BOOTSTRAP = 2000
 INTERVAL_QUANTITIES = (
     "predicted_change", "beyond_capabilities", "share_explained", "slope", "intercept", "capability_score_change",
 )
-_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,9 @@ class ClaimResult:
     the scatter of the two single models around the fit (residual SD,
     t with ``n - 2`` df, SE ``beyond_capabilities_se``);
     ``beyond_capabilities_supported`` is True only when it excludes 0.
+    ``resampling`` says what every bootstrap resample redid (from the
+    capability model's draws; ``""`` without a bootstrap; not part of
+    :meth:`to_dict`).
     """
 
     panel: str
@@ -115,6 +123,7 @@ class ClaimResult:
     beyond_capabilities_pi_high: float | None = None
     beyond_capabilities_se: float | None = None
     beyond_capabilities_supported: bool = False
+    resampling: str = ""
 
     @property
     def capability_score_change(self) -> float:
@@ -200,174 +209,6 @@ class ClaimResult:
                              "ci_high": self.beyond_capabilities_pi_high, "n": self.n,
                              "units": f"{bu}, prediction interval"})
         return pd.DataFrame(recs)
-
-
-@dataclass(frozen=True)
-class ClaimDraws:
-    """Bootstrap draws of the claim quantities (only the non-degenerate resamples).
-
-    Arrays have one entry per used resample; ``n_skipped`` counts resamples
-    dropped as degenerate (a constant capability column, fewer than 5 complete
-    models, fewer than 3 models in the fit or all-equal scores).
-    """
-
-    slope: np.ndarray
-    intercept: np.ndarray
-    score_before: np.ndarray
-    score_after: np.ndarray
-    n_skipped: int
-
-    @property
-    def predicted(self) -> np.ndarray:
-        """Predicted change per resample: slope x score difference."""
-        return self.slope * (self.score_after - self.score_before)
-
-
-def bootstrap_claim_irt(
-    scores: np.ndarray,
-    se: np.ndarray,
-    y: np.ndarray,
-    before: tuple[float, float],
-    after: tuple[float, float],
-    *,
-    n_bootstrap: int,
-    seed: int | None = 0,
-) -> ClaimDraws:
-    """Claim draws for the logistic capability score: panel models resampled, every score drawn from N(estimate, SE^2).
-
-    ``before``/``after``: (score, SE) of the two claim rows, drawn
-    independently in every resample (their shared benchmark-parameter error
-    would partly cancel in the difference, so the interval of the change is
-    on the wide side). The OLS fit of ``y`` on the drawn panel scores is
-    redone in every resample; resamples with fewer than 3 models or equal
-    scores are skipped and counted.
-    """
-    ok = ~np.isnan(scores) & ~np.isnan(y)
-    s, e, yy = scores[ok], np.nan_to_num(se[ok]), y[ok]
-    n = s.size
-    rng = np.random.default_rng(seed)
-    slope = np.full(n_bootstrap, np.nan)
-    icpt = np.full(n_bootstrap, np.nan)
-    step = max(1, 2_000_000 // max(n, 1))
-    for start in range(0, n_bootstrap, step):
-        b = min(step, n_bootstrap - start)
-        idx = rng.integers(0, n, size=(b, n))
-        xs = draw_scores(s, e, idx, rng)
-        ys = yy[idx]
-        xm = xs.mean(axis=1, keepdims=True)
-        ym = ys.mean(axis=1, keepdims=True)
-        sxx = ((xs - xm) ** 2).sum(axis=1)
-        sl = np.where(sxx > 0, ((xs - xm) * (ys - ym)).sum(axis=1) / np.where(sxx > 0, sxx, 1.0), np.nan)
-        slope[start : start + b] = sl
-        icpt[start : start + b] = ym[:, 0] - sl * xm[:, 0]
-    sb = before[0] + np.nan_to_num(before[1]) * rng.standard_normal(n_bootstrap)
-    sa = after[0] + np.nan_to_num(after[1]) * rng.standard_normal(n_bootstrap)
-    good = np.isfinite(slope) & (n >= 3)
-    return ClaimDraws(slope=slope[good], intercept=icpt[good], score_before=sb[good], score_after=sa[good],
-                      n_skipped=int((~good).sum()))
-
-
-def _masked_corr(z: np.ndarray, complete: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """Correlation matrices ``(B, k, k)`` of ``z`` ``(B, n, k)`` over the rows where ``complete`` ``(B, n)``.
-
-    Returns ``(c, ok)``: ``ok`` is False where a column is constant over the
-    complete rows (``c`` is then the identity, to keep ``eigh`` finite).
-    """
-    m = complete[..., None]
-    x = np.where(m, z, np.nan)
-    if method == "spearman":
-        x = rankdata(x)
-    cnt = np.maximum(complete.sum(axis=-1), 1)[..., None, None]
-    mean = np.nansum(x, axis=-2, keepdims=True) / cnt
-    xc = np.where(m, x - mean, 0.0)
-    cov = np.swapaxes(xc, -1, -2) @ xc
-    d = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
-    ok = (d > 1e-12).all(axis=-1)
-    dd = np.where(d > 1e-12, d, 1.0)
-    c = cov / (dd[..., :, None] * dd[..., None, :])
-    eye = np.eye(c.shape[-1])
-    c = np.where(ok[..., None, None], c, eye)
-    return c, ok
-
-
-def _draws(
-    caps: np.ndarray, y: np.ndarray, xb: np.ndarray, xa: np.ndarray, idx: np.ndarray, method: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Claim quantities for the resamples ``idx`` ``(B, n)`` (rows of ``caps``/``y``), batched.
-
-    Returns ``(slope, intercept, score_before, score_after, good)``, each ``(B,)``;
-    ``good`` is False for degenerate resamples (their values are meaningless).
-    """
-    x = caps[idx]  # (B, n, k)
-    yy = y[idx]  # (B, n)
-    z, mu, sd = zscore(x)
-    good = (np.nan_to_num(sd) > 0).all(axis=-1)
-    complete = ~np.isnan(x).any(axis=-1)
-    good &= complete.sum(axis=-1) >= MIN_MODELS
-    c, ok = _masked_corr(np.nan_to_num(z), complete, method)
-    good &= ok
-    _, w = top_components(c)
-    s = np.einsum("bnk,bk->bn", np.nan_to_num(z), w)
-    fit = complete & ~np.isnan(yy)
-    nf = fit.sum(axis=-1)
-    good &= nf >= 3
-    cnt = np.maximum(nf, 1)
-    sm = np.where(fit, s, 0.0).sum(axis=-1) / cnt
-    ym = np.where(fit, yy, 0.0).sum(axis=-1) / cnt
-    ds = np.where(fit, s - sm[:, None], 0.0)
-    dy = np.where(fit, yy - ym[:, None], 0.0)
-    sxx = (ds * ds).sum(axis=-1)
-    good &= sxx > 1e-12
-    slope = (ds * dy).sum(axis=-1) / np.where(good, sxx, 1.0)
-    sdd = np.where(np.nan_to_num(sd) > 0, sd, 1.0)
-    sb = (((xb - mu) / sdd) * w).sum(axis=-1)
-    sa = (((xa - mu) / sdd) * w).sum(axis=-1)
-    return slope, ym - slope * sm, sb, sa, good
-
-
-def bootstrap_claim(
-    caps: np.ndarray,
-    y: np.ndarray,
-    before: np.ndarray,
-    after: np.ndarray,
-    *,
-    n_bootstrap: int,
-    seed: int | None = 0,
-    method: str = "spearman",
-    progress: Callable[[int], None] | None = None,
-) -> ClaimDraws:
-    """Bootstrap the claim over panel models, vectorised over resamples.
-
-    ``caps``: ``(n, k)`` capability scores of the panel models (NaN = missing);
-    ``y``: ``(n,)`` benchmark values (NaN = missing); ``before``/``after``:
-    ``(k,)`` capability rows of the claim. Each resample draws ``n`` models
-    with replacement and recomputes the means, population SDs, PC1 loadings
-    (largest-magnitude entry positive), the scores and the OLS fit of ``y`` on
-    them. ``progress(k)`` is called after every chunk with the number of
-    resamples done.
-    """
-    caps = np.asarray(caps, dtype=float)
-    y = np.asarray(y, dtype=float)
-    xb = np.asarray(before, dtype=float)
-    xa = np.asarray(after, dtype=float)
-    n = caps.shape[0]
-    rng = np.random.default_rng(seed)
-    idx_all = rng.integers(0, n, size=(int(n_bootstrap), n))
-    out: dict[str, list[np.ndarray]] = {"slope": [], "intercept": [], "sb": [], "sa": []}
-    skipped = 0
-    for start in range(0, int(n_bootstrap), _CHUNK):
-        idx = idx_all[start : start + _CHUNK]
-        slope, intercept, sb, sa, good = _draws(caps, y, xb, xa, idx, method)
-        out["slope"].append(slope[good])
-        out["intercept"].append(intercept[good])
-        out["sb"].append(sb[good])
-        out["sa"].append(sa[good])
-        skipped += int((~good).sum())
-        if progress is not None:
-            progress(len(idx))
-    cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in out.items()}
-    return ClaimDraws(slope=cat["slope"], intercept=cat["intercept"], score_before=cat["sb"], score_after=cat["sa"],
-                      n_skipped=skipped)
 
 
 def leave_pair_out(
@@ -578,6 +419,65 @@ def claim(
         than one panel range outside the panel's minimum or maximum (the
         message names the columns); a missing or non-numeric value.
     """
+    _check_request(matrix, benchmark, level, n_bootstrap)
+    cfit = fit_capability_model(matrix, capabilities, method, score_method)
+    rows = _score_rows(matrix, cfit.model, benchmark, _row(before), _row(after), before_name, after_name, source)
+    split = _split_change(matrix, benchmark, cfit.scores, rows, level)
+    draws = None
+    if n_bootstrap > 0:
+        draws = _claim_draws(matrix, benchmark, cfit, rows, n_bootstrap=n_bootstrap, seed=seed, method=method,
+                             progress=progress)
+    res = _result(matrix, benchmark, cfit, rows, split, draws, method=method, n_bootstrap=n_bootstrap, seed=seed,
+                  level=level)
+    spread = float(np.nanstd(matrix.scores[benchmark].to_numpy(dtype=float)))
+    return _replace_verdict(res, verdict_sentence(res, spread))
+
+
+@dataclass(frozen=True)
+class _ClaimRows:
+    """The two rows of a claim in the panel's coordinates.
+
+    ``x_*``: capability values ``(k,)`` in the model's benchmark order (NaN =
+    missing, allowed only for a model that scores incomplete rows); ``y_*``:
+    the claimed benchmark's values (its units); ``s_*``/``se_*``: capabilities
+    scores and their standard errors (NaN for the PCA score, which has none).
+    """
+
+    before_name: str
+    after_name: str
+    x_before: np.ndarray
+    x_after: np.ndarray
+    y_before: float
+    y_after: float
+    s_before: float
+    s_after: float
+    se_before: float
+    se_after: float
+
+
+@dataclass(frozen=True)
+class _Split:
+    """The claimed change split by the panel's fit (benchmark units), with the prediction interval of the rest.
+
+    ``observed = y_after - y_before``; ``predicted = slope x (s_after -
+    s_before)``; ``beyond = observed - predicted``; ``share = predicted /
+    observed`` (None when observed is 0); ``pi_low``/``pi_high``: prediction
+    interval of ``beyond`` (SE ``se``); ``supported``: it excludes 0.
+    """
+
+    fit: LinearFit
+    observed: float
+    predicted: float
+    beyond: float
+    share: float | None
+    pi_low: float
+    pi_high: float
+    se: float
+    supported: bool
+
+
+def _check_request(matrix: ScoreMatrix, benchmark: str, level: float, n_bootstrap: int) -> None:
+    """Refuse a benchmark the panel lacks, a level outside (0, 1) and a negative number of resamples."""
     if benchmark not in matrix.scores.columns:
         from ..sources._match import suggest
 
@@ -589,114 +489,185 @@ def claim(
         raise InputError(f"--ci: level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
     if n_bootstrap < 0:
         raise InputError(f"--bootstrap: {n_bootstrap} must be >= 0")
-    cfit = fit_capability_model(matrix, capabilities, method, score_method)
-    direction, scores, dropped = cfit.model, cfit.scores, list(cfit.dropped)
-    caps = list(direction.benchmarks)
-    rb, ra = _row(before), _row(after)
-    if direction.kind == "pca":
-        for what, r in ((before_name, rb), (after_name, ra)):
-            missing = [c for c in caps if c not in r.index]
-            if missing:
-                raise InputError(
-                    f"{source}: row {what!r} lacks capability benchmark column(s) {', '.join(missing)}; the panel's "
-                    f"capabilities score needs all {len(caps)}: {', '.join(caps)}"
-                )
-        xb = np.array([_value(rb, c, f"{source}: row {before_name!r}") for c in caps])
-        xa = np.array([_value(ra, c, f"{source}: row {after_name!r}") for c in caps])
-    else:
+
+
+def _capability_values(
+    model: AnyCapabilityModel, rb: pd.Series, ra: pd.Series, before_name: str, after_name: str, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two rows' capability values ``(k,)`` in the model's benchmark order.
+
+    A model that needs complete rows refuses a row lacking a capability
+    column or with a missing or non-numeric value there; any other model
+    takes what is present (missing or non-numeric = NaN).
+    """
+    caps = list(model.benchmarks)
+    if not model.needs_complete_rows:
         xb = pd.to_numeric(rb.reindex(caps), errors="coerce").to_numpy(dtype=float)
         xa = pd.to_numeric(ra.reindex(caps), errors="coerce").to_numpy(dtype=float)
+        return xb, xa
+    for what, r in ((before_name, rb), (after_name, ra)):
+        missing = model.missing_for_score(r.index)
+        if missing:
+            raise InputError(
+                f"{source}: row {what!r} lacks capability benchmark column(s) {', '.join(missing)}; the panel's "
+                f"capabilities score needs all {len(caps)}: {', '.join(caps)}"
+            )
+    xb = np.array([_value(rb, c, f"{source}: row {before_name!r}") for c in caps])
+    xa = np.array([_value(ra, c, f"{source}: row {after_name!r}") for c in caps])
+    return xb, xa
+
+
+def _score_rows(
+    matrix: ScoreMatrix,
+    model: AnyCapabilityModel,
+    benchmark: str,
+    rb: pd.Series,
+    ra: pd.Series,
+    before_name: str,
+    after_name: str,
+    source: str,
+) -> _ClaimRows:
+    """Read the two claim rows and place them in the panel's coordinates (capabilities score and SE of each).
+
+    Refuses values in the wrong units or far outside the panel
+    (:func:`check_units`) and a row the model cannot score (too few
+    capability benchmarks).
+    """
+    caps = list(model.benchmarks)
+    xb, xa = _capability_values(model, rb, ra, before_name, after_name, source)
     yb = _value(rb, benchmark, f"{source}: row {before_name!r}")
     ya = _value(ra, benchmark, f"{source}: row {after_name!r}")
     check_units(matrix, caps, benchmark, {before_name: (xb, yb), after_name: (xa, ya)}, source)
-    frame = pd.DataFrame([xb, xa], columns=caps, index=[before_name, after_name])
-    sc = direction.score_se(frame)
+    sc = model.score_se(pd.DataFrame([xb, xa], columns=caps, index=[before_name, after_name]))
     s_b, s_a = float(sc["capabilities_score"].iloc[0]), float(sc["capabilities_score"].iloc[1])
     se_b, se_a = float(sc["capabilities_score_se"].iloc[0]), float(sc["capabilities_score_se"].iloc[1])
     for what, v, nb in ((before_name, s_b, sc["n_benchmarks"].iloc[0]), (after_name, s_a, sc["n_benchmarks"].iloc[1])):
         if not math.isfinite(v):
             raise InputError(
                 f"{source}: row {what!r} has {int(nb)} of the panel's capability benchmarks; the capability model needs "
-                f"at least {direction.min_benchmarks} of: {', '.join(caps)}"
+                f"at least {model.min_benchmarks} of: {', '.join(caps)}"
             )
+    return _ClaimRows(before_name, after_name, xb, xa, yb, ya, s_b, s_a, se_b, se_a)
+
+
+def _split_change(matrix: ScoreMatrix, benchmark: str, scores: pd.Series, rows: _ClaimRows, level: float) -> _Split:
+    """Fit ``benchmark`` on the panel's capabilities scores and split the rows' change (see the module docstring, 2-4)."""
     yv = matrix.scores[benchmark]
     fit = fit_on_scores(scores.to_numpy(), yv.to_numpy(), what=f"panel {matrix.name!r}, benchmark {benchmark!r}")
-    obs = ya - yb
-    pred = fit.slope * (s_a - s_b)
+    obs = rows.y_after - rows.y_before
+    pred = fit.slope * (rows.s_after - rows.s_before)
     beyond = obs - pred
     share = pred / obs if obs != 0 else None
-    hw, se = difference_halfwidth(fit, s_b, s_a, level)
+    hw, se = difference_halfwidth(fit, rows.s_before, rows.s_after, level)
     pi_lo, pi_hi = beyond - hw, beyond + hw
     # excludes 0, and is more than rounding noise (a perfect panel fit has a zero-width interval)
     supported = bool((pi_lo > 0 or pi_hi < 0) and abs(beyond) > 1e-9 * max(1.0, abs(obs), abs(pred)))
+    return _Split(fit, obs, pred, beyond, share, pi_lo, pi_hi, se, supported)
 
+
+def _claim_draws(
+    matrix: ScoreMatrix,
+    benchmark: str,
+    cfit: CapabilityFit,
+    rows: _ClaimRows,
+    *,
+    n_bootstrap: int,
+    seed: int | None,
+    method: str,
+    progress: Callable[[int], None] | None,
+) -> ClaimDraws:
+    """Bootstrap the panel's models: the capability model draws the claim quantities its own way (``claim_draws``)."""
+    yv = matrix.scores[benchmark]
+    return cfit.model.claim_draws(
+        matrix.scores[list(cfit.model.benchmarks)].to_numpy(dtype=float), cfit.scores.to_numpy(dtype=float),
+        cfit.se.to_numpy(dtype=float), yv.to_numpy(dtype=float), rows.x_before, rows.x_after,
+        (rows.s_before, rows.se_before), (rows.s_after, rows.se_after),
+        n_bootstrap=n_bootstrap, seed=seed, method=method, progress=progress,
+    )
+
+
+def _intervals(draws: ClaimDraws | None, observed: float, level: float) -> dict[str, tuple[float | None, float | None]]:
+    """Percentile intervals at ``level`` of every :data:`INTERVAL_QUANTITIES` over the used resamples (None without)."""
     intervals: dict[str, tuple[float | None, float | None]] = {q: (None, None) for q in INTERVAL_QUANTITIES}
-    used = skipped = 0
-    draws = None
-    if n_bootstrap > 0 and direction.kind != "pca":
+    if draws is None or not len(draws.slope):
+        return intervals
+    q = [(1 - level) / 2, (1 + level) / 2]
+    p = draws.predicted
+    vals = {
+        "predicted_change": p,
+        "beyond_capabilities": observed - p,
+        "share_explained": p / observed if observed != 0 else None,
+        "slope": draws.slope,
+        "intercept": draws.intercept,
+        "capability_score_change": draws.score_after - draws.score_before,
+    }
+    for k, v in vals.items():
+        if v is None:
+            intervals[k] = (None, None)
+        else:
+            lo, hi = np.quantile(v, q)
+            intervals[k] = (float(lo), float(hi))
+    return intervals
 
-        draws = bootstrap_claim_irt(
-            scores.to_numpy(dtype=float), cfit.se.to_numpy(dtype=float), yv.to_numpy(dtype=float), (s_b, se_b), (s_a, se_a),
-            n_bootstrap=n_bootstrap, seed=seed,
-        )
-    elif n_bootstrap > 0:
-        draws = bootstrap_claim(
-            matrix.scores[caps].to_numpy(dtype=float), yv.to_numpy(dtype=float), xb, xa,
-            n_bootstrap=n_bootstrap, seed=seed, method=method, progress=progress,
-        )
-    if draws is not None:
-        used, skipped = len(draws.slope), draws.n_skipped
-        if used:
-            q = [(1 - level) / 2, (1 + level) / 2]
-            p = draws.predicted
-            vals = {
-                "predicted_change": p,
-                "beyond_capabilities": obs - p,
-                "share_explained": p / obs if obs != 0 else None,
-                "slope": draws.slope,
-                "intercept": draws.intercept,
-                "capability_score_change": draws.score_after - draws.score_before,
-            }
-            for k, v in vals.items():
-                if v is None:
-                    intervals[k] = (None, None)
-                else:
-                    lo, hi = np.quantile(v, q)
-                    intervals[k] = (float(lo), float(hi))
 
+def _claim_notes(
+    matrix: ScoreMatrix, benchmark: str, cfit: CapabilityFit, rows: _ClaimRows, n_bootstrap: int, draws: ClaimDraws | None
+) -> list[str]:
+    """The claim's notes: the data's caveats, what the score is (models other than the paper's) and the bootstrap's."""
+    model = cfit.model
+    notes = list(_notes(matrix, benchmark, cfit.scores, matrix.scores[benchmark], rows.s_before, rows.s_after,
+                        rows.y_before, rows.y_after, list(cfit.dropped), list(model.benchmarks)))
+    if not model.paper_method:
+        notes.append(f"capabilities score: {model.describe()}; before {rows.s_before:+.3f} (SE {rows.se_before:.3f}), "
+                     f"after {rows.s_after:+.3f} (SE {rows.se_after:.3f})")
+        notes.extend(cfit.notes)
+    used, skipped = (len(draws.slope), draws.n_skipped) if draws is not None else (0, 0)
+    if n_bootstrap > 0 and skipped:
+        notes.append(f"{skipped} of {n_bootstrap} bootstrap resamples were degenerate and skipped")
+    if n_bootstrap > 0 and not used:
+        notes.append("no bootstrap resample was usable: no intervals")
+    return notes
+
+
+def _result(
+    matrix: ScoreMatrix,
+    benchmark: str,
+    cfit: CapabilityFit,
+    rows: _ClaimRows,
+    split: _Split,
+    draws: ClaimDraws | None,
+    *,
+    method: str,
+    n_bootstrap: int,
+    seed: int | None,
+    level: float,
+) -> ClaimResult:
+    """Assemble the :class:`ClaimResult` (verdict still empty) from the scored rows, the split and the draws."""
+    scores, yv, fit = cfit.scores, matrix.scores[benchmark], split.fit
     ok = scores.notna() & yv.notna()
     points = tuple(
         PanelPoint(model=str(m), name=matrix.display_name(m), capabilities_score=float(scores[m]), value=float(yv[m]))
         for m in matrix.scores.index[ok.to_numpy()]
     )
     meta = matrix.benchmarks.loc[benchmark]
-    scale = str(meta.get("scale", "") or "")
-    name = str(meta.get("name", "") or benchmark)
-    notes = list(_notes(matrix, benchmark, scores, yv, s_b, s_a, yb, ya, dropped, caps))
-    if direction.kind != "pca":
-        notes.append(f"capabilities score: {direction.describe()}; before {s_b:+.3f} (SE {se_b:.3f}), "
-                     f"after {s_a:+.3f} (SE {se_a:.3f})")
-        notes.extend(cfit.notes)
-    if n_bootstrap > 0 and skipped:
-        notes.append(f"{skipped} of {n_bootstrap} bootstrap resamples were degenerate and skipped")
-    if n_bootstrap > 0 and not used:
-        notes.append("no bootstrap resample was usable: no intervals")
-    res = ClaimResult(
-        panel=matrix.name, benchmark=benchmark, benchmark_name=name, scale=scale, method=method,
-        before=before_name, after=after_name, capability_benchmarks=tuple(caps),
-        capability_score_before=s_b, capability_score_after=s_a, benchmark_before=yb, benchmark_after=ya,
-        observed_change=obs, predicted_change=pred, beyond_capabilities=beyond, share_explained=_f(share),
-        slope=fit.slope, intercept=fit.intercept, resid_sd=fit.resid_sd, n=fit.n, n_panel_models=matrix.n_models,
-        level=level, n_bootstrap=int(n_bootstrap), n_bootstrap_used=used, n_bootstrap_skipped=skipped, seed=seed,
-        intervals=intervals, panel_points=points, verdict="", notes=tuple(notes),
+    used, skipped = (len(draws.slope), draws.n_skipped) if draws is not None else (0, 0)
+    return ClaimResult(
+        panel=matrix.name, benchmark=benchmark, benchmark_name=str(meta.get("name", "") or benchmark),
+        scale=str(meta.get("scale", "") or ""), method=method, before=rows.before_name, after=rows.after_name,
+        capability_benchmarks=tuple(cfit.model.benchmarks), capability_score_before=rows.s_before,
+        capability_score_after=rows.s_after, benchmark_before=rows.y_before, benchmark_after=rows.y_after,
+        observed_change=split.observed, predicted_change=split.predicted, beyond_capabilities=split.beyond,
+        share_explained=_f(split.share), slope=fit.slope, intercept=fit.intercept, resid_sd=fit.resid_sd, n=fit.n,
+        n_panel_models=matrix.n_models, level=level, n_bootstrap=int(n_bootstrap), n_bootstrap_used=used,
+        n_bootstrap_skipped=skipped, seed=seed, intervals=_intervals(draws, split.observed, level), panel_points=points,
+        verdict="", notes=tuple(_claim_notes(matrix, benchmark, cfit, rows, n_bootstrap, draws)),
         settings={"method": method, "bootstrap": int(n_bootstrap), "seed": seed, "level": level,
-                  "score_method": direction.kind, "capability_score_se_before": _f(se_b),
-                  "capability_score_se_after": _f(se_a)},
-        beyond_capabilities_pi_low=_f(pi_lo), beyond_capabilities_pi_high=_f(pi_hi), beyond_capabilities_se=_f(se),
-        beyond_capabilities_supported=supported,
+                  "score_method": cfit.model.kind, "capability_score_se_before": _f(rows.se_before),
+                  "capability_score_se_after": _f(rows.se_after)},
+        beyond_capabilities_pi_low=_f(split.pi_low), beyond_capabilities_pi_high=_f(split.pi_high),
+        beyond_capabilities_se=_f(split.se), beyond_capabilities_supported=split.supported,
+        resampling=draws.resampling if draws is not None else "",
     )
-    spread = float(np.nanstd(yv.to_numpy(dtype=float)))
-    return _replace_verdict(res, verdict_sentence(res, spread))
 
 
 FAR_OUTSIDE = 1.0  # refuse a capability value more than this many panel ranges beyond the panel's min or max
