@@ -57,13 +57,17 @@ Pure functions: no printing, no I/O, deterministic (no random draws except in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError
+
+if TYPE_CHECKING:
+    from ._claim_draws import ClaimDraws
 
 MIN_BENCHMARKS = 3
 MIN_MODELS_PER_BENCHMARK = 5
@@ -268,8 +272,8 @@ class IRTModel:
         n_bootstrap: int,
         seed: int | None,
         method: str,
-        progress: Any = None,
-    ) -> Any:
+        progress: Callable[[int], None] | None = None,
+    ) -> ClaimDraws:
         """Bootstrap draws of a claim's fit: every score drawn from N(estimate, SE^2) (:meth:`draw_scores`), fit redone.
 
         The benchmark parameters stay fixed; ``caps``, ``before``, ``after``, ``method`` and ``progress`` are unused.

@@ -29,8 +29,9 @@ Implementations:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Union, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,9 @@ from .._util.errors import InputError
 from ..sources._matrix import ScoreMatrix
 from ._irt import IRTModel, fit_irt, unit_scales
 from ._pca import CapabilityDirection, capability_direction
+
+if TYPE_CHECKING:
+    from ._claim_draws import ClaimDraws
 
 SCORE_METHODS = ("pca", "irt")
 
@@ -81,7 +85,11 @@ class CapabilityModel(Protocol):
     def far_from_panel(self, rows: pd.DataFrame, limit: float = 6.0) -> list[str]: ...  # noqa: D102
 
     def draw_scores(self, scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...  # noqa: D102
-    def claim_draws(self, caps: np.ndarray, scores: np.ndarray, se: np.ndarray, y: np.ndarray, before: np.ndarray, after: np.ndarray, before_score: tuple[float, float], after_score: tuple[float, float], *, n_bootstrap: int, seed: int | None, method: str, progress: Any = None) -> Any: ...  # noqa: D102, E501
+    def claim_draws(  # noqa: D102
+        self, caps: np.ndarray, scores: np.ndarray, se: np.ndarray, y: np.ndarray, before: np.ndarray, after: np.ndarray,
+        before_score: tuple[float, float], after_score: tuple[float, float], *, n_bootstrap: int, seed: int | None,
+        method: str, progress: Callable[[int], None] | None = None,
+    ) -> ClaimDraws: ...
 
     def missing_for_score(self, columns: Any) -> list[str]: ...  # noqa: D102
 
@@ -206,12 +214,16 @@ def fit_capability_model(
     with the most models).
     """
     check_score_method(score_method)
-    if score_method == "pca":
-        direction, scores, dropped = capability_direction(matrix, capabilities, method)
-        reasons = {m: "lacks some capability benchmark (PCA needs all of them)" for m in dropped}
-        return CapabilityFit(direction, scores, pd.Series(np.nan, index=scores.index, name="capabilities_score_se"),
-                             tuple(dropped), reasons, table_capabilities=tuple(direction.benchmarks))
-    return _fit_irt_matrix(matrix, capabilities, anchor)
+    if score_method == "irt":
+        return _fit_irt_matrix(matrix, capabilities, anchor)
+    return _fit_pca_matrix(matrix, capabilities, method)
+
+
+def _fit_pca_matrix(matrix: ScoreMatrix, capabilities: list[str] | None, method: str) -> CapabilityFit:
+    direction, scores, dropped = capability_direction(matrix, capabilities, method)
+    reasons = {m: "lacks some capability benchmark (PCA needs all of them)" for m in dropped}
+    return CapabilityFit(direction, scores, pd.Series(np.nan, index=scores.index, name="capabilities_score_se"),
+                         tuple(dropped), reasons, table_capabilities=tuple(direction.benchmarks))
 
 
 def _fit_irt_matrix(matrix: ScoreMatrix, capabilities: list[str] | None, anchor: str | None) -> CapabilityFit:

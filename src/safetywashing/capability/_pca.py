@@ -9,8 +9,9 @@ one interface.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ import pandas as pd
 from .._util.errors import InputError, InsufficientDataError
 from .._util.stats import _check_method, corr_matrix, top_components, zscore
 from ..sources._matrix import ScoreMatrix
+
+if TYPE_CHECKING:
+    from ._claim_draws import ClaimDraws
 
 MIN_MODELS = 5
 
@@ -180,8 +184,8 @@ class CapabilityDirection:
         n_bootstrap: int,
         seed: int | None,
         method: str,
-        progress: Any = None,
-    ) -> Any:
+        progress: Callable[[int], None] | None = None,
+    ) -> ClaimDraws:
         """Bootstrap draws of a claim's fit: the direction (mu, sigma, w), scores and fit recomputed in every resample.
 
         Arguments (the same for every capability model; each uses what it needs): ``caps`` ``(n, k)`` the panel's
