@@ -9,6 +9,7 @@ Public API::
 """
 
 from ._util.errors import InputError, InsufficientDataError, SafetywashingError, UnknownIdError
+from ._util.version import __version__
 from .capability import (
     SCORE_METHODS,
     CapabilityDirection,
@@ -63,8 +64,6 @@ from .sources import (
     read_table,
     registry,
 )
-
-__version__ = "0.1.0"
 
 __all__ = [
     "AnalysisResult",

@@ -29,7 +29,7 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from .. import __version__
+        from .._util.version import __version__
 
         print(f"safetywashing {__version__}")
         raise typer.Exit()

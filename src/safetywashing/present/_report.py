@@ -596,7 +596,7 @@ def _render_html(
 ) -> str:
     """The HTML document: the template filled with the views, the results table and the JSON data island of every
     figure, plotly.js embedded; ``generated`` (default now, UTC) is the footer's timestamp."""
-    from .. import __version__
+    from .._util.version import __version__
 
     tpl = _template_env().get_template("report.html.j2")
     data = _clean({"figures": figs, "extra": extra})
