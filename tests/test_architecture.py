@@ -87,7 +87,7 @@ def test_layers_import_only_downward():
         lm = _layer(mod)
         for d in deps:
             ld = _layer(d)
-            if lm is not None and ld is not None and ld > lm:
+            if lm is not None and ((ld is not None and ld > lm) or d == "safetywashing"):  # the package top is above all
                 bad.append(f"{mod} -> {d}")
     assert not bad, "upward imports:\n" + "\n".join(sorted(bad))
 
