@@ -54,8 +54,9 @@ class AuditResult(ResultLookup):
         candidates, never applied).
     results:
         One row per new benchmark, the ``analyze`` row shape; ``extra`` holds
-        ``ci_low``/``ci_high`` (percentile bootstrap), ``ci_level``,
-        ``n_boot``, ``interval_method`` and ``capability_correlations``
+        ``ci_low``/``ci_high`` (fixed-model bootstrap: the capability model's
+        ``fixed_interval``, percentile for PCA), ``ci_level``, ``n_boot``,
+        ``n_boot_valid``, ``interval_method`` and ``capability_correlations``
         (correlation with each capability benchmark over the same models).
     points:
         Per usable model: ``input_name``, ``model`` (panel id or None when
@@ -511,7 +512,7 @@ def audit(
     AuditResult
         Per new benchmark: correlation with the panel's capabilities score
         (higher = rises with capabilities) over the usable models, ``n``, a
-        percentile bootstrap interval (models resampled, direction fixed),
+        bootstrap interval (models resampled, capability model fixed),
         correlation with each capability benchmark, and the verdict.
 
     Raises
