@@ -11,7 +11,6 @@ while the panel's capability direction stays fixed.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,9 @@ import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError
 from .._util.stats import _check_method, pairwise_corr_masked
-from ..capability._model import AnyCapabilityModel, fit_capability_model
+from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
+from ..capability._pca import CapabilityDirection
+from ..inference._draws import interval_from_draws, resampled_correlations
 from ..inference._verdict import verdict, verdict_bands
 from ..sources._match import ModelMatch, match_to_panel
 from ..sources._matrix import ScoreMatrix
@@ -32,7 +33,7 @@ WIDE_BELOW = 10  # fewer usable models than this: warn that the interval is wide
 # (0.53 against 0.64 at 0.7-0.8 on chat), in line with Thorndike's case II; above 0.8 by about 0.05 or less.
 RESTRICTED_BELOW = 0.8
 WIDER_ABOVE = 1.25  # capability_sd_ratio above this: note that the correlation is not comparable to the panel's
-INTERVAL_METHOD = "percentile bootstrap over the audited models, panel capability direction fixed"
+INTERVAL_METHOD = CapabilityDirection.resampling_text  # the paper's PCA score's fixed-direction bootstrap
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,9 @@ class AuditResult(ResultLookup):
         candidates, never applied).
     results:
         One row per new benchmark, the ``analyze`` row shape; ``extra`` holds
-        ``ci_low``/``ci_high`` (percentile bootstrap), ``ci_level``,
-        ``n_boot``, ``interval_method`` and ``capability_correlations``
+        ``ci_low``/``ci_high`` (fixed-model bootstrap: the capability model's
+        ``fixed_interval``, percentile for PCA), ``ci_level``, ``n_boot``,
+        ``n_boot_valid``, ``interval_method`` and ``capability_correlations``
         (correlation with each capability benchmark over the same models).
     points:
         Per usable model: ``input_name``, ``model`` (panel id or None when
@@ -145,27 +147,326 @@ def restricted_range_r(r: float, u: float) -> float:
     return float(r * u / np.sqrt(1.0 - r * r + r * r * u * u))
 
 
+def _exact_scores(scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Scores of the resampled rows ``idx`` held fixed per model (no draw, ``se`` and ``rng`` unused)."""
+    return np.asarray(scores, dtype=float)[idx]
+
+
 def bootstrap_corr_fixed(
     y: np.ndarray, s: np.ndarray, *, method: str, n_boot: int, level: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Percentile bootstrap interval of corr(y[:, j], s), resampling rows with ``s`` held fixed per model.
 
     ``y``: ``(n, k)`` benchmark values (NaN = missing); ``s``: ``(n,)``
-    capabilities scores from a fixed direction. One batched computation of
-    shape ``(n_boot, n, k)``. Returns ``(low, high, n_valid)`` per column;
-    resamples whose correlation is undefined (constant, < 3 pairs) are left
-    out and ``n_valid`` counts the rest.
+    capabilities scores from a fixed direction. The fixed-model bootstrap of
+    :mod:`safetywashing.inference._draws` with exact scores (``n_boot`` row
+    resamples drawn from ``rng``, batched). Returns ``(low, high, n_valid)``
+    per column; resamples whose correlation is undefined (constant, < 3
+    pairs) are left out and ``n_valid`` counts the rest.
     """
-    n = y.shape[0]
-    idx = rng.integers(0, n, size=(n_boot, n))
-    r, _ = pairwise_corr_masked(y[idx], s[idx], method)
-    valid = ~np.isnan(r)
-    alpha = (1.0 - level) / 2.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a column whose every resample is undefined -> NaN
-        lo = np.nanquantile(r, alpha, axis=0)
-        hi = np.nanquantile(r, 1.0 - alpha, axis=0)
-    return lo, hi, valid.sum(axis=0)
+    r_point = pairwise_corr_masked(y, s, method)[0]
+    r_b = resampled_correlations(y, s, np.full(len(s), np.nan), draw=_exact_scores, method=method, n_boot=n_boot, rng=rng)
+    return interval_from_draws("percentile", r_point, r_b, level)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """The input models the panel lacks, placed from their own capability benchmark values.
+
+    ``scores``/``se``: input name -> capabilities score and its SE (NaN for
+    PCA) in the panel's coordinates; ``unmatched``: names neither matched nor
+    placed (input order); ``has_caps``: the table carries enough capability
+    columns to place anything.
+    """
+
+    scores: dict[str, float]
+    se: dict[str, float]
+    unmatched: tuple[str, ...]
+    has_caps: bool
+
+
+@dataclass(frozen=True)
+class _Usable:
+    """The usable models (a capabilities score and at least one new benchmark value), in input order.
+
+    ``s``/``s_se``: ``(n,)`` capabilities scores and SEs; ``y``: ``(n, k)``
+    new benchmark values (NaN = missing); ``inputs``: input names;
+    ``cap_vals``: ``(n, n_caps)`` capability benchmark values (the panel's
+    for matched models, the user's for placed ones).
+    """
+
+    s: np.ndarray
+    s_se: np.ndarray
+    y: np.ndarray
+    inputs: list[str]
+    cap_vals: np.ndarray
+
+
+def _check_options(method: str, level: float, n_boot: int) -> None:
+    """Refuse an unknown correlation method, an interval level outside (0, 1) and fewer than 100 resamples."""
+    _check_method(method)
+    if not 0.0 < level < 1.0:
+        raise InputError(f"--ci: level {level} must be between 0 and 1 (e.g. 0.95)")
+    if n_boot < 100:
+        raise InputError(f"--bootstrap: {n_boot} resamples are too few for a percentile interval; use at least 100")
+
+
+def _new_benchmarks(scores: ScoreMatrix, caps: list[str], panel: ScoreMatrix, src: str) -> list[str]:
+    """The columns of ``scores`` to audit: every one that is not a capability benchmark (at least one, else an error)."""
+    new = [c for c in scores.scores.columns if c not in caps]
+    if not new:
+        raise InputError(
+            f"{src}: no new benchmark column to audit (every score column is a capability benchmark of panel "
+            f"{panel.name!r}); add a column with your benchmark's scores"
+        )
+    return new
+
+
+def _match_inputs(scores: ScoreMatrix, panel: ScoreMatrix, src: str, notes: list[str]) -> ModelMatch:
+    """Match the input names to ``panel``'s models; refuse two names on one panel model; note loose matches."""
+    mm: ModelMatch = match_to_panel(list(scores.scores.index), panel)
+    by_model: dict[str, list[str]] = {}
+    for inp, mid in mm.matched.items():
+        by_model.setdefault(mid, []).append(inp)
+    dup = {k: v for k, v in by_model.items() if len(v) > 1}
+    if dup:
+        mid, inps = next(iter(dup.items()))
+        raise InputError(
+            f"{src}: input names {', '.join(repr(i) for i in inps)} all match panel model {mid!r}; "
+            "each model must appear once: remove or rename the duplicates"
+        )
+    if mm.loose:
+        notes.append(
+            f"{len(mm.loose)} name(s) matched by filling in a snapshot date or reasoning variant (the only panel model "
+            f"that fits; check them): {mm.describe_loose()}"
+        )
+    return mm
+
+
+def _place_unmatched(
+    scores: ScoreMatrix, panel: ScoreMatrix, mm: ModelMatch, direction: AnyCapabilityModel, src: str,
+    notes: list[str], warns: list[str],
+) -> _Placed:
+    """Place the unmatched input models in the panel's coordinates from their capability benchmark columns.
+
+    Possible when the table has at least ``direction.min_benchmarks`` of them
+    (all, for PCA); a model is placed when its own row has enough values.
+    Notes say who was placed, who was short, and that matched models' own
+    capability values are ignored; a warning names placed rows whose values
+    look like other units (``direction.far_from_panel``).
+    """
+    caps = list(direction.benchmarks)
+    has_caps = sum(c in scores.scores.columns for c in caps) >= min(direction.min_benchmarks, len(caps))
+    if not has_caps:
+        part = [c for c in caps if c in scores.scores.columns]
+        if part and mm.unmatched:
+            notes.append(
+                f"only {len(part)} of the panel's {len(caps)} capability benchmarks are in {src}; unmatched models "
+                f"cannot be placed (missing: {', '.join(c for c in caps if c not in part)})"
+            )
+        return _Placed({}, {}, tuple(mm.unmatched), False)
+    rows = scores.scores.reindex(index=list(mm.unmatched), columns=caps)
+    s_new = direction.score_se(rows)
+    placed: dict[str, float] = {}
+    placed_se: dict[str, float] = {}
+    still: list[str] = []
+    for inp, v, e in zip(s_new.index, s_new["capabilities_score"], s_new["capabilities_score_se"]):
+        if np.isfinite(v):
+            placed[str(inp)] = float(v)
+            placed_se[str(inp)] = float(e)
+        else:
+            still.append(str(inp))
+    short = [f"{inp} ({int(nb)})" for inp, nb in zip(s_new.index, s_new["n_benchmarks"]) if str(inp) in still and nb > 0]
+    if short:
+        notes.append(
+            f"not placed, fewer than {direction.min_benchmarks} of the panel's capability benchmarks (number given): "
+            + ", ".join(short)
+        )
+    far = direction.far_from_panel(rows.loc[list(placed)]) if placed else []
+    if far:
+        warns.append(
+            "capability scores more than 6 panel SDs from the panel mean for "
+            f"{', '.join(far)}: check that they use the panel's units (e.g. fractions 0-1, not percent)"
+        )
+    if placed:
+        notes.append(
+            f"{len(placed)} model(s) not in panel {panel.name!r} placed in its coordinates from their capability scores: "
+            f"{', '.join(placed)}"
+        )
+    given = (
+        scores.scores.reindex(index=list(mm.matched), columns=caps).notna().any(axis=1) if mm.matched else pd.Series(dtype=bool)
+    )
+    if given.any():
+        notes.append(
+            f"{int(given.sum())} matched model(s) also carry capability scores in {src}; the panel's own values are used for them"
+        )
+    return _Placed(placed, placed_se, tuple(still), True)
+
+
+def _usable_models(
+    scores: ScoreMatrix, panel: ScoreMatrix, new: list[str], caps: list[str], mm: ModelMatch, placed: _Placed,
+    panel_fit: CapabilityFit, src: str, notes: list[str],
+) -> _Usable:
+    """Score arrays of the usable models: matched ones take the panel's score, placed ones their own.
+
+    Notes matched models the panel could not score; raises
+    :class:`InsufficientDataError` (naming the unmatched inputs) below
+    ``MIN_MODELS`` usable models.
+    """
+    s_all = pd.Series(np.nan, index=scores.scores.index, dtype=float)
+    se_all = pd.Series(np.nan, index=scores.scores.index, dtype=float)
+    for inp, mid in mm.matched.items():
+        s_all[inp] = panel_fit.scores.get(mid, np.nan)
+        se_all[inp] = panel_fit.se.get(mid, np.nan)
+    for inp, v in placed.scores.items():
+        s_all[inp] = v
+        se_all[inp] = placed.se[inp]
+    no_score = [inp for inp in mm.matched if not np.isfinite(s_all[inp])]
+    if no_score:
+        notes.append(
+            f"matched model(s) without a capabilities score in panel {panel.name!r} (missing capability benchmarks): "
+            f"{', '.join(f'{i} -> {mm.matched[i]}' for i in no_score)}"
+        )
+    y_all = scores.scores[new]
+    usable = s_all.notna() & y_all.notna().any(axis=1)
+    n_use = int(usable.sum())
+    if n_use < MIN_MODELS:
+        um = mm.describe_unmatched(placed.unmatched) if placed.unmatched else "none"
+        head = (
+            f"no model in {src} matches panel {panel.name!r}"
+            if not mm.matched and not placed.scores
+            else f"{src}: only {n_use} usable model(s) ({len(mm.matched)} matched to panel {panel.name!r}, "
+            f"{len(placed.scores)} placed)"
+        )
+        raise InsufficientDataError(
+            f"{head}; at least {MIN_MODELS} are needed. Unmatched: {um}. Use the panel's model ids "
+            f"(safetywashing models --panel {panel.name}) or add the capability benchmark columns"
+        )
+    keep = usable.to_numpy()
+    inputs = [str(i) for i in scores.scores.index[keep]]
+    is_matched = np.array([inp in mm.matched for inp in inputs])
+    cap_vals = panel.scores.reindex([mm.matched.get(inp, "") for inp in inputs])[caps].to_numpy(float)
+    if placed.has_caps:
+        cap_vals = np.where(is_matched[:, None], cap_vals, scores.scores.reindex(index=inputs, columns=caps).to_numpy(float))
+    return _Usable(s_all.to_numpy(float)[keep], se_all.to_numpy(float)[keep], y_all.to_numpy(float)[keep], inputs, cap_vals)
+
+
+def _capability_range(
+    s: np.ndarray, panel_scores: pd.Series, notes: list[str], warns: list[str]
+) -> tuple[float | None, float, int]:
+    """``(capability_sd_ratio, sd_panel, n_panel_scored)``: the audited models' SD of capabilities scores / the panel's.
+
+    Both SDs ddof = 0. Warns below ``RESTRICTED_BELOW`` (restricted range,
+    correlation attenuated) and notes above ``WIDER_ABOVE``.
+    """
+    ps = panel_scores.to_numpy(dtype=float)
+    ps = ps[~np.isnan(ps)]
+    sd_panel = float(ps.std())
+    ratio = _f(float(s.std()) / sd_panel) if sd_panel > 0 else None
+    if ratio is not None and ratio < RESTRICTED_BELOW:
+        warns.append(
+            f"the {len(s)} audited models span a restricted range of capability: capability_sd_ratio {ratio:.2f} (SD of "
+            f"their capabilities scores / SD over the {len(ps)} panel models); a restricted range biases the correlation "
+            f"toward 0 (attenuation): for a bivariate-normal benchmark a panel-wide r of 0.70 would appear as about "
+            f"{restricted_range_r(0.7, ratio):.2f}. Add weaker and stronger models to cover the panel's range"
+        )
+    elif ratio is not None and ratio > WIDER_ABOVE:
+        notes.append(
+            f"the audited models span a wider range of capability than the panel (capability_sd_ratio {ratio:.2f}): "
+            "their correlation is inflated relative to the panel's (a wider range pushes it away from 0)"
+        )
+    return ratio, sd_panel, len(ps)
+
+
+def _fixed_model_interval(
+    u: _Usable, r: np.ndarray, direction: AnyCapabilityModel, *, method: str, n_boot: int, level: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(low, high, n_valid)`` per new benchmark: the fixed-model bootstrap of the correlation with the score.
+
+    Models resampled (``n_boot`` times, seeded) with the panel's capability
+    model fixed; each resampled score comes from ``direction.draw_scores``
+    (exact for PCA, N(score, SE^2) for the logistic model) and the interval
+    is ``direction.fixed_interval`` around the point correlations ``r``.
+    """
+    rng = np.random.default_rng(seed)
+    r_b = resampled_correlations(u.y, u.s, u.s_se, draw=direction.draw_scores, method=method, n_boot=n_boot, rng=rng)
+    return interval_from_draws(direction.fixed_interval, r, r_b, level)
+
+
+def _audit_row(
+    meta: pd.DataFrame, bid: str, rr: float | None, nj: int, ci: tuple[float | None, float | None], extra: dict[str, Any]
+) -> BenchmarkResult:
+    """One new benchmark's result row: its registry fields, correlation ``rr`` over ``nj`` models, verdict, ``extra``."""
+    return BenchmarkResult(
+        benchmark=bid,
+        name=str(meta.loc[bid, "name"]),
+        role=str(meta.loc[bid, "role"]) if bool(meta.loc[bid, "registered"]) else "safety",
+        area=str(meta.loc[bid, "area"]),
+        correlation=rr,
+        n=nj,
+        verdict=verdict(rr, *ci),
+        metric=str(meta.loc[bid, "metric"]),
+        extra=extra,
+    )
+
+
+def _result_rows(
+    scores: ScoreMatrix, new: list[str], u: _Usable, caps: list[str], *, method: str, n_boot: int, level: float,
+    corr: tuple[np.ndarray, np.ndarray], interval: tuple[np.ndarray, np.ndarray, np.ndarray], interval_method: str,
+    sd_panel: float, notes: list[str], warns: list[str],
+) -> list[BenchmarkResult]:
+    """One result row per new benchmark: correlation with the score, interval, verdict, per-capability correlations.
+
+    ``corr``: ``(r, n)`` per new benchmark (correlation with the capabilities
+    score, models with a value); ``interval``: :func:`_fixed_model_interval`.
+    A benchmark with fewer than ``MIN_MODELS`` values gets no correlation (a
+    note); one with fewer than ``WIDE_BELOW`` a warning that its interval is wide.
+    """
+    r, n = corr
+    lo, hi, n_valid = interval
+    r_caps, _ = pairwise_corr_masked(np.broadcast_to(u.y, (len(caps), *u.y.shape)), u.cap_vals.T, method)  # (n_caps, k)
+    results = []
+    for j, bid in enumerate(new):
+        nj = int(n[j])
+        rr = _f(r[j]) if nj >= MIN_MODELS else None
+        lo_j, hi_j = (_f(lo[j]), _f(hi[j])) if rr is not None else (None, None)
+        if nj < MIN_MODELS:
+            notes.append(f"{bid}: only {nj} usable model(s) have a value; at least {MIN_MODELS} are needed, no correlation")
+        elif nj < WIDE_BELOW and lo_j is not None and hi_j is not None:
+            warns.append(
+                f"{bid}: only {nj} models, so the {level:.0%} interval is wide: "
+                f"[{lo_j:+.2f}, {hi_j:+.2f}], width {hi_j - lo_j:.2f}; score more panel models to narrow it"
+            )
+        extra = {
+            "ci_low": lo_j,
+            "ci_high": hi_j,
+            "ci_level": level,
+            "n_boot": int(n_boot),
+            "n_boot_valid": int(n_valid[j]),
+            "interval_method": interval_method,
+            "verdict_bands": verdict_bands(lo_j, hi_j) if rr is not None else [],
+            "capability_sd_ratio": _f(float(u.s[~np.isnan(u.y[:, j])].std()) / sd_panel) if nj and sd_panel > 0 else None,
+            "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},
+        }
+        results.append(_audit_row(scores.benchmarks, bid, rr, nj, (lo_j, hi_j), extra))
+    return results
+
+
+def _points(u: _Usable, new: list[str], mm: ModelMatch, placed: _Placed, direction: AnyCapabilityModel) -> list[dict[str, Any]]:
+    """Per usable model: input name, panel id (None when placed), capabilities score (its SE when the model has one), values."""
+    points = []
+    for i, inp in enumerate(u.inputs):
+        pt: dict[str, Any] = {
+            "input_name": inp,
+            "model": mm.matched.get(inp),
+            "placed": inp in placed.scores,
+            "capabilities_score": float(u.s[i]),
+        }
+        if direction.has_score_se:
+            pt["capabilities_score_se"] = _f(u.s_se[i])
+        pt.update({b: _f(u.y[i, j]) for j, b in enumerate(new)})
+        points.append(pt)
+    return points
 
 
 def audit(
@@ -211,7 +512,7 @@ def audit(
     AuditResult
         Per new benchmark: correlation with the panel's capabilities score
         (higher = rises with capabilities) over the usable models, ``n``, a
-        percentile bootstrap interval (models resampled, direction fixed),
+        bootstrap interval (models resampled, capability model fixed),
         correlation with each capability benchmark, and the verdict.
 
     Raises
@@ -221,240 +522,37 @@ def audit(
     InputError
         Two input names matching the same panel model; no new benchmark column.
     """
-    _check_method(method)
-    if not 0.0 < level < 1.0:
-        raise InputError(f"--ci: level {level} must be between 0 and 1 (e.g. 0.95)")
-    if n_boot < 100:
-        raise InputError(f"--bootstrap: {n_boot} resamples are too few for a percentile interval; use at least 100")
+    _check_options(method, level, n_boot)
     src = scores.source or scores.name
     cfit = fit_capability_model(panel, capabilities, method, score_method)
-    direction, panel_scores, panel_se = cfit.model, cfit.scores, cfit.se
+    direction = cfit.model
     caps = list(direction.benchmarks)
-    new = [c for c in scores.scores.columns if c not in caps]
-    if not new:
-        raise InputError(
-            f"{src}: no new benchmark column to audit (every score column is a capability benchmark of panel "
-            f"{panel.name!r}); add a column with your benchmark's scores"
-        )
-    names = list(scores.scores.index)
-    mm: ModelMatch = match_to_panel(names, panel)
-    by_model: dict[str, list[str]] = {}
-    for inp, mid in mm.matched.items():
-        by_model.setdefault(mid, []).append(inp)
-    dup = {k: v for k, v in by_model.items() if len(v) > 1}
-    if dup:
-        mid, inps = next(iter(dup.items()))
-        raise InputError(
-            f"{src}: input names {', '.join(repr(i) for i in inps)} all match panel model {mid!r}; "
-            "each model must appear once: remove or rename the duplicates"
-        )
-
+    new = _new_benchmarks(scores, caps, panel, src)
     notes: list[str] = list(scores.notes)
-    if mm.loose:
-        notes.append(
-            f"{len(mm.loose)} name(s) matched by filling in a snapshot date or reasoning variant (the only panel model "
-            f"that fits; check them): {mm.describe_loose()}"
-        )
     warns: list[str] = []
-    # Models the panel does not have, placed from their own capability scores.
-    has_caps = sum(c in scores.scores.columns for c in caps) >= min(direction.min_benchmarks, len(caps))
-    placed: dict[str, float] = {}
-    placed_se: dict[str, float] = {}
-    still: list[str] = []
-    if has_caps:
-        rows = scores.scores.reindex(index=list(mm.unmatched), columns=caps)
-        s_new = direction.score_se(rows)
-        for inp, v, e in zip(s_new.index, s_new["capabilities_score"], s_new["capabilities_score_se"]):
-            if np.isfinite(v):
-                placed[str(inp)] = float(v)
-                placed_se[str(inp)] = float(e)
-            else:
-                still.append(str(inp))
-        short = [f"{inp} ({int(nb)})" for inp, nb in zip(s_new.index, s_new["n_benchmarks"]) if str(inp) in still and nb > 0]
-        if short:
-            notes.append(
-                f"not placed, fewer than {direction.min_benchmarks} of the panel's capability benchmarks (number given): "
-                + ", ".join(short)
-            )
-        if placed and direction.kind == "pca":
-            z = (rows.loc[list(placed)].to_numpy(float) - np.asarray(direction.means)) / np.asarray(direction.sds)
-            far = [f"{n} ({caps[int(np.argmax(np.abs(zz)))]})" for n, zz in zip(placed, z) if np.abs(zz).max() > 6]
-            if far:
-                warns.append(
-                    "capability scores more than 6 panel SDs from the panel mean for "
-                    f"{', '.join(far)}: check that they use the panel's units (e.g. fractions 0-1, not percent)"
-                )
-        if placed:
-            notes.append(
-                f"{len(placed)} model(s) not in panel {panel.name!r} placed in its coordinates from their capability scores: "
-                f"{', '.join(placed)}"
-            )
-        given = (
-            scores.scores.reindex(index=list(mm.matched), columns=caps).notna().any(axis=1)
-            if mm.matched
-            else pd.Series(dtype=bool)
-        )
-        if given.any():
-            notes.append(
-                f"{int(given.sum())} matched model(s) also carry capability scores in {src}; "
-                f"the panel's own values are used for them"
-            )
-    else:
-        still = list(mm.unmatched)
-        part = [c for c in caps if c in scores.scores.columns]
-        if part and mm.unmatched:
-            notes.append(
-                f"only {len(part)} of the panel's {len(caps)} capability benchmarks are in {src}; unmatched models "
-                f"cannot be placed (missing: {', '.join(c for c in caps if c not in part)})"
-            )
-    unmatched = tuple(still)
-
-    # Usable models: a capabilities score and at least one new benchmark value.
-    s_all = pd.Series(np.nan, index=scores.scores.index, dtype=float)
-    se_all = pd.Series(np.nan, index=scores.scores.index, dtype=float)
-    for inp, mid in mm.matched.items():
-        s_all[inp] = panel_scores.get(mid, np.nan)
-        se_all[inp] = panel_se.get(mid, np.nan)
-    for inp, v in placed.items():
-        s_all[inp] = v
-        se_all[inp] = placed_se[inp]
-    no_score = [inp for inp in mm.matched if not np.isfinite(s_all[inp])]
-    if no_score:
-        notes.append(
-            f"matched model(s) without a capabilities score in panel {panel.name!r} (missing capability benchmarks): "
-            f"{', '.join(f'{i} -> {mm.matched[i]}' for i in no_score)}"
-        )
-    y_all = scores.scores[new]
-    usable = s_all.notna() & y_all.notna().any(axis=1)
-    n_use = int(usable.sum())
-    if n_use < MIN_MODELS:
-        um = mm.describe_unmatched(unmatched) if unmatched else "none"
-        head = (
-            f"no model in {src} matches panel {panel.name!r}"
-            if not mm.matched and not placed
-            else f"{src}: only {n_use} usable model(s) ({len(mm.matched)} matched to panel {panel.name!r}, {len(placed)} placed)"
-        )
-        raise InsufficientDataError(
-            f"{head}; at least {MIN_MODELS} are needed. Unmatched: {um}. Use the panel's model ids "
-            f"(safetywashing models --panel {panel.name}) or add the capability benchmark columns"
-        )
-
-    keep = usable.to_numpy()
-    s = s_all.to_numpy(float)[keep]
-    s_se = se_all.to_numpy(float)[keep]
-    y = y_all.to_numpy(float)[keep]
-    inputs = [str(i) for i in scores.scores.index[keep]]
-    # Capability benchmark values of the usable models: the panel's for matched models, the user's for placed ones.
-    is_matched = np.array([inp in mm.matched for inp in inputs])
-    cap_vals = panel.scores.reindex([mm.matched.get(inp, "") for inp in inputs])[caps].to_numpy(float)
-    if has_caps:
-        cap_vals = np.where(is_matched[:, None], cap_vals, scores.scores.reindex(index=inputs, columns=caps).to_numpy(float))
-
-    ps = panel_scores.to_numpy(dtype=float)
-    ps = ps[~np.isnan(ps)]
-    sd_panel = float(ps.std())
-    ratio = _f(float(s.std()) / sd_panel) if sd_panel > 0 else None
-    if ratio is not None and ratio < RESTRICTED_BELOW:
-        warns.append(
-            f"the {len(s)} audited models span a restricted range of capability: capability_sd_ratio {ratio:.2f} (SD of "
-            f"their capabilities scores / SD over the {len(ps)} panel models); a restricted range biases the correlation "
-            f"toward 0 (attenuation): for a bivariate-normal benchmark a panel-wide r of 0.70 would appear as about "
-            f"{restricted_range_r(0.7, ratio):.2f}. Add weaker and stronger models to cover the panel's range"
-        )
-    elif ratio is not None and ratio > WIDER_ABOVE:
-        notes.append(
-            f"the audited models span a wider range of capability than the panel (capability_sd_ratio {ratio:.2f}): "
-            "their correlation is inflated relative to the panel's (a wider range pushes it away from 0)"
-        )
-    r, n = pairwise_corr_masked(y, s, method)
-    r_caps, _ = pairwise_corr_masked(np.broadcast_to(y, (len(caps), *y.shape)), cap_vals.T, method)  # (n_caps, k)
-    rng = np.random.default_rng(seed)
-    interval_method = INTERVAL_METHOD
-    if direction.kind == "pca":
-        lo, hi, n_valid = bootstrap_corr_fixed(y, s, method=method, n_boot=n_boot, level=level, rng=rng)
-    else:
-        from ..inference._draws import bootstrap_correlations, centred_interval
-        INTERVAL_METHOD_IRT = direction.resampling_text
-
-        r_b = bootstrap_correlations(y, s, s_se, method=method, n_boot=n_boot, rng=rng)
-        lo, hi = centred_interval(pairwise_corr_masked(y, s, method)[0], r_b, level)
-        n_valid = (~np.isnan(r_b)).sum(axis=0)
-        interval_method = INTERVAL_METHOD_IRT
+    mm = _match_inputs(scores, panel, src, notes)
+    placed = _place_unmatched(scores, panel, mm, direction, src, notes, warns)
+    u = _usable_models(scores, panel, new, caps, mm, placed, cfit, src, notes)
+    ratio, sd_panel, n_panel_scored = _capability_range(u.s, cfit.scores, notes, warns)
+    r, n = pairwise_corr_masked(u.y, u.s, method)
+    interval = _fixed_model_interval(u, r, direction, method=method, n_boot=n_boot, level=level, seed=seed)
+    if not direction.paper_method:
         notes.append(f"capabilities score: {direction.describe()}")
-
-    meta = scores.benchmarks
-    results = []
-    for j, bid in enumerate(new):
-        nj = int(n[j])
-        rr = _f(r[j]) if nj >= MIN_MODELS else None
-        lo_j, hi_j = (_f(lo[j]), _f(hi[j])) if rr is not None else (None, None)
-        if nj < MIN_MODELS:
-            notes.append(f"{bid}: only {nj} usable model(s) have a value; at least {MIN_MODELS} are needed, no correlation")
-        elif nj < WIDE_BELOW and lo_j is not None and hi_j is not None:
-            warns.append(
-                f"{bid}: only {nj} models, so the {level:.0%} interval is wide: "
-                f"[{lo_j:+.2f}, {hi_j:+.2f}], width {hi_j - lo_j:.2f}; score more panel models to narrow it"
-            )
-        results.append(
-            BenchmarkResult(
-                benchmark=bid,
-                name=str(meta.loc[bid, "name"]),
-                role=str(meta.loc[bid, "role"]) if bool(meta.loc[bid, "registered"]) else "safety",
-                area=str(meta.loc[bid, "area"]),
-                correlation=rr,
-                n=nj,
-                verdict=verdict(rr, lo_j, hi_j),
-                metric=str(meta.loc[bid, "metric"]),
-                extra={
-                    "ci_low": lo_j,
-                    "ci_high": hi_j,
-                    "ci_level": level,
-                    "n_boot": int(n_boot),
-                    "n_boot_valid": int(n_valid[j]),
-                    "interval_method": interval_method,
-                    "verdict_bands": verdict_bands(lo_j, hi_j) if rr is not None else [],
-                    "capability_sd_ratio": _f(float(s[~np.isnan(y[:, j])].std()) / sd_panel) if nj and sd_panel > 0
-                    else None,
-                    "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},
-                },
-            )
-        )
-    points = []
-    for i, inp in enumerate(inputs):
-        pt: dict[str, Any] = {
-            "input_name": inp,
-            "model": mm.matched.get(inp),
-            "placed": inp in placed,
-            "capabilities_score": float(s[i]),
-        }
-        if direction.kind != "pca":
-            pt["capabilities_score_se"] = _f(s_se[i])
-        pt.update({b: _f(y[i, j]) for j, b in enumerate(new)})
-        points.append(pt)
-    if unmatched:
+    results = _result_rows(
+        scores, new, u, caps, method=method, n_boot=n_boot, level=level, corr=(r, n), interval=interval,
+        interval_method=direction.resampling_text, sd_panel=sd_panel, notes=notes, warns=warns,
+    )
+    if placed.unmatched:
         notes.append(
-            f"{len(unmatched)} input model(s) not in panel {panel.name!r} and not placed: {mm.describe_unmatched(unmatched)}"
+            f"{len(placed.unmatched)} input model(s) not in panel {panel.name!r} and not placed: "
+            f"{mm.describe_unmatched(placed.unmatched)}"
         )
     return AuditResult(
-        panel=panel.name,
-        method=method,
-        matched=dict(mm.matched),
-        match_rules=dict(mm.rule),
-        placed=placed,
-        unmatched=unmatched,
-        suggestions={k: v for k, v in {**mm.suggestions, **mm.ambiguous}.items() if k in unmatched},
-        results=tuple(results),
-        points=tuple(points),
-        direction=direction,
-        n_boot=int(n_boot),
-        seed=int(seed),
-        level=float(level),
-        source=src,
-        notes=tuple(notes),
-        warnings=tuple(warns),
-        score_method=direction.kind,
-        interval_method=interval_method,
-        capability_sd_ratio=ratio,
-        n_panel_scored=len(ps),
+        panel=panel.name, method=method, matched=dict(mm.matched), match_rules=dict(mm.rule), placed=placed.scores,
+        unmatched=placed.unmatched,
+        suggestions={k: v for k, v in {**mm.suggestions, **mm.ambiguous}.items() if k in placed.unmatched},
+        results=tuple(results), points=tuple(_points(u, new, mm, placed, direction)), direction=direction,
+        n_boot=int(n_boot), seed=int(seed), level=float(level), source=src, notes=tuple(notes), warnings=tuple(warns),
+        score_method=direction.kind, interval_method=direction.resampling_text, capability_sd_ratio=ratio,
+        n_panel_scored=n_panel_scored,
     )
-

@@ -223,6 +223,155 @@ def settings_warnings(provenance: pd.DataFrame | None, models: list[str], capabi
     return warns, []
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """Every model of the table in the panel's coordinates.
+
+    ``s``/``s_se``: ``(n,)`` capabilities scores and SEs (NaN = not placed;
+    SE NaN for PCA); ``ps``: the panel models' own scores (NaN = unscored);
+    ``models``: one :class:`ModelPlacement` per row.
+    """
+
+    s: np.ndarray
+    s_se: np.ndarray
+    ps: np.ndarray
+    models: list[ModelPlacement]
+
+
+def _score_models(
+    matrix: ScoreMatrix, panel: ScoreMatrix, direction: AnyCapabilityModel, pscores: pd.Series, src: str, notes: list[str]
+) -> _Scored:
+    """Score every model of ``matrix`` with the panel's capability model; its percentile among the panel's models.
+
+    Notes each model that cannot be placed (what it lacks) or is itself a
+    panel model; raises :class:`InputError` when the table has no capability
+    column and :class:`InsufficientDataError` when no model is placed.
+    """
+    caps = list(direction.benchmarks)
+    need = direction.min_benchmarks
+    if not any(c in matrix.scores.columns for c in caps):
+        raise InputError(
+            f"{src}: no capability benchmark column of panel {panel.name!r}; a model needs "
+            f"{'all' if need == len(caps) else f'any {need}'} of: {', '.join(caps)}"
+        )
+    frame = matrix.scores.reindex(columns=caps)
+    scored = direction.score_se(frame)
+    s = scored["capabilities_score"].to_numpy(dtype=float)
+    s_se = scored["capabilities_score_se"].to_numpy(dtype=float)
+    ps = pscores.to_numpy()
+    n_panel = int((~np.isnan(ps)).sum())
+    pct = percentile_of(s, ps)
+    models: list[ModelPlacement] = []
+    for i, m in enumerate(matrix.scores.index):
+        miss = tuple(c for c in caps if pd.isna(frame.iloc[i][c]))
+        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, m in panel.scores.index, _f(s_se[i])))
+        if np.isnan(s[i]):
+            have = len(caps) - len(miss)
+            notes.append(
+                f"{m}: not placed, lacks {len(miss)} of {len(caps)} capability benchmark(s)"
+                + (f" (has {have}, needs {need})" if need < len(caps) else "")
+                + f": {', '.join(miss)}"
+            )
+        elif m in panel.scores.index:
+            notes.append(f"{m}: is itself a model of panel {panel.name!r} (and so is in the fits)")
+    if np.isnan(s).all():
+        lacks = "; ".join(f"{m.model} lacks {', '.join(m.missing)}" for m in models[:3])
+        raise InsufficientDataError(
+            f"{src}: no model has {'all' if need == len(caps) else f'at least {need} of the'} {len(caps)} capability "
+            f"benchmarks of panel {panel.name!r} ({lacks}"
+            f"{'; ...' if len(models) > 3 else ''}); run the missing tasks or add their columns"
+        )
+    return _Scored(s, s_se, ps, models)
+
+
+def _range_and_unit_warnings(matrix: ScoreMatrix, panel: ScoreMatrix, sc: _Scored) -> list[str]:
+    """Warnings: placed models outside the panel's range of scores (extrapolation); percentages where the panel has fractions."""
+    out: list[str] = []
+    lo, hi = float(np.nanmin(sc.ps)), float(np.nanmax(sc.ps))
+    for m in sc.models:
+        if m.capabilities_score is not None and not lo <= m.capabilities_score <= hi:
+            out.append(
+                f"{m.model}: capabilities score {m.capabilities_score:+.2f} is outside the panel's range "
+                f"[{lo:+.2f}, {hi:+.2f}]; its predictions extrapolate the panel's linear fits"
+            )
+    scale = panel.benchmarks["scale"]
+    for b in matrix.scores.columns:
+        if b in scale.index and scale[b] == "fraction":
+            v = matrix.scores[b].to_numpy(dtype=float)
+            if np.nanmax(np.abs(v), initial=0.0) > 1.5:
+                out.append(
+                    f"{b}: values up to {np.nanmax(v):.4g} but the panel stores fractions (0-1); divide percentages by 100"
+                )
+    return out
+
+
+def _loo_studentized(panel: ScoreMatrix, ps: np.ndarray, b: str, m: Any, sv: float, yv: float) -> float:
+    """Studentized residual of panel model ``m`` (score ``sv``, value ``yv`` on ``b``) against the fit without it."""
+    yp = panel.scores[b].to_numpy(dtype=float).copy()
+    yp[list(panel.scores.index).index(m)] = np.nan
+    try:
+        f2 = fit_on_scores(ps, yp, what=f"panel {panel.name!r} / {b} without {m}")
+        d2 = f2.resid_sd * math.sqrt(1.0 + float(leverage(f2, sv)))
+        return float(f2.residual(sv, yv)) / d2 if d2 > 0 else math.nan
+    except InsufficientDataError:
+        return math.nan
+
+
+def _placements_on(
+    matrix: ScoreMatrix, panel: ScoreMatrix, sc: _Scored, b: str, level: float, notes: list[str]
+) -> list[BenchmarkPlacement]:
+    """Each placed model's value on benchmark ``b`` against the panel's linear fit of ``b`` on the capabilities score.
+
+    Prediction, residual (in units and residual SDs), ``level`` prediction
+    interval, leverage and studentized residual (leave-one-out for a model
+    that is itself in the panel). No fit (a note) when the panel has too few
+    models on ``b``.
+    """
+    y_new = matrix.scores[b].to_numpy(dtype=float)
+    use = ~np.isnan(sc.s) & ~np.isnan(y_new)
+    if not use.any():
+        return []
+    try:
+        fit = fit_on_scores(sc.ps, panel.scores[b].to_numpy(dtype=float), what=f"panel {panel.name!r} / {b}")
+    except InsufficientDataError as exc:
+        notes.append(f"{b}: no fit ({exc})")
+        return []
+    sv, yv = sc.s[use], y_new[use]
+    pred = fit.predict(sv)
+    res = fit.residual(sv, yv)
+    hw = fit.prediction_halfwidth(sv, level)
+    rsd = fit.resid_sd
+    lev = leverage(fit, sv)
+    stud = res / (rsd * np.sqrt(1.0 + lev)) if rsd > 0 else np.full(len(sv), math.nan)
+    meta = panel.benchmarks
+    rows = []
+    for j, m in enumerate(matrix.scores.index[use]):
+        if m in panel.scores.index:  # its own row is in the fit: studentize against the fit without it
+            stud[j] = _loo_studentized(panel, sc.ps, b, m, sv[j], yv[j])
+        rows.append(
+            BenchmarkPlacement(
+                model=str(m),
+                benchmark=b,
+                name=str(meta.loc[b, "name"]),
+                role=str(meta.loc[b, "role"]),
+                area=str(meta.loc[b, "area"]),
+                value=float(yv[j]),
+                predicted=float(pred[j]),
+                residual=float(res[j]),
+                residual_sd=float(res[j] / rsd) if rsd > 0 else math.nan,
+                pi_low=float(pred[j] - hw[j]),
+                pi_high=float(pred[j] + hw[j]),
+                n=fit.n,
+                slope=fit.slope,
+                fit_resid_sd=rsd,
+                outside_interval=bool(abs(res[j]) > hw[j]),
+                leverage=float(lev[j]),
+                studentized_residual=float(stud[j]),
+            )
+        )
+    return rows
+
+
 def place(
     matrix: ScoreMatrix,
     panel: ScoreMatrix,
@@ -262,128 +411,28 @@ def place(
     if not 0 < level < 1:
         raise InputError(f"--level {level}: must be between 0 and 1, e.g. 0.95")
     cfit = fit_capability_model(panel, method=method, score_method=score_method)
-    direction, pscores = cfit.model, cfit.scores
+    direction = cfit.model
     caps = list(direction.benchmarks)
-    need = direction.min_benchmarks
-    src = matrix.source or matrix.name
-    present = [c for c in caps if c in matrix.scores.columns]
-    if not present:
-        raise InputError(
-            f"{src}: no capability benchmark column of panel {panel.name!r}; a model needs "
-            f"{'all' if need == len(caps) else f'any {need}'} of: {', '.join(caps)}"
-        )
-    frame = matrix.scores.reindex(columns=caps)
-    scored = direction.score_se(frame)
-    s = scored["capabilities_score"].to_numpy(dtype=float)
-    s_se = scored["capabilities_score_se"].to_numpy(dtype=float)
-    ps = pscores.to_numpy()
-    n_panel = int((~np.isnan(ps)).sum())
-    pct = percentile_of(s, ps)
-    models: list[ModelPlacement] = []
     notes: list[str] = []
-    warnings: list[str] = []
-    for i, m in enumerate(matrix.scores.index):
-        miss = tuple(c for c in caps if pd.isna(frame.iloc[i][c]))
-        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, m in panel.scores.index, _f(s_se[i])))
-        if np.isnan(s[i]):
-            have = len(caps) - len(miss)
-            notes.append(
-                f"{m}: not placed, lacks {len(miss)} of {len(caps)} capability benchmark(s)"
-                + (f" (has {have}, needs {need})" if need < len(caps) else "")
-                + f": {', '.join(miss)}"
-            )
-        elif m in panel.scores.index:
-            notes.append(f"{m}: is itself a model of panel {panel.name!r} (and so is in the fits)")
-    placed = ~np.isnan(s)
-    if not placed.any():
-        lacks = "; ".join(f"{m.model} lacks {', '.join(m.missing)}" for m in models[:3])
-        raise InsufficientDataError(
-            f"{src}: no model has {'all' if need == len(caps) else f'at least {need} of the'} {len(caps)} capability "
-            f"benchmarks of panel {panel.name!r} ({lacks}"
-            f"{'; ...' if len(models) > 3 else ''}); run the missing tasks or add their columns"
-        )
-    lo, hi = float(np.nanmin(ps)), float(np.nanmax(ps))
-    for m in models:
-        if m.capabilities_score is not None and not lo <= m.capabilities_score <= hi:
-            warnings.append(
-                f"{m.model}: capabilities score {m.capabilities_score:+.2f} is outside the panel's range "
-                f"[{lo:+.2f}, {hi:+.2f}]; its predictions extrapolate the panel's linear fits"
-            )
-    # unit check: panel fractions vs percentages in the model's file
-    scale = panel.benchmarks["scale"]
-    for b in matrix.scores.columns:
-        if b in scale.index and scale[b] == "fraction":
-            v = matrix.scores[b].to_numpy(dtype=float)
-            if np.nanmax(np.abs(v), initial=0.0) > 1.5:
-                warnings.append(
-                    f"{b}: values up to {np.nanmax(v):.4g} but the panel stores fractions (0-1); divide percentages by 100"
-                )
+    sc = _score_models(matrix, panel, direction, cfit.scores, matrix.source or matrix.name, notes)
+    warns = _range_and_unit_warnings(matrix, panel, sc)
     rows: list[BenchmarkPlacement] = []
-    others = [b for b in matrix.scores.columns if b in panel.scores.columns and b not in caps]
-    meta = panel.benchmarks
-    q_level = level
-    for b in others:
-        y_new = matrix.scores[b].to_numpy(dtype=float)
-        use = placed & ~np.isnan(y_new)
-        if not use.any():
-            continue
-        try:
-            fit = fit_on_scores(ps, panel.scores[b].to_numpy(dtype=float), what=f"panel {panel.name!r} / {b}")
-        except InsufficientDataError as exc:
-            notes.append(f"{b}: no fit ({exc})")
-            continue
-        sv, yv = s[use], y_new[use]
-        pred = fit.predict(sv)
-        res = fit.residual(sv, yv)
-        hw = fit.prediction_halfwidth(sv, q_level)
-        rsd = fit.resid_sd
-        lev = leverage(fit, sv)
-        stud = res / (rsd * np.sqrt(1.0 + lev)) if rsd > 0 else np.full(len(sv), math.nan)
-        for j, m in enumerate(matrix.scores.index[use]):
-            if m in panel.scores.index:  # its own row is in the fit: studentize against the fit without it
-                yp = panel.scores[b].to_numpy(dtype=float).copy()
-                yp[list(panel.scores.index).index(m)] = np.nan
-                try:
-                    f2 = fit_on_scores(ps, yp, what=f"panel {panel.name!r} / {b} without {m}")
-                    d2 = f2.resid_sd * math.sqrt(1.0 + float(leverage(f2, sv[j])))
-                    stud[j] = float(f2.residual(sv[j], yv[j])) / d2 if d2 > 0 else math.nan
-                except InsufficientDataError:
-                    stud[j] = math.nan
-            rows.append(
-                BenchmarkPlacement(
-                    model=str(m),
-                    benchmark=b,
-                    name=str(meta.loc[b, "name"]),
-                    role=str(meta.loc[b, "role"]),
-                    area=str(meta.loc[b, "area"]),
-                    value=float(yv[j]),
-                    predicted=float(pred[j]),
-                    residual=float(res[j]),
-                    residual_sd=float(res[j] / rsd) if rsd > 0 else math.nan,
-                    pi_low=float(pred[j] - hw[j]),
-                    pi_high=float(pred[j] + hw[j]),
-                    n=fit.n,
-                    slope=fit.slope,
-                    fit_resid_sd=rsd,
-                    outside_interval=bool(abs(res[j]) > hw[j]),
-                    leverage=float(lev[j]),
-                    studentized_residual=float(stud[j]),
-                )
-            )
+    for b in [b for b in matrix.scores.columns if b in panel.scores.columns and b not in caps]:
+        rows += _placements_on(matrix, panel, sc, b, level, notes)
     unknown = [b for b in matrix.scores.columns if b not in panel.scores.columns]
     if unknown:
         notes.append(f"{len(unknown)} column(s) not in panel {panel.name!r}, not compared: {', '.join(unknown)}")
-    tails = panel_tails(panel, ps, caps)
-    w2, n2 = settings_warnings(provenance, [m.model for m in models if m.capabilities_score is not None], caps)
+    tails = panel_tails(panel, sc.ps, caps)
+    w2, n2 = settings_warnings(provenance, [m.model for m in sc.models if m.capabilities_score is not None], caps)
     return PlacementResult(
         panel=panel.name,
         method=method,
         level=level,
         capability_benchmarks=tuple(caps),
         direction=direction,
-        models=tuple(models),
+        models=tuple(sc.models),
         benchmarks=tuple(rows),
-        warnings=tuple(warnings + w2),
+        warnings=tuple(warns + w2),
         notes=tuple(notes + n2),
         tails=tails,
     )
