@@ -22,6 +22,7 @@ from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
 from ..inference._draws import interval_from_draws, resampled_correlations
+from ..inference._schema import RowFields
 from ..inference._verdict import verdict, verdict_bands
 from ..sources._match import ModelMatch, match_to_panel
 from ..sources._matrix import ScoreMatrix
@@ -396,7 +397,8 @@ def _fixed_model_interval(
 def _audit_row(
     meta: pd.DataFrame, bid: str, rr: float | None, nj: int, ci: tuple[float | None, float | None], extra: dict[str, Any]
 ) -> BenchmarkResult:
-    """One new benchmark's result row: its registry fields, correlation ``rr`` over ``nj`` models, verdict, ``extra``."""
+    """One new benchmark's result row: its registry fields, correlation ``rr`` over ``nj`` models, verdict, and the
+    typed audit fields ``extra`` (documented in :data:`safetywashing.inference._schema.AUDIT_COLUMNS`)."""
     return BenchmarkResult(
         benchmark=bid,
         name=str(meta.loc[bid, "name"]),
@@ -406,7 +408,7 @@ def _audit_row(
         n=nj,
         verdict=verdict(rr, *ci),
         metric=str(meta.loc[bid, "metric"]),
-        extra=extra,
+        extra=RowFields.audit(extra),
     )
 
 
