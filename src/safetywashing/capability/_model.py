@@ -10,7 +10,12 @@ through :func:`fit_capability_model`, which returns a :class:`CapabilityFit`:
   (``"pca"`` or ``"irt"``), ``benchmarks`` and ``min_benchmarks`` (how many of
   them a row needs);
 * ``fit.scores`` / ``fit.se`` -- every model of the table (NaN = unscored);
-* ``fit.dropped`` / ``fit.drop_reasons`` -- the models without a score, and why.
+* ``fit.dropped`` / ``fit.drop_reasons`` -- the models without a score, and why;
+  ``fit.analysis_notes()`` -- the notes an analysis states about the fit.
+
+Everything that differs between the implementations is a member of the model
+(see :class:`CapabilityModel`): commands, inference and presentation ask the
+model and never compare its name (``kind`` is only written to outputs).
 
 Implementations:
 
@@ -214,7 +219,7 @@ def fit_capability_model(
     with the most models).
     """
     check_score_method(score_method)
-    if score_method == "irt":
+    if score_method == "irt":  # the one place a name picks a fit (capability/ owns the names)
         return _fit_irt_matrix(matrix, capabilities, anchor)
     return _fit_pca_matrix(matrix, capabilities, method)
 

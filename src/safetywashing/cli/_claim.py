@@ -185,7 +185,7 @@ def claim_from_file(
     check_choice(method, ("spearman", "pearson"), "--method")
     matrix = load_panel(panel)
     if benchmark not in matrix.scores.columns:
-        from ..sources._match import suggest
+        from ..sources._suggest import suggest
 
         raise UnknownIdError(
             f"--benchmark: {benchmark!r} is not in panel {panel!r}{suggest(benchmark, list(matrix.scores.columns))}; "

@@ -479,7 +479,7 @@ class _Split:
 def _check_request(matrix: ScoreMatrix, benchmark: str, level: float, n_bootstrap: int) -> None:
     """Refuse a benchmark the panel lacks, a level outside (0, 1) and a negative number of resamples."""
     if benchmark not in matrix.scores.columns:
-        from ..sources._match import suggest
+        from ..sources._suggest import suggest
 
         raise UnknownIdError(
             f"benchmark {benchmark!r} is not in panel {matrix.name!r}{suggest(benchmark, list(matrix.scores.columns))}; "
@@ -767,7 +767,7 @@ def claim_rows(
     def pick(name: str, opt: str) -> int:
         hits = [i for i, m in enumerate(names) if m == name]
         if not hits:
-            from ..sources._match import suggest
+            from ..sources._suggest import suggest
 
             raise UnknownIdError(f"{source}: {opt} {name!r} is not a model in the file{suggest(name, names)}; "
                                  f"models: {', '.join(names[:10])}")

@@ -127,7 +127,7 @@ def leaderboard(
         Entries sorted by adjusted rank (1 = furthest above what capabilities predict).
     """
     if benchmark not in matrix.scores.columns:
-        from ..sources._match import suggest
+        from ..sources._suggest import suggest
 
         raise UnknownIdError(
             f"benchmark {benchmark!r} is not in {matrix.source or matrix.name}"

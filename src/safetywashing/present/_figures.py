@@ -355,7 +355,7 @@ def figure_plan(
     if benchmarks is not None and list(benchmarks) != ["all"]:
         unknown = [b for b in benchmarks if b not in all_ids]
         if unknown:
-            from ..sources._match import suggest
+            from ..sources._suggest import suggest
 
             raise UnknownIdError("--benchmarks: unknown benchmark id(s): " +
                                  "; ".join(f"{u!r}{suggest(u, sorted(all_ids))}" for u in unknown))

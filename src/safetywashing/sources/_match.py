@@ -1,4 +1,4 @@
-"""Name suggestions for unknown ids (fuzzy, only ever suggested) and model-name matching."""
+"""Model-name matching against a panel (exact rules only; fuzzy hits are only ever suggested)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ._suggest import close_matches
+
 if TYPE_CHECKING:
     from ._matrix import ScoreMatrix
-
-
-def close_matches(name: str, choices: list[str], limit: int = 3, cutoff: float = 60.0) -> list[str]:
-    """Up to ``limit`` choices similar to ``name`` (rapidfuzz WRatio >= ``cutoff``)."""
-    try:
-        from rapidfuzz import fuzz, process
-    except ImportError:  # pragma: no cover - rapidfuzz is a dependency
-        import difflib
-
-        return difflib.get_close_matches(name, choices, n=limit)
-    hits = process.extract(name, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
-    return [h[0] for h in hits]
-
-
-def suggest(name: str, choices: list[str]) -> str:
-    """A ``" (did you mean: a, b?)"`` suffix, or ``""`` when nothing is close."""
-    hits = close_matches(name, choices)
-    return f" (did you mean: {', '.join(hits)}?)" if hits else ""
 
 
 # --- Model-name matching against a panel (exact rules only; fuzzy hits are suggestions) ---

@@ -121,7 +121,7 @@ class ScoreMatrix:
                 "(no value in any row); fill them or choose other --capabilities"
             )
         if missing:
-            from ._match import suggest
+            from ._suggest import suggest
 
             hints = "; ".join(f"{m!r}{suggest(m, list(self.scores.columns))}" for m in missing)
             raise UnknownIdError(f"{self.source or self.name}: unknown capability benchmark id(s): {hints}")

@@ -522,7 +522,7 @@ def read_table(
 
 def _need(src: str, header: list[str], col: str, option: str) -> str:
     """``col`` when the header has it; else an :class:`UnknownIdError` for ``option`` suggesting near names."""
-    from ._match import suggest
+    from ._suggest import suggest
 
     if col not in header:
         raise UnknownIdError(f"{src}: {option}: no column {col!r} in the header{suggest(col, header)}")
@@ -663,7 +663,7 @@ def _flip_lower_is_better(
     src: str, header: list[str], cols: _Columns, lower_is_better: list[str] | None, notes: list[str]
 ) -> None:
     """Negate the ``--lower-is-better`` columns in place, so that every column reads higher = better."""
-    from ._match import suggest
+    from ._suggest import suggest
 
     flips = list(dict.fromkeys(c.strip() for c in (lower_is_better or []) if c.strip()))
     numeric = cols.numeric
