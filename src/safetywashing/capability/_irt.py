@@ -278,12 +278,7 @@ class IRTModel:
 
         The benchmark parameters stay fixed; ``caps``, ``before``, ``after``, ``method`` and ``progress`` are unused.
 
-        Arguments (the same for every capability model; each uses what it needs): ``caps`` ``(n, k)`` the panel's
-        capability columns, ``scores``/``se`` ``(n,)`` the panel's capabilities scores and their SEs, ``y`` ``(n,)``
-        the claimed benchmark's values (NaN = missing), ``before``/``after`` ``(k,)`` the two claim rows' capability
-        values and ``before_score``/``after_score`` their (score, SE); ``n_bootstrap`` resamples from ``seed``;
-        ``method`` the correlation of a direction; ``progress(k)`` (or None) hears of resamples done. Returns a
-        :class:`~safetywashing.capability._claim_draws.ClaimDraws`.
+        Arguments as :meth:`CapabilityModel.claim_draws <safetywashing.capability._model.CapabilityModel.claim_draws>`.
         """
         from ._claim_draws import bootstrap_claim_irt
 

@@ -90,11 +90,21 @@ class CapabilityModel(Protocol):
     def far_from_panel(self, rows: pd.DataFrame, limit: float = 6.0) -> list[str]: ...  # noqa: D102
 
     def draw_scores(self, scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...  # noqa: D102
-    def claim_draws(  # noqa: D102
+    def claim_draws(
         self, caps: np.ndarray, scores: np.ndarray, se: np.ndarray, y: np.ndarray, before: np.ndarray, after: np.ndarray,
         before_score: tuple[float, float], after_score: tuple[float, float], *, n_bootstrap: int, seed: int | None,
         method: str, progress: Callable[[int], None] | None = None,
-    ) -> ClaimDraws: ...
+    ) -> ClaimDraws:
+        """Bootstrap draws of a claim's fit, the scores varying in each resample as this model does.
+
+        Arguments (the same for every capability model; each uses what it needs): ``caps`` ``(n, k)`` the panel's
+        capability columns, ``scores``/``se`` ``(n,)`` the panel's capabilities scores and their SEs, ``y`` ``(n,)``
+        the claimed benchmark's values (NaN = missing), ``before``/``after`` ``(k,)`` the two claim rows' capability
+        values and ``before_score``/``after_score`` their (score, SE); ``n_bootstrap`` resamples from ``seed``;
+        ``method`` the correlation of a direction; ``progress(k)`` (or None) hears of resamples done. Returns a
+        :class:`~safetywashing.capability._claim_draws.ClaimDraws`.
+        """
+        ...
 
     def missing_for_score(self, columns: Any) -> list[str]: ...  # noqa: D102
 
