@@ -214,9 +214,7 @@ def _bootstrap_intervals(panel: Panel, opts: Options, engine: Any, loo: Any, see
     step.columns.update(ci_low=iv.low, ci_high=iv.high, n_boot_used=iv.used.astype(float))
     st = step.settings
     st.update(bootstrap=int(opts.bootstrap), ci=float(ci), ci_method=ci_method, n_boot_skipped=skipped)
-    jpc = None if jack_run is None else jack_run.pc1[:, None]
-    pc = intervals(np.array([panel.fit.model.component_shares[0]]), run.pc1[run.ok][:, None], jpc, ci, ci_method)
-    st["pc1_ci_low"], st["pc1_ci_high"] = (None if np.isnan(v) else float(v) for v in (pc.low[0], pc.high[0]))
+    st["pc1_ci_low"], st["pc1_ci_high"] = _pc1_interval(panel, run, jack_run, ci, ci_method)
     has = ~np.isnan(iv.low)
     outside = has & ((r_point < iv.low - 1e-12) | (r_point > iv.high + 1e-12))
     st["n_ci_excluding_estimate"] = int(outside.sum())
@@ -238,6 +236,17 @@ def _bootstrap_intervals(panel: Panel, opts: Options, engine: Any, loo: Any, see
     step.notes += _adjust(step.columns, st, r_point, boot, jr, panel.is_cap, opts)
     step.notes += _odd_intervals(panel.cols, outside, iv.fallback)
     return step
+
+
+def _pc1_interval(panel: Panel, run: Any, jack_run: Any, ci: float, ci_method: str) -> tuple[float | None, float | None]:
+    """Interval of PC1's share of the capability variance (None, None for a model without components)."""
+    shares = panel.fit.model.component_shares
+    if not shares:
+        return None, None
+    jpc = None if jack_run is None else jack_run.pc1[:, None]
+    pc = intervals(np.array([shares[0]]), run.pc1[run.ok][:, None], jpc, ci, ci_method)
+    lo, hi = (None if np.isnan(v) else float(v) for v in (pc.low[0], pc.high[0]))
+    return lo, hi
 
 
 def _odd_intervals(cols: list[str], outside: np.ndarray, fallback: np.ndarray) -> list[str]:
