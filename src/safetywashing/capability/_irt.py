@@ -92,6 +92,17 @@ def _one_blas_thread(func):  # noqa: ANN001, ANN202
     return wrapper
 
 
+def draw_normal_scores(scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Scores of bootstrap resamples ``idx`` (``(B, n)`` row indices), each drawn from N(score, SE^2).
+
+    The capability estimates' own uncertainty enters every resample (a row
+    drawn twice gets two independent draws). NaN SEs count as 0.
+    """
+    s = np.asarray(scores, dtype=float)[idx]
+    e = np.nan_to_num(np.asarray(se, dtype=float))[idx]
+    return s + e * rng.standard_normal(idx.shape)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -_CLIP, _CLIP)))
 
@@ -165,9 +176,7 @@ class IRTModel:
         The capability estimates' own uncertainty enters every resample (a row
         drawn twice gets two independent draws).
         """
-        s = np.asarray(scores, dtype=float)[idx]
-        e = np.nan_to_num(np.asarray(se, dtype=float))[idx]
-        return s + e * rng.standard_normal(idx.shape)
+        return draw_normal_scores(scores, se, idx, rng)
 
     def missing_for_score(self, columns: Any) -> list[str]:
         """Nothing is required column by column: a row needs any ``min_benchmarks`` of the benchmarks."""

@@ -44,6 +44,7 @@ import pandas as pd
 from .._util.errors import InputError
 from ..sources._matrix import ScoreMatrix
 from ._irt import IRTModel, fit_irt, unit_scales
+from ._irt import draw_normal_scores as draw_scores  # the logistic model's draws, for callers holding arrays
 from ._pca import CapabilityDirection, capability_direction
 
 if TYPE_CHECKING:
@@ -277,20 +278,6 @@ def _fit_irt_matrix(matrix: ScoreMatrix, capabilities: list[str] | None, anchor:
         notes.append("the capability model's fit stopped before converging; its scores are approximate")
     # a benchmark the fit left out (too few models) stays a capability benchmark of the table
     return CapabilityFit(fit.model, scores, se, tuple(reasons), reasons, tuple(notes), tuple(caps))
-
-
-def draw_scores(
-    scores: np.ndarray, se: np.ndarray, idx: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Scores of bootstrap resamples ``idx`` (``(B, n)`` row indices), each drawn from N(score, SE^2).
-
-    The capability estimates' own uncertainty enters every resample (a model
-    drawn twice gets two independent draws). NaN SEs count as 0. (The
-    logistic model's :meth:`~IRTModel.draw_scores`.)
-    """
-    s = np.asarray(scores, dtype=float)[idx]
-    e = np.nan_to_num(np.asarray(se, dtype=float))[idx]
-    return s + e * rng.standard_normal(idx.shape)
 
 
 __all__ = [

@@ -21,7 +21,7 @@ from .._util.errors import InputError, InsufficientDataError
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
-from ..inference._draws import interval_from_draws, resampled_correlations
+from ..inference._draws import interval_from_draws, percentile_interval, resampled_correlations
 from ..inference._schema import RowFields
 from ..inference._verdict import verdict, verdict_bands
 from ..sources._match import ModelMatch, match_to_panel
@@ -165,9 +165,9 @@ def bootstrap_corr_fixed(
     per column; resamples whose correlation is undefined (constant, < 3
     pairs) are left out and ``n_valid`` counts the rest.
     """
-    r_point = pairwise_corr_masked(y, s, method)[0]
     r_b = resampled_correlations(y, s, np.full(len(s), np.nan), draw=_exact_scores, method=method, n_boot=n_boot, rng=rng)
-    return interval_from_draws("percentile", r_point, r_b, level)
+    lo, hi = percentile_interval(r_b, level)
+    return lo, hi, (~np.isnan(r_b)).sum(axis=0)
 
 
 @dataclass(frozen=True)

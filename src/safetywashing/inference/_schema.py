@@ -155,10 +155,6 @@ class RowFields(Mapping[str, Any]):
     def __repr__(self) -> str:
         return f"RowFields({self._data!r})"
 
-    def __eq__(self, other: object) -> bool:
-        return dict(self) == dict(other) if isinstance(other, Mapping) else NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 class _Absent:

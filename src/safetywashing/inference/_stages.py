@@ -196,11 +196,9 @@ def verdict(panel: Panel, table: dict[str, np.ndarray], settings: dict[str, Any]
         else:
             limited.append(ABSENT)
         verdicts.append(verdict_of(rr, lo, hi))
-    step = Step()
+    step = Step({"noise_limited": _objects(limited)})
     if has_ci:
-        step.columns["verdict_bands"] = _objects(bands_col)
-    step.columns["noise_limited"] = _objects(limited)
-    if has_ci:
+        step.columns = {"verdict_bands": _objects(bands_col), **step.columns}
         step.notes += _verdict_notes(panel, verdicts, limited, settings.get("ci", level), settings.get("adjust", "none"))
     return verdicts, step
 
@@ -208,7 +206,6 @@ def verdict(panel: Panel, table: dict[str, np.ndarray], settings: dict[str, Any]
 def _objects(values: list[Any]) -> np.ndarray:
     """A ``(p,)`` object array holding ``values`` as they are (lists stay lists)."""
     out = np.empty(len(values), dtype=object)
-    out[:] = [None] * len(values)
     for j, v in enumerate(values):
         out[j] = v
     return out
