@@ -56,7 +56,7 @@ EXPECTED_KEYS = {
     "piqa": ("piqa", "acc,none", None),
     "winogrande": ("winogrande", "acc,none", None),
     "truthfulqa_mc1": ("truthfulqa_mc1", "acc,none", None),
-    "wmdp_bio": ("wmdp_bio", "acc,none", "one_minus"),  # the panels store 1 - accuracy
+    "wmdp_bio": ("wmdp_bio", "acc,none", "panel_scale"),  # the panels store 1 - (accuracy - 0.25) / 0.75
     "sw_local_mc": ("sw_local_mc", "acc,none", None),  # unknown task: first metric with filter none (acc, not acc_norm)
 }
 
@@ -73,12 +73,13 @@ def test_lmeval_every_cell_equals_the_source_file():
             bench, key, transform = EXPECTED_KEYS[task]
             newest = [d for d in files if task in d["results"]][-1]  # newest run that has the task
             raw = newest["results"][task][key]
-            want = 1 - raw if transform == "one_minus" else raw
-            assert res.scores.loc[model, bench] == want, (model, task)
+            want = 1 - (raw - 0.25) / 0.75 if transform == "panel_scale" else raw
+            assert res.scores.loc[model, bench] == pytest.approx(want, abs=1e-15), (model, task)
             prov = res.provenance.set_index(["model", "benchmark"]).loc[(model, bench)]
             assert Path(prov["source"]) == newest["_file"]
             assert prov["raw_value"] == raw
-            assert prov["stderr"] == newest["results"][task][key.replace(",", "_stderr,")]
+            se = newest["results"][task][key.replace(",", "_stderr,")]
+            assert prov["stderr"] == pytest.approx(se / 0.75 if transform == "panel_scale" else se, abs=1e-15)
             assert prov["n_shot"] == newest["n-shot"][task]
             n_checked += 1
         # cells the files do not have stay empty
@@ -114,7 +115,7 @@ def test_lmeval_model_name_fallback_and_transform(tmp_path):
     d = json.loads(src.read_text())
     d.pop("model_name")
     d["config"]["model_args"] = "pretrained=my-org/Llama-9B,dtype=float16"  # older lm-eval writes a string
-    d["results"]["wmdp_bio"] = d["results"].pop("sw_local_mc")  # mapping: panel stores 1 - accuracy
+    d["results"]["wmdp_bio"] = d["results"].pop("sw_local_mc")  # mapping: panel stores 1 - (accuracy - 0.25) / 0.75
     (tmp_path / "results_2024-01-01T00-00-00.json").write_text(json.dumps(d))
     nomodel = json.loads(src.read_text())
     nomodel.pop("model_name")
@@ -122,7 +123,8 @@ def test_lmeval_model_name_fallback_and_transform(tmp_path):
     (tmp_path / "results_2024-01-02T00-00-00.json").write_text(json.dumps(nomodel))
     res = sw.ingest([tmp_path])
     assert list(res.scores.index) == ["my-org/Llama-9B"]
-    assert res.scores.loc["my-org/Llama-9B", "wmdp_bio"] == pytest.approx(1 - d["results"]["wmdp_bio"]["acc,none"], abs=1e-15)
+    acc = d["results"]["wmdp_bio"]["acc,none"]
+    assert res.scores.loc["my-org/Llama-9B", "wmdp_bio"] == pytest.approx(1 - (acc - 0.25) / 0.75, abs=1e-15)
     assert len(res.skipped) == 1 and "no model name" in res.skipped[0][1]
 
 
@@ -217,7 +219,7 @@ def test_inspect_metric_override_and_broken_log(tmp_path):
 
 
 def test_inspect_evals_task_names_map_to_registry_ids(tmp_path):
-    """inspect_evals task names map to registry ids; WMDP becomes 1 - accuracy as the panels store it."""
+    """inspect_evals task names map to registry ids; WMDP becomes 1 - (accuracy - 0.25) / 0.75 as the panels store it."""
     _inspect_log()
     log = json.loads((INSPECT / "model-a_hellaswag.json").read_text())
     acc = log["results"]["scores"][0]["metrics"]["accuracy"]["value"]
@@ -225,11 +227,11 @@ def test_inspect_evals_task_names_map_to_registry_ids(tmp_path):
         log["eval"]["task"] = task
         (tmp_path / f"{task.rsplit('/', 1)[-1]}.json").write_text(json.dumps(log))
     res = sw.ingest([tmp_path])
-    assert res.scores.loc["model-a", "wmdp_bio"] == pytest.approx(1 - acc, abs=1e-15)
+    assert res.scores.loc["model-a", "wmdp_bio"] == pytest.approx(1 - (acc - 0.25) / 0.75, abs=1e-15)
     assert res.scores.loc["model-a", "mmlu"] == acc
     assert res.scores.loc["model-a", "my_own_task"] == acc
     prov = res.provenance.set_index("benchmark")
-    assert prov.loc["wmdp_bio", "transform"] == "one_minus" and prov.loc["wmdp_bio", "raw_value"] == acc
+    assert prov.loc["wmdp_bio", "transform"] == "panel_scale" and prov.loc["wmdp_bio", "raw_value"] == acc
     assert prov.loc["mmlu", "task"] == "inspect_evals/mmlu_0_shot"
     assert "mapped to registry id 'mmlu'" in prov.loc["mmlu", "note"]
 

@@ -10,6 +10,7 @@ import pandas as pd
 from .._util.errors import InputError
 from .._util.io import data_path
 from ..sources._matrix import ScoreMatrix
+from ..sources._registry import accuracy_from_stored
 from ._reliability import disattenuated, reliability_from_counts
 
 
@@ -29,7 +30,10 @@ def reliability_fields(
     registry's. Computed over the models with the benchmark and a capabilities
     score (the row's models), for columns whose values lie in [0, 1]
     (fraction-scale accuracies); a caller's count on a column outside [0, 1]
-    is reported in a note.
+    is reported in a note. The binomial noise is that of the raw accuracy: a
+    column stored on a rescaled registry scale (WMDP, ``1 - (acc - 0.25)/0.75``)
+    is mapped back to accuracy first (reliability is invariant to an affine
+    rescaling of the accuracy, not to one applied before ``p (1 - p)``).
     """
     cols = list(matrix.scores.columns)
     reg = item_counts()["n_items"].to_dict()
@@ -42,7 +46,9 @@ def reliability_fields(
     if bad:
         raise InputError(f"--n-items: item count of {', '.join(bad)} must be a whole number >= 1")
     counts = np.array([float(given.get(c, reg.get(c, np.nan))) for c in cols])
-    x = matrix.scores.to_numpy(dtype=float)
+    x = np.column_stack([accuracy_from_stored(c, matrix.scores[c].to_numpy(dtype=float)) for c in cols]) if cols else (
+        matrix.scores.to_numpy(dtype=float)
+    )
     x = np.where(np.isnan(np.asarray(scores, dtype=float))[:, None], np.nan, x)
     rel = reliability_from_counts(x, counts)
     notes = []

@@ -16,6 +16,7 @@ with its metric text and reason.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -160,3 +161,98 @@ def apply_value_corrections(scores: pd.DataFrame, benchmarks: pd.DataFrame) -> t
                 benchmarks.loc[bid, "metric"] = cor.loc[bid, "metric"]
             done.append(str(bid))
     return scores, benchmarks, done
+
+
+# --------------------------------------------------------------------------- scales
+# How a registry benchmark's stored (panel) value relates to the harness's raw accuracy. Identity for every id not
+# listed in ``data/registry/scales.csv``; ``chance_normalised_error``: stored = 1 - (acc - chance) / (1 - chance)
+# (1 = nothing known beyond chance, higher = safer; WMDP).
+SCALE_KINDS = ("chance_normalised_error",)
+
+
+@lru_cache(maxsize=1)
+def scales() -> pd.DataFrame:
+    """Registry benchmarks stored on a rescaled accuracy, indexed by id: ``stored_as``, ``chance``, ``note``."""
+    df = pd.read_csv(data_path("registry", "scales.csv"), dtype={"chance": float}, keep_default_na=False).set_index("id")
+    unknown = sorted(set(df["stored_as"]) - set(SCALE_KINDS))
+    if unknown:  # pragma: no cover - a data-file error
+        raise ValueError(f"scales.csv: unknown stored_as {unknown}")
+    return df
+
+
+def stored_from_accuracy(benchmark: str, acc: Any) -> Any:
+    """A raw accuracy (fraction 0-1, as a harness reports it) on the registry's stored scale of ``benchmark``.
+
+    WMDP: ``1 - (acc - 0.25) / 0.75`` (chance-normalised error, higher = less hazardous knowledge = safer); any id
+    without a registry scale: ``acc`` unchanged. Works on floats and numpy / pandas arrays.
+    """
+    sc = scales()
+    if benchmark not in sc.index:
+        return acc
+    c = float(sc.loc[benchmark, "chance"])
+    return 1.0 - (acc - c) / (1.0 - c)
+
+
+def accuracy_from_stored(benchmark: str, value: Any) -> Any:
+    """The inverse of :func:`stored_from_accuracy`: the raw accuracy (fraction 0-1) behind a stored value.
+
+    WMDP: ``acc = chance + (1 - value) (1 - chance)`` (``1 - 0.75 value``); other ids: ``value`` unchanged.
+    """
+    sc = scales()
+    if benchmark not in sc.index:
+        return value
+    c = float(sc.loc[benchmark, "chance"])
+    return c + (1.0 - value) * (1.0 - c)
+
+
+def scale_slope(benchmark: str) -> float:
+    """d stored / d accuracy of ``benchmark``'s registry scale (``-1 / 0.75`` for WMDP, 1 otherwise): scales SEs."""
+    sc = scales()
+    return -1.0 / (1.0 - float(sc.loc[benchmark, "chance"])) if benchmark in sc.index else 1.0
+
+
+def scale_formula(benchmark: str) -> str:
+    """The stored scale in words (``"1 - (acc - 0.25)/0.75"``), or ``""`` for an id stored as it is measured."""
+    sc = scales()
+    if benchmark not in sc.index:
+        return ""
+    c = float(sc.loc[benchmark, "chance"])
+    return f"1 - (acc - {c:g})/{1 - c:g}"
+
+
+# --------------------------------------------------------------------------- users' rows
+def registry_conventions(scores: pd.DataFrame, *, scale_notes: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """A user's rows put on the registry's conventions, for every column that is a registry benchmark id.
+
+    The one function every command that compares a user's values with a panel calls (``audit``, ``claim``,
+    ``place``, ``leaderboard --data``, ``items``). Applies the registry's value corrections (``discrim_eval_*``:
+    ``-|x|``, distance from parity; idempotent, so a value already corrected stays as it is) and returns one note
+    per correction applied. With ``scale_notes`` (rows that did not come through
+    :func:`safetywashing.sources._table.read_table`, which says it itself) a note also names the columns on a
+    rescaled registry scale (WMDP, taken as the panels store it: ``1 - (acc - 0.25)/0.75``). ``scores`` is not
+    modified.
+    """
+    cor = corrections()
+    out = scores.copy()
+    notes: list[str] = []
+    done = []
+    for bid in out.columns:
+        if bid in cor.index and cor.loc[bid, "transform"]:
+            text, fn = TRANSFORMS[cor.loc[bid, "transform"]]
+            out[bid] = fn(out[bid].astype(float))
+            done.append((str(bid), text))
+    for text in dict.fromkeys(t for _, t in done):
+        cols = [b for b, t in done if t == text]
+        notes.append(f"{', '.join(cols)}: registry correction {text} applied to your rows (as to the panel's)")
+    if scale_notes:
+        notes += [scale_note(str(b)) for b in out.columns if b in scales().index]
+    return out, notes
+
+
+def scale_note(benchmark: str) -> str:
+    """One line on a rescaled registry column of a user's table (the values are taken on the panels' scale)."""
+    return (
+        f"{benchmark}: values taken on the panels' scale {scale_formula(benchmark)} (higher = safer; what ingest "
+        f"writes); for raw accuracies mark the column {benchmark}:lower (or --lower-is-better {benchmark}) and they "
+        "are converted"
+    )

@@ -185,11 +185,11 @@ def _combine(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame, list[st
                 n_shot=("n_shot", "first"),
                 harness=("harness", "first"),
                 provider=("provider", "first"),
+                transform=("transform", "first"),
             )
             .reset_index()
         )
         agg["stderr"] = np.nan
-        agg["transform"] = "identity"
         agg["note"] = "mean over " + agg["n_runs"].astype(str) + " HELM runs (subsets of the scenario)"
         agg["_order"] = 0
         notes.extend(

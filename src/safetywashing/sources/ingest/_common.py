@@ -136,13 +136,32 @@ def lm_eval_mapping() -> pd.DataFrame:
 
     Columns: ``task``, ``metric``, ``filter`` (lm-eval's own names), ``benchmark``
     (registry id), ``n_shot`` (the setting the panels' values correspond to),
-    ``transform`` (``identity`` or ``one_minus``: how the harness value becomes
-    the panel's higher-is-safer value) and ``note``.
+    ``transform`` (``identity``, ``one_minus`` or ``panel_scale``: how the harness
+    value becomes the panel's higher-is-safer value; ``panel_scale`` is the
+    registry's stored scale, :func:`~safetywashing.sources._registry.stored_from_accuracy`,
+    e.g. WMDP's ``1 - (acc - 0.25)/0.75``) and ``note``.
     """
     return _lm_eval_map().copy()
 
 
 TRANSFORMS = {"identity": lambda v: v, "one_minus": lambda v: 1.0 - v}
+
+
+def to_panel(transform: str, benchmark: str, raw: float) -> float:
+    """A harness value as the panels store ``benchmark``: the mapping's ``transform`` (``panel_scale``: the registry's
+    scale of that id, one definition for lm-eval, Inspect and HELM)."""
+    from .._registry import stored_from_accuracy
+
+    if transform == "panel_scale":
+        return float(stored_from_accuracy(benchmark, raw))
+    return float(TRANSFORMS[transform](raw))
+
+
+def to_panel_se(transform: str, benchmark: str, se: float) -> float:
+    """A harness standard error on the panels' scale of ``benchmark`` (``|d stored / d raw|`` times ``se``)."""
+    from .._registry import scale_slope
+
+    return abs(scale_slope(benchmark)) * se if transform == "panel_scale" else se
 
 
 @lru_cache(maxsize=1)
@@ -154,7 +173,7 @@ def _inspect_map() -> dict[str, tuple[str, str]]:
 def inspect_task_benchmark(task: str) -> tuple[str, str]:
     """Registry id and transform for an Inspect task name (``data/registry/inspect_tasks.csv``).
 
-    ``inspect_evals/wmdp_bio`` -> ``("wmdp_bio", "one_minus")``; a task the
+    ``inspect_evals/wmdp_bio`` -> ``("wmdp_bio", "panel_scale")``; a task the
     mapping does not know keeps its own name with ``identity``.
     """
     return _inspect_map().get(task, (task, "identity"))

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..._util.io import record_input
-from ._common import Record, Skip, iso_date, load_json, to_float
+from .._registry import scales
+from ._common import Record, Skip, iso_date, load_json, to_float, to_panel, to_panel_se
 
 DEFAULT_METRIC = "exact_match"
 
@@ -66,21 +67,22 @@ def read_helm_run(stats_path: Path, overrides: dict[str, str], source: str) -> t
     sd = to_float(st.get("stddev"))
     stderr = sd / math.sqrt(count) if count > 0 and not math.isnan(sd) else math.nan
     date = iso_date(stats_path.stat().st_mtime)
+    transform = "panel_scale" if scenario in scales().index else "identity"  # one scale per registry id (WMDP)
     rec = Record(
         model=model,
         benchmark=scenario,
-        value=raw,
+        value=to_panel(transform, scenario, raw),
         harness="helm",
         source=source,
         task=name,
         metric=metric,
         filter=str(split or ""),
         n_shot=to_float(adapter.get("max_train_instances")),
-        stderr=stderr,
+        stderr=to_panel_se(transform, scenario, stderr),
         date=date,
         provider=model.split("/", 1)[0] if "/" in model else "",
         raw_value=raw,
-        transform="identity",
+        transform=transform,
         note="date is stats.json's modification time (HELM records none)"
         + ("" if metric == DEFAULT_METRIC else "; metric chosen with --metric"),
     )

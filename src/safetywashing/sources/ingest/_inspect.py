@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ._common import MAX_LOG_BYTES, TRANSFORMS, Record, Skip, inspect_task_benchmark, iso_date, load_json, to_float
+from ._common import MAX_LOG_BYTES, Record, Skip, inspect_task_benchmark, iso_date, load_json, to_float, to_panel, to_panel_se
 
 INSTALL_HINT = "inspect-ai is not installed; install the extra: pip install 'safetywashing[inspect]'"
 
@@ -89,14 +89,14 @@ def read_inspect(path: Path, overrides: dict[str, str], source: str) -> tuple[li
     rec = Record(
         model=model,
         benchmark=benchmark,
-        value=TRANSFORMS[transform](raw),
+        value=to_panel(transform, benchmark, raw),
         harness="inspect",
         source=source,
         task=full_task,
         metric=f"{hit.name}/{metric_name}",
         filter="",
         n_shot=nshot,
-        stderr=stderr,
+        stderr=to_panel_se(transform, benchmark, stderr),
         date=iso_date(getattr(log.eval, "created", "")),
         provider=provider,
         raw_value=raw,

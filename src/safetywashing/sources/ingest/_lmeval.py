@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ._common import TRANSFORMS, Record, Skip, iso_date, lm_eval_mapping, load_json, to_float
+from ._common import Record, Skip, iso_date, lm_eval_mapping, load_json, to_float, to_panel, to_panel_se
 
 _NON_METRIC = {"alias", "name", "sample_len", "sample_count", "samples", " ", ""}
 _FILE_DATE = re.compile(r"results_(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}(?:\.\d+)?)")
@@ -153,14 +153,14 @@ def read_lmeval(path: Path, overrides: dict[str, str], source: str) -> tuple[lis
                 Record(
                     model=model,
                     benchmark=bench,
-                    value=float(TRANSFORMS[tr](raw)),
+                    value=to_panel(tr, bench, raw),
                     harness="lm-eval",
                     source=source,
                     task=task,
                     metric=m,
                     filter=f,
                     n_shot=ns,
-                    stderr=_stderr(entry, m, f),
+                    stderr=to_panel_se(tr, bench, _stderr(entry, m, f)),
                     date=date,
                     provider=str((d.get("config") or {}).get("model", "")),
                     raw_value=raw,
