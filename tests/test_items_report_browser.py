@@ -43,7 +43,7 @@ def test_item_view_renders(tmp_path):
     assert drawn >= 20
     chat = sw.load_panel("chat")
     path = tmp_path / "items.html"
-    path.write_text(build_report([sw.analyze(chat)], [chat], items=doc, generated=FIXED), encoding="utf-8")
+    path.write_text(build_report([sw.analyze(chat, bootstrap=0)], [chat], items=doc, generated=FIXED), encoding="utf-8")
     with Browser(CHROMIUM, width=1100, height=1000) as b:
         s, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
         assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []

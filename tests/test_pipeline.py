@@ -133,7 +133,7 @@ def test_pca_component_shares_are_the_eigenvalue_shares_by_hand():
     fit = sw.fit_capability_model(sw.load_panel("base"))
     ev = np.asarray(fit.model.eigenvalues)
     assert fit.model.component_shares == pytest.approx(tuple(ev / ev.sum()), abs=1e-15)
-    res = sw.analyze(sw.load_panel("base"))
+    res = sw.analyze(sw.load_panel("base"), bootstrap=0)
     assert res.pc1_variance_explained == pytest.approx(ev[0] / ev.sum(), abs=1e-15)
 
 
@@ -149,4 +149,4 @@ def test_the_model_refuses_what_it_cannot_do():
         score_method_for("pca", "frontier")
     assert score_method_for(None, "frontier") == "irt" and score_method_for(None, "chat") == "pca"
     with pytest.raises(sw.InputError, match="--impute fills gaps"):
-        sw.analyze(sw.load_panel("frontier"), score_method="irt", impute=True)
+        sw.analyze(sw.load_panel("frontier"), score_method="irt", impute=True, bootstrap=0)

@@ -23,7 +23,7 @@ def _matrix(df: pd.DataFrame, name: str = "new") -> sw.ScoreMatrix:
 
 def test_copy_of_a_panel_model_gets_its_panel_score_and_residual():
     panel = sw.load_panel("chat")
-    ref = sw.analyze(panel)
+    ref = sw.analyze(panel, bootstrap=0)
     src = "Meta-Llama-3-8B-Instruct"
     row = panel.scores.loc[[src], [*CAPS, "truthfulqa_mc1", "ethics_all"]].rename(index={src: "my-copy"})
     res = sw.place(_matrix(row), panel)
@@ -98,7 +98,7 @@ def test_studentized_loo_matches_statsmodels_outlier_test():
     from safetywashing.inference._fit import studentized_loo
 
     panel = sw.load_panel("chat")
-    s = pd.Series(sw.analyze(panel).model_scores).reindex(panel.scores.index).to_numpy()
+    s = pd.Series(sw.analyze(panel, bootstrap=0).model_scores).reindex(panel.scores.index).to_numpy()
     cols = ["ethics_all", "truthfulqa_mc1", "LMSYS_Chatbot_Arena", "wmdp_bio"]
     y = panel.scores[cols].to_numpy(dtype=float)
     assert np.isnan(y).any()  # the arena column misses models: each column is fitted over its own
@@ -128,7 +128,7 @@ def test_panel_model_is_studentized_against_the_fit_without_it():
     src = "Qwen1.5-7B-Chat"
     row = panel.scores.loc[[src], [*CAPS, "truthfulqa_mc1", "ethics_all"]]
     res = sw.place(_matrix(row), panel)
-    s = pd.Series(sw.analyze(panel).model_scores).reindex(panel.scores.index)
+    s = pd.Series(sw.analyze(panel, bootstrap=0).model_scores).reindex(panel.scores.index)
     i = list(panel.scores.index).index(src)
     for b in ("truthfulqa_mc1", "ethics_all"):
         got = next(r for r in res.benchmarks if r.benchmark == b)

@@ -18,7 +18,7 @@ CASES = [(p, m) for p in ("base", "chat") for m in ("spearman", "pearson")]
 @pytest.mark.parametrize("panel,method", CASES)
 def test_api_matches_reference(reference, panel, method):
     ref = reference["panels"][panel][method]
-    res = sw.analyze(sw.load_panel(panel, as_published=True), method=method)
+    res = sw.analyze(sw.load_panel(panel, as_published=True), method=method, bootstrap=0)
     assert res.n_models == reference["panels"][panel]["n_models"]
     assert sorted(res.capability_benchmarks) == sorted(reference["capability_benchmarks"])
     assert res.pc1_variance_explained == pytest.approx(ref["pc1_variance_explained"], abs=TOL)
@@ -59,7 +59,7 @@ def test_cli_json_matches_reference(cli, reference, method):
 def test_corrections_change_only_the_corrected_columns(reference, panel, method):
     """Without --as-published only the transformed columns (discrim_eval_*) move; the score and all else are the paper's."""
     ref = reference["panels"][panel][method]
-    res = sw.analyze(sw.load_panel(panel), method=method)
+    res = sw.analyze(sw.load_panel(panel), method=method, bootstrap=0)
     transformed = set(sw.corrections().query("transform != ''").index)
     assert res.pc1_variance_explained == pytest.approx(ref["pc1_variance_explained"], abs=TOL)
     for r in res.results:
@@ -72,7 +72,7 @@ def test_corrections_change_only_the_corrected_columns(reference, panel, method)
 def test_correlations_equal_scipy_with_pairwise_deletion():
     """Independent check: scipy.stats on the models that have each benchmark."""
     m = sw.load_panel("chat")
-    res = sw.analyze(m)
+    res = sw.analyze(m, bootstrap=0)
     s = np.array([res.model_scores.get(x, np.nan) for x in m.scores.index])
     for bid in ["LMSYS_Chatbot_Arena", "MT_Bench", "anli", "truthfulqa_mc2"]:
         if bid not in m.scores:
@@ -95,7 +95,7 @@ def test_capability_direction_by_hand():
     vals, vecs = np.linalg.eigh(c)
     w = vecs[:, -1]
     w = w * np.sign(w[np.argmax(np.abs(w))])
-    res = sw.analyze(m, method="pearson")
+    res = sw.analyze(m, method="pearson", bootstrap=0)
     assert np.allclose(res.direction.loadings, w, atol=1e-12)
     assert res.pc1_variance_explained == pytest.approx(vals[-1] / vals.sum(), abs=1e-12)
     want = dict(zip(m.scores.index, z @ w))

@@ -43,13 +43,13 @@ def hostile_matrix() -> sw.ScoreMatrix:
 @pytest.fixture(scope="module")
 def hostile():
     m = hostile_matrix()
-    return sw.analyze(m), m
+    return sw.analyze(m, bootstrap=0), m
 
 
 @pytest.fixture(scope="module")
 def chat():
     m = sw.load_panel("chat")
-    return sw.analyze(m), m
+    return sw.analyze(m, bootstrap=0), m
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,7 @@ def test_whiskers_and_methods_follow_bootstrap_settings(chat):
 
 def test_methods_text_states_actual_parameters():
     m = sw.load_panel("base")
-    res = sw.analyze(m, capabilities=["mmlu", "gsm8k", "bbh"], method="pearson")
+    res = sw.analyze(m, capabilities=["mmlu", "gsm8k", "bbh"], method="pearson", bootstrap=0)
     text = cd.methods_text(res)
     assert "Pearson" in text and "3 capability benchmarks (mmlu, gsm8k, bbh)" in text
     assert f"{res.pc1_variance_explained:.1%}" in text and "27 models" in text

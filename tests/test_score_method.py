@@ -35,7 +35,7 @@ def sparse_panel(n: int = 120, k: int = 12, seed: int = 0) -> tuple[sw.ScoreMatr
 def test_pca_cannot_score_a_sparse_panel_but_irt_can():
     panel, th = sparse_panel()
     with pytest.raises(sw.InsufficientDataError):
-        sw.analyze(panel, capabilities=list(panel.scores.columns))
+        sw.analyze(panel, capabilities=list(panel.scores.columns), bootstrap=0)
     res = sw.analyze(panel, capabilities=list(panel.scores.columns), score_method="irt", bootstrap=200, seed=0)
     assert len(res.model_scores) == panel.n_models
     s = pd.Series(res.model_scores)
@@ -56,7 +56,7 @@ def test_irt_permutations_carry_bh_q_values():
     caps = list(panel.scores.columns)
     m = sw.ScoreMatrix.from_frame(pd.concat([panel.scores, extra], axis=1), name="sparse+safety",
                                   roles={c: "capability" for c in caps})
-    res = sw.analyze(m, capabilities=caps, score_method="irt", permutations=500, seed=0).to_frame()
+    res = sw.analyze(m, capabilities=caps, score_method="irt", permutations=500, seed=0, bootstrap=0).to_frame()
     rows = res[~res["benchmark"].isin(caps)]
     assert len(rows) == 6 and rows["p_value"].notna().all() and res[res["benchmark"].isin(caps)]["p_value"].isna().all()
     np.testing.assert_allclose(rows["q_value"], false_discovery_control(rows["p_value"].to_numpy()), atol=1e-12)
@@ -237,7 +237,7 @@ def test_over_time_data_matches_the_fit():
     from safetywashing.present._chartdata import over_time
 
     m = sw.load_panel("frontier")
-    res = sw.analyze(m, score_method="irt")
+    res = sw.analyze(m, score_method="irt", bootstrap=0)
     d = over_time(res, m)
     fit = fit_capability_model(m, score_method="irt")
     row = d.set_index("model").loc["gpt-5-2025-08-07_medium"]

@@ -72,7 +72,7 @@ def slow_statistic(x: np.ndarray, cap_idx: list[int], method: str) -> np.ndarray
 @pytest.mark.parametrize("method", ["spearman", "pearson"])
 def test_engine_with_unit_weights_is_the_point_estimate(panel, method):
     m = sw.load_panel(panel)
-    res = sw.analyze(m, method=method)
+    res = sw.analyze(m, method=method, bootstrap=0)
     cols = list(m.scores.columns)
     e = Engine(m.scores.to_numpy(), [cols.index(c) for c in res.capability_benchmarks], method)
     run = e.run(np.ones((1, m.n_models)))
@@ -87,7 +87,7 @@ def test_bootstrap_equals_slow_reference_via_scipy(method, ci_method):
     """Same seed -> same draws as scipy.stats.bootstrap; every resample re-analysed slowly; intervals to 1e-9."""
     m = small_panel()
     B, seed = 300, 11
-    res = sw.analyze(m, method=method, bootstrap=B, seed=seed, ci_method=ci_method)
+    res = sw.analyze(m, method=method, bootstrap=B, seed=seed, ci_method=ci_method, adjust="none")
     assert res.settings["n_boot_skipped"] == 0
     x = m.scores.to_numpy()
     cols = list(m.scores.columns)
@@ -188,18 +188,18 @@ def test_permutation_pvalue_pearson_matches_scipy_exact():
 
 def test_pvalues_through_analyze():
     m = small_panel()
-    res = sw.analyze(m, permutations=2000, seed=5)
+    res = sw.analyze(m, permutations=2000, seed=5, bootstrap=0)
     assert res.result("cap_a").extra["p_value"] is None  # circular for capability benchmarks
     p1 = res.result("safe_1").extra["p_value"]
     assert 1 / 2001 <= p1 <= 1
-    again = sw.analyze(m, permutations=2000, seed=5)
+    again = sw.analyze(m, permutations=2000, seed=5, bootstrap=0)
     assert again.result("safe_1").extra["p_value"] == p1
 
 
 def test_slope_and_spread_against_polyfit():
     """slope, spread and slope_sd all over the row's own models (LMSYS and MT_Bench lack some models)."""
     m = sw.load_panel("chat")
-    res = sw.analyze(m)
+    res = sw.analyze(m, bootstrap=0)
     s = np.array([res.model_scores.get(k, np.nan) for k in m.scores.index])
     assert res.settings["capabilities_score_sd"] == pytest.approx(np.std(s[~np.isnan(s)]), rel=1e-12)
     for bid in ["LMSYS_Chatbot_Arena", "MT_Bench", "truthfulqa_mc1", "mmlu"]:
@@ -217,7 +217,7 @@ def test_slope_and_spread_against_polyfit():
 def test_slope_sd_equals_pearson_r_against_scipy(panel):
     """Under Pearson slope_sd is r on every row (scipy.stats.linregress / pearsonr on the row's models)."""
     m = sw.load_panel(panel)
-    res = sw.analyze(m, method="pearson")
+    res = sw.analyze(m, method="pearson", bootstrap=0)
     s = np.array([res.model_scores.get(k, np.nan) for k in m.scores.index])
     checked = 0
     for row in res.results:
@@ -240,7 +240,7 @@ def test_slope_sd_equals_pearson_r_against_scipy(panel):
 @pytest.mark.parametrize("compute", ["flop", "params"])
 def test_compute_correlation_against_scipy(method, compute):
     m = sw.load_panel("base")
-    res = sw.analyze(m, method=method, compute=compute)
+    res = sw.analyze(m, method=method, compute=compute, bootstrap=0)
     c = np.log10(m.models[compute].to_numpy(dtype=float))
     f = scipy.stats.spearmanr if method == "spearman" else scipy.stats.pearsonr
     for bid in ["mmlu", "truthfulqa_mc1", "ethics_all", "cyberseceval2_autocomplete"]:
@@ -254,10 +254,10 @@ def test_compute_correlation_against_scipy(method, compute):
 
 def test_leave_one_out_ranges_equal_rerun_analyses():
     m = small_panel()
-    res = sw.analyze(m, sensitivity=True)
+    res = sw.analyze(m, sensitivity=True, bootstrap=0)
     sc = m.scores
-    by_model = [sw.analyze(sw.ScoreMatrix.from_frame(sc.drop(index=i), roles={c: "capability" for c in CAPS})) for i in sc.index]
-    by_cap = [sw.analyze(m, capabilities=[c for c in CAPS if c != d]) for d in CAPS]
+    by_model = [sw.analyze(sw.ScoreMatrix.from_frame(sc.drop(index=i), roles={c: "capability" for c in CAPS}), bootstrap=0) for i in sc.index]
+    by_cap = [sw.analyze(m, capabilities=[c for c in CAPS if c != d], bootstrap=0) for d in CAPS]
     for bid in ["safe_1", "safe_2", "safe_ties", "cap_b"]:
         row = res.result(bid).extra
         rm = [r.result(bid).correlation for r in by_model]
@@ -348,9 +348,9 @@ def test_impute_lowrank_recovers_a_rank_two_matrix():
 
 def test_analyze_impute_scores_incomplete_models_and_says_so():
     m = small_panel()
-    plain = sw.analyze(m)
+    plain = sw.analyze(m, bootstrap=0)
     assert "m03" in plain.dropped_models and "m03" not in plain.model_scores
-    res = sw.analyze(m, impute=True)
+    res = sw.analyze(m, impute=True, bootstrap=0)
     assert "m03" in res.model_scores and not res.dropped_models
     note = " ".join(res.notes)
     assert "imputed 1 missing capability score(s) of 1 model(s) (m03)" in note and "move by at most" in note
@@ -430,7 +430,7 @@ def test_impute_when_dropping_is_impossible_says_so():
     df.iloc[[0, 1, 2], 0] = np.nan  # only 4 complete models: too few without imputation
     m = sw.ScoreMatrix.from_frame(df, roles={f"c{j}": "capability" for j in range(4)})
     with pytest.raises(sw.InsufficientDataError):
-        sw.analyze(m)
+        sw.analyze(m, bootstrap=0)
     res = sw.analyze(m, impute=True, bootstrap=200, seed=0)
     assert len(res.model_scores) == 7
     assert any("dropping them instead is not possible" in n for n in res.notes)

@@ -97,7 +97,7 @@ def test_panel_rows_carry_verdict_bands_matching_their_intervals(panel):
     note = next(n for n in res.notes if "get a single band" in n)
     assert f"{singles} of " in note
     # the point estimates are still the paper's
-    plain = sw.analyze(sw.load_panel(panel))
+    plain = sw.analyze(sw.load_panel(panel), bootstrap=0)
     assert [r.correlation for r in res.results] == [r.correlation for r in plain.results]
 
 
@@ -165,7 +165,7 @@ def test_adjusted_intervals_equal_scipy_bootstrap_at_the_adjusted_level(adjust):
 
 
 def test_qvalues_beside_pvalues():
-    res = sw.analyze(small_panel(), permutations=999, seed=2)
+    res = sw.analyze(small_panel(), permutations=999, seed=2, bootstrap=0)
     rows = [r for r in res.results if r.extra["p_value"] is not None]
     p = np.array([r.extra["p_value"] for r in rows])
     q = np.array([r.extra["q_value"] for r in rows])
@@ -195,7 +195,7 @@ def test_reliability_formula_by_hand():
 def test_copa_reliability_on_the_chat_panel_by_hand():
     """COPA: 100 validation items (the registry's count, with its source); reliability ~0.67 on the chat panel."""
     m = sw.load_panel("chat")
-    res = sw.analyze(m)
+    res = sw.analyze(m, bootstrap=0)
     row = res.result("superglue_copa")
     v = [m.scores.loc[k, "superglue_copa"] for k in res.model_scores]
     want = 1 - statistics.fmean(x * (1 - x) for x in v) / 100 / statistics.variance(v)
@@ -220,7 +220,7 @@ def test_noise_limited_flag():
     assert row.extra["noise_limited"] is True
     assert any("noise-limited" in n and "noisy_acc" in n for n in res.notes)
     with pytest.raises(sw.InputError):
-        sw.analyze(mat, n_items={"nope": 50})
+        sw.analyze(mat, n_items={"nope": 50}, bootstrap=0)
 
 
 # --------------------------------------------------------------------------- capability or scale
@@ -239,7 +239,7 @@ def _partial_by_residuals(y, s, c, method):
 @pytest.mark.parametrize("method", ["spearman", "pearson"])
 def test_partial_compute_correlation_against_residual_regression(method):
     m = sw.load_panel("chat")
-    res = sw.analyze(m, method=method, compute="flop")
+    res = sw.analyze(m, method=method, compute="flop", bootstrap=0)
     s = np.array([res.model_scores.get(k, np.nan) for k in m.scores.index])
     c = np.log10(m.models["flop"].to_numpy(dtype=float))
     for bid in ["ethics_all", "truthfulqa_mc1", "LMSYS_Chatbot_Arena", "bbq", "wmdp_bio"]:
@@ -288,7 +288,7 @@ def test_cluster_bootstrap_equals_scipy_over_families():
     m = _with_families(base, fam)
     codes, names = family_codes(m.models)
     B, seed = 300, 5
-    res = sw.analyze(m, bootstrap=B, seed=seed, cluster="family")
+    res = sw.analyze(m, bootstrap=B, seed=seed, cluster="family", adjust="none")
     assert res.settings["n_families"] == len(names) == 8
     x = m.scores.to_numpy()
     cols = list(m.scores.columns)
@@ -334,8 +334,8 @@ def test_registry_corrections_and_as_published():
     for c in ["machiavelli-games", "machiavelli-samples", "machiavelli-steps"]:
         assert cor.benchmarks.loc[c, "role"] == "other" and pub.benchmarks.loc[c, "role"] == "safety"
     assert np.array_equal(cor.scores["discrim_eval"].to_numpy(), pub.scores["discrim_eval"].to_numpy())
-    younger = sw.analyze(cor).result("discrim_eval_younger").correlation
-    assert younger != pytest.approx(sw.analyze(pub).result("discrim_eval_younger").correlation)
+    younger = sw.analyze(cor, bootstrap=0).result("discrim_eval_younger").correlation
+    assert younger != pytest.approx(sw.analyze(pub, bootstrap=0).result("discrim_eval_younger").correlation)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -421,7 +421,7 @@ def test_audit_rows_carry_verdict_bands():
     panel = sw.load_panel("chat")
     rng = np.random.default_rng(0)
     models = list(panel.scores.index[:14])
-    res0 = sw.analyze(panel)
+    res0 = sw.analyze(panel, bootstrap=0)
     s = np.array([res0.model_scores[m] for m in models])
     df = pd.DataFrame({"my_bench": 0.5 * s + rng.normal(size=len(models))}, index=models)
     res = sw.audit(sw.ScoreMatrix.from_frame(df), panel, n_boot=300)
