@@ -52,7 +52,8 @@ def test_version(cli):
 
 def test_params_column_without_compute_params_hints_at_the_flag(cli):
     proc = cli("analyze", "--data", "examples/my_leaderboard.csv", "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag",
-               "--params-column", "params", "--bootstrap", "0", cwd=Path(__file__).parent.parent)
+               "--params-column", "params", "--bootstrap", "0", "--lower-is-better", "jailbreak_asr,bias_gap",
+               cwd=Path(__file__).parent.parent)
     assert proc.returncode == 0, proc.stderr
     assert "--compute params" in proc.stderr
 
@@ -60,7 +61,8 @@ def test_params_column_without_compute_params_hints_at_the_flag(cli):
 def test_figures_data_draws_the_users_own_benchmarks(cli, tmp_path):
     root = Path(__file__).parent.parent
     proc = cli("figures", "--data", str(root / "examples" / "my_leaderboard.csv"), "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag",
-               "--params-column", "params", "--bootstrap", "0", "--dpi", "50", "--output-dir", str(tmp_path))
+               "--params-column", "params", "--bootstrap", "0", "--dpi", "50", "--output-dir", str(tmp_path),
+               "--lower-is-better", "jailbreak_asr,bias_gap")
     assert proc.returncode == 0, proc.stderr
     scatters = sorted(p.name for p in tmp_path.glob("*_scatter_*"))
     assert scatters == [f"my_leaderboard_scatter_{b}.png" for b in ("bias_gap", "jailbreak_asr", "refusal_rate_harmful")]
@@ -137,7 +139,8 @@ def test_summary_fits_80_columns_for_every_panel_and_a_user_table(cli):
 
     root = Path(__file__).parent.parent
     runs = [["--panel", p] for p in panel_names()]
-    runs.append(["--data", "examples/my_leaderboard.csv", "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag"])
+    runs.append(["--data", "examples/my_leaderboard.csv", "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag",
+                 "--lower-is-better", "jailbreak_asr,bias_gap"])
     for args in runs:
         proc = cli("analyze", *args, "--bootstrap", "0", cwd=root)
         assert proc.returncode == 0, (args, proc.stderr)

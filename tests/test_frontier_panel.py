@@ -189,8 +189,8 @@ def test_load_panel_returns_a_copy(frontier: sw.ScoreMatrix) -> None:
     [
         ["analyze", "--panel", "frontier"],
         ["models", "--panel", "frontier"],
-        ["audit", "examples/frontier_benchmark.csv", "--panel", "frontier"],
-        ["place", "examples/frontier_benchmark.csv", "--panel", "frontier"],
+        ["audit", "examples/frontier_benchmark.csv", "--panel", "frontier", "--lower-is-better", "jailbreak_asr"],
+        ["place", "examples/frontier_benchmark.csv", "--panel", "frontier", "--lower-is-better", "jailbreak_asr"],
         ["claim", "examples/claim_release.csv", "--panel", "frontier", "--benchmark", "epoch_mmlu"],
         ["leaderboard", "--panel", "frontier", "--benchmark", "epoch_mmlu"],
         ["report", "--panel", "frontier", "--output", "never.html"],

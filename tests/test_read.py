@@ -26,7 +26,7 @@ def _clean() -> pd.DataFrame:
             "cap_b": np.round(0.5 + 0.1 * g + rng.normal(0, 0.04, n), 3),
             "cap_c": np.round(30 + 5 * g + rng.normal(0, 4, n), 2),
             "asr": np.round(0.6 - 0.1 * g + rng.normal(0, 0.1, n), 3),  # attack success: lower is better
-            "tox": np.round(rng.normal(0, 1, n), 3),
+            "tox": np.round(rng.normal(0, 1, n), 3),  # a harm-named column: its direction must be given
         },
         index=[f"org/model-{i}" for i in range(n)],
     )
@@ -78,7 +78,7 @@ def test_messy_table_equals_hand_computation(tmp_path):
     f = tmp_path / "messy_lab.csv"
     _write_messy(f, df)
     before = f.read_bytes()
-    m = read_table(f, lower_is_better=["asr"])
+    m = read_table(f, lower_is_better=["asr"], higher_is_better=["tox"])
     assert list(m.scores.columns) == ["cap_a", "cap_b", "cap_c", "asr", "tox"]
     assert m.scores.loc["org/model-0", "cap_a"] == df.loc["org/model-0", "cap_a"]  # "45.2%" -> 45.2
     assert m.models.loc["org/model-1", "License"] == "apache-2.0, custom"
@@ -102,7 +102,9 @@ def test_messy_table_cli_json(cli, tmp_path):
     df = _clean()
     f = tmp_path / "messy_lab.csv"
     _write_messy(f, df)
-    proc = cli("analyze", "--data", str(f), "--capabilities", ",".join(CAPS), "--lower-is-better", "asr", "--format", "json")
+    proc = cli("analyze", "--data", str(f), "--capabilities", ",".join(CAPS), "--lower-is-better", "asr",
+               "--higher-is-better", "tox",
+               "--format", "json")
     assert proc.returncode == 0, proc.stderr
     p = json.loads(proc.stdout)["panels"][0]
     assert p["panel"] == "messy_lab" and p["n_models"] == 9
@@ -124,8 +126,8 @@ def test_long_format_and_tsv_equal_wide(tmp_path):
             if not np.isnan(v):
                 rows.append(f"{m}\t{b}\t{v}")
     long.write_text("\n".join(rows) + "\n")
-    a = read_table(wide, lower_is_better=["asr"]).scores
-    b = read_table(long, lower_is_better=["asr"]).scores
+    a = read_table(wide, lower_is_better=["asr"], higher_is_better=["tox"]).scores
+    b = read_table(long, lower_is_better=["asr"], higher_is_better=["tox"]).scores
     pd.testing.assert_frame_equal(a, b[a.columns], check_names=False)
 
 
@@ -135,8 +137,9 @@ def test_flop_and_params_columns_are_metadata(tmp_path):
     m = read_table(f, flop_column="flop", params_column="params")
     assert list(m.scores.columns) == ["x", "y"]
     assert m.models.loc["b", "flop"] == 2e23 and m.models.loc["a", "params"] == 7e9
-    m2 = read_table(f)
-    assert "flop" in m2.scores.columns  # without the option a numeric column is a benchmark
+    m2 = read_table(f)  # named as metadata: recognised without the options
+    assert list(m2.scores.columns) == ["x", "y"]
+    assert m2.models.loc["b", "flop"] == 2e23 and m2.models.loc["a", "params"] == 7e9
 
 
 def test_first_text_column_is_model_column(tmp_path):

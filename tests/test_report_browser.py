@@ -37,7 +37,8 @@ def page(tmp_path_factory):
         pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
     chat = sw.load_panel("chat")
     hostile = hostile_matrix()
-    html = build_report([sw.analyze(chat, bootstrap=0), sw.analyze(hostile)], [chat, hostile], sources=[f"{IMG}.csv"], generated=FIXED)
+    html = build_report([sw.analyze(chat, bootstrap=0), sw.analyze(hostile)], [chat, hostile], sources=[f"{IMG}.csv"],
+                        generated=FIXED)
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(html, encoding="utf-8")
     with Browser(CHROMIUM, width=1280, height=1400) as b:
@@ -131,7 +132,8 @@ def test_audit_and_claim_views_render(tmp_path):
                         {"input_name": "b", "model": "b", "capabilities_score": 0, "mine": 0.3},
                         {"input_name": "c", "model": "c", "capabilities_score": 1, "mine": 0.2}]}
     path = tmp_path / "audit.html"
-    path.write_text(build_report([sw.analyze(m, bootstrap=0)], [m], audit=audit, claim=CLAIM_DICT, generated=FIXED), encoding="utf-8")
+    path.write_text(build_report([sw.analyze(m, bootstrap=0)], [m], audit=audit, claim=CLAIM_DICT, generated=FIXED),
+                    encoding="utf-8")
     with Browser(CHROMIUM, width=1000, height=900) as b:
         s, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
         assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []

@@ -19,11 +19,13 @@ def test_report_audit_view_matches_audit_command(cli, tmp_path):
     src = EXAMPLES / "my_benchmark.csv"
     before = _sha(src)
     out = tmp_path / "audit.html"
-    proc = cli("report", "--panel", "chat", "--audit", str(src), "--output", str(out), "--seed", "0")
+    proc = cli("report", "--panel", "chat", "--audit", str(src), "--output", str(out), "--seed", "0",
+               "--lower-is-better", "jailbreak_asr")
     assert proc.returncode == 0, proc.stderr
     html = out.read_text()
     assert "Audit of your benchmarks against panel chat" in html
-    doc = json.loads(cli("audit", str(src), "--panel", "chat", "--format", "json", "--seed", "0").stdout)
+    doc = json.loads(cli("audit", str(src), "--panel", "chat", "--format", "json", "--seed", "0",
+                         "--lower-is-better", "jailbreak_asr").stdout)
     for row in doc["results"]:
         # the audit view states each audited benchmark's r with two decimals and its n
         assert f"r = {row['correlation']:+.2f}" in html, row["benchmark"]
@@ -77,7 +79,7 @@ def test_cli_impute_on_user_data(cli):
     """--impute through the CLI: the incomplete model gets a score, the note says what moved."""
     args = [
         "analyze", "--data", str(EXAMPLES / "my_leaderboard.csv"), "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag",
-        "--params-column", "params", "--bootstrap", "0", "--format", "json",
+        "--params-column", "params", "--bootstrap", "0", "--format", "json", "--lower-is-better", "jailbreak_asr,bias_gap",
     ]
     plain = json.loads(cli(*args).stdout)["panels"][0]
     imputed = json.loads(cli(*args, "--impute").stdout)["panels"][0]

@@ -145,7 +145,8 @@ def test_analyze_says_when_the_jackknife_is_grouped(monkeypatch):
     jk = res.settings["jackknife"]
     assert jk["method"] == "grouped" and jk["groups"] == 8 and jk["seed"] == 3
     assert any("grouped jackknife: 8 random groups of 3-4 models" in note for note in res.notes)
-    small = sw.analyze(sw.ScoreMatrix.from_frame(df.iloc[:20], roles={f"c{j}": "capability" for j in CAP}), sensitivity=True, bootstrap=0)
+    small = sw.analyze(sw.ScoreMatrix.from_frame(df.iloc[:20], roles={f"c{j}": "capability" for j in CAP}), sensitivity=True,
+                       bootstrap=0)
     assert small.settings["jackknife"]["method"] == "exact"
     assert not any("grouped jackknife" in note for note in small.notes)
 

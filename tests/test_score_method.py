@@ -129,7 +129,7 @@ def test_leaderboard_with_irt():
         ["models", "--panel", "chat", "--score-method", "irt", "--format", "json"],
         ["analyze", "--panel", "chat", "--score-method", "irt", "--bootstrap", "200", "--format", "json"],
         ["audit", "examples/my_benchmark.csv", "--panel", "chat", "--score-method", "irt", "--bootstrap", "200",
-         "--format", "json"],
+         "--format", "json", "--lower-is-better", "jailbreak_asr"],
         ["claim", "examples/claim_release.csv", "--panel", "chat", "--benchmark", "ethics_all", "--score-method", "irt",
          "--bootstrap", "200", "--format", "json"],
         ["leaderboard", "--panel", "chat", "--benchmark", "ethics_all", "--score-method", "irt", "--format", "json"],
@@ -196,7 +196,8 @@ def test_audit_frontier_example(cli):
 
 
 def test_place_frontier_model_with_four_benchmarks(cli):
-    p = cli("place", "examples/frontier_benchmark.csv", "--panel", "frontier", "--format", "json", cwd=REPO)
+    p = cli("place", "examples/frontier_benchmark.csv", "--panel", "frontier", "--format", "json",
+            "--lower-is-better", "jailbreak_asr", cwd=REPO)
     assert p.returncode == 0, p.stderr
     models = {m["model"]: m for m in json.loads(p.stdout)["models"]}
     y = models["our-lab/model-y"]

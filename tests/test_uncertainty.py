@@ -256,7 +256,8 @@ def test_leave_one_out_ranges_equal_rerun_analyses():
     m = small_panel()
     res = sw.analyze(m, sensitivity=True, bootstrap=0)
     sc = m.scores
-    by_model = [sw.analyze(sw.ScoreMatrix.from_frame(sc.drop(index=i), roles={c: "capability" for c in CAPS}), bootstrap=0) for i in sc.index]
+    by_model = [sw.analyze(sw.ScoreMatrix.from_frame(sc.drop(index=i), roles={c: "capability" for c in CAPS}), bootstrap=0)
+                for i in sc.index]
     by_cap = [sw.analyze(m, capabilities=[c for c in CAPS if c != d], bootstrap=0) for d in CAPS]
     for bid in ["safe_1", "safe_2", "safe_ties", "cap_b"]:
         row = res.result(bid).extra

@@ -363,7 +363,8 @@ def test_cli_adjust_cluster_items(cli):
         (["--n-items", "mmlu=0"], "--n-items"),
         (["--data", "examples/my_leaderboard.csv", "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag", "--as-published"],
          "--as-published"),
-        (["--data", "examples/my_leaderboard.csv", "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag", "--cluster", "family"],
+        (["--data", "examples/my_leaderboard.csv", "--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag", "--cluster", "family",
+          "--lower-is-better", "jailbreak_asr,bias_gap"],
          "family"),
     ],
 )

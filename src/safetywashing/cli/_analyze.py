@@ -33,7 +33,12 @@ def analyze(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
     data: Optional[Path] = typer.Option(None, "--data", help="Your own table (CSV/TSV, wide or long) instead of the panels."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="--data: column of model names."),
-    lower_is_better: Optional[str] = typer.Option(None, "--lower-is-better", help="--data: columns where lower is better."),
+    lower_is_better: Optional[str] = typer.Option(
+        None, "--lower-is-better", help="--data: columns where lower is better (negated; or a header suffix NAME:lower)."
+    ),
+    higher_is_better: Optional[str] = typer.Option(
+        None, "--higher-is-better", help="--data: columns where higher is better (or a header suffix NAME:higher)."
+    ),
     flop_column: Optional[str] = typer.Option(None, "--flop-column", help="--data: training-compute column (metadata)."),
     params_column: Optional[str] = typer.Option(None, "--params-column", help="--data: parameter-count column (metadata)."),
     bootstrap: int = typer.Option(
@@ -88,7 +93,15 @@ def analyze(
           --bootstrap 10000
       safetywashing analyze --as-published --bootstrap 0
       safetywashing analyze --data examples/my_leaderboard.csv \\
-          --capabilities MMLU,GSM8K,ARC-C,HellaSwag
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag \\
+          --lower-is-better jailbreak_asr,bias_gap
+
+    A column's direction comes from the registry (a known benchmark id), from
+    --lower-is-better / --higher-is-better, or from a header suffix
+    (jailbreak_asr:lower); a column named as a harm or failure rate (asr,
+    harmful, toxicity, error, ...) without one is refused. Columns named as
+    model metadata (params, size, flop, compute, release_date, organisation,
+    family, ...) are kept as metadata, not analysed.
     """
     from ..inference._multiplicity import ADJUST_CHOICES
     from ._data import data_matrices
@@ -100,7 +113,8 @@ def analyze(
     items = parse_n_items(n_items)
     caps = split_ids(capabilities)
     data_opts = dict(
-        model_column=model_column, lower_is_better=lower_is_better, flop_column=flop_column, params_column=params_column
+        model_column=model_column, lower_is_better=lower_is_better, higher_is_better=higher_is_better,
+        flop_column=flop_column, params_column=params_column,
     )
     if data is not None or any(data_opts.values()):
         if as_published:

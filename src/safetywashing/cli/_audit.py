@@ -108,10 +108,12 @@ def audit_from_file(
     seed: int = 0,
     ci: float = 0.95,
     score_method: str | None = None,
+    higher_is_better: str | None = None,
 ) -> AuditResult:
     """Read an audit SCORES file and audit it against an embedded panel (shared by ``audit`` and ``report``)."""
     check_choice(panel, panel_names(), "--panel")
-    table = read_table(scores, model_column=model_column, lower_is_better=split_ids(lower_is_better))
+    table = read_table(scores, model_column=model_column, lower_is_better=split_ids(lower_is_better),
+                       higher_is_better=split_ids(higher_is_better))
     return run_audit(
         table, load_panel(panel), method=method, capabilities=split_ids(capabilities), n_boot=bootstrap, seed=seed, level=ci,
         score_method=score_method_for(score_method, panel),
@@ -125,7 +127,12 @@ def audit(
     method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman or pearson."),
     capabilities: Optional[str] = typer.Option(None, "--capabilities", help="Panel capability ids (default: the paper's 12)."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="Column of model names (default: model/name)."),
-    lower_is_better: Optional[str] = typer.Option(None, "--lower-is-better", help="Columns where lower is better (negated)."),
+    lower_is_better: Optional[str] = typer.Option(
+        None, "--lower-is-better", help="Columns where lower is better (negated; or a header suffix NAME:lower)."
+    ),
+    higher_is_better: Optional[str] = typer.Option(
+        None, "--higher-is-better", help="Columns where higher is better (or a header suffix NAME:higher)."
+    ),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples of the audited models."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
@@ -147,13 +154,19 @@ def audit(
     Examples (from the repository root):
 
     \b
-      safetywashing audit examples/my_benchmark.csv --panel chat
+      safetywashing audit examples/my_benchmark.csv --panel chat --lower-is-better jailbreak_asr
       safetywashing audit examples/frontier_benchmark.csv --panel frontier --lower-is-better jailbreak_asr
+
+    A column's direction comes from the registry (a known benchmark id), from
+    --lower-is-better / --higher-is-better, or from a header suffix
+    (jailbreak_asr:lower); a column named as a harm or failure rate (asr,
+    harmful, toxicity, error, ...) without one is refused.
     """
     check_choice(fmt, AUDIT_FORMATS, "--format")
     res = audit_from_file(
         scores, panel=panel, method=method, capabilities=capabilities, model_column=model_column,
         lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
+        higher_is_better=higher_is_better,
     )
     for w in res.warnings:
         print(f"safetywashing: warning: {w}", file=sys.stderr)

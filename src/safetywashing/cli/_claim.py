@@ -55,11 +55,11 @@ def read_table(path: Path) -> pd.DataFrame:
     return raw.set_index(col)
 
 
-def read_matrix(path: Path) -> ScoreMatrix:
-    """A user's table for ``leaderboard --data``: the same reader as ``analyze --data``."""
+def read_matrix(path: Path, lower_is_better: str | None = None, higher_is_better: str | None = None) -> ScoreMatrix:
+    """A user's table for ``leaderboard --data``: the same reader (and direction rules) as ``analyze --data``."""
     from ..sources._table import read_table as read_user_table
 
-    return read_user_table(path)
+    return read_user_table(path, lower_is_better=split_ids(lower_is_better), higher_is_better=split_ids(higher_is_better))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -286,6 +286,12 @@ def leaderboard(
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
     score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    lower_is_better: Optional[str] = typer.Option(
+        None, "--lower-is-better", help="With --data: columns where lower is better (negated; or NAME:lower)."
+    ),
+    higher_is_better: Optional[str] = typer.Option(
+        None, "--higher-is-better", help="With --data: columns where higher is better (or NAME:higher)."
+    ),
 ) -> None:
     """Rank models by a benchmark, raw and adjusted for capabilities, side by side.
 
@@ -302,8 +308,10 @@ def leaderboard(
     check_choice(fmt, FORMATS, "--format")
     check_choice(method, ("spearman", "pearson"), "--method")
     if data is not None:
-        matrix = read_matrix(data)
+        matrix = read_matrix(data, lower_is_better, higher_is_better)
     else:
+        if lower_is_better or higher_is_better:
+            raise InputError("--lower-is-better/--higher-is-better apply to --data FILE")
         check_choice(panel, tuple(panel_names()), "--panel")
         matrix = load_panel(panel)
     res = run_leaderboard(

@@ -18,13 +18,15 @@ def data_matrices(
     capabilities: list[str] | None = None,
     model_column: str | None = None,
     lower_is_better: str | None = None,
+    higher_is_better: str | None = None,
     flop_column: str | None = None,
     params_column: str | None = None,
 ) -> list[ScoreMatrix]:
     """The ``--data`` table as a one-element list (the options without ``--data`` are an error)."""
     if data is None:
         raise InputError(
-            "--model-column, --lower-is-better, --flop-column and --params-column apply to a user table: add --data FILE"
+            "--model-column, --lower-is-better, --higher-is-better, --flop-column and --params-column apply to a user table: "
+            "add --data FILE"
         )
     if panel != "all":
         raise InputError(f"--panel {panel} and --data exclude each other: analyze either an embedded panel or your table")
@@ -32,6 +34,7 @@ def data_matrices(
         data,
         model_column=model_column,
         lower_is_better=split_ids(lower_is_better),
+        higher_is_better=split_ids(higher_is_better),
         flop_column=flop_column,
         params_column=params_column,
     )

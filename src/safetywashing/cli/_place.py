@@ -11,7 +11,7 @@ import typer
 
 from ..present._sheet import to_csv
 from . import app
-from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for
+from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for, split_ids
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -104,6 +104,12 @@ def place(
     fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
     score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    lower_is_better: Optional[str] = typer.Option(
+        None, "--lower-is-better", help="Columns where lower is better (negated; or a header suffix NAME:lower)."
+    ),
+    higher_is_better: Optional[str] = typer.Option(
+        None, "--higher-is-better", help="Columns where higher is better (or a header suffix NAME:higher)."
+    ),
 ) -> None:
     """Place new models in a panel's coordinates: capabilities score, percentile, safety beyond capabilities.
 
@@ -121,16 +127,24 @@ def place(
     \b
       safetywashing ingest tests/data/harness/lm_eval --output matrix.csv
       safetywashing place matrix.csv --panel chat
-      safetywashing place examples/frontier_benchmark.csv --panel frontier
+      safetywashing place examples/frontier_benchmark.csv --panel frontier \\
+          --lower-is-better jailbreak_asr
+
+    Columns are read as by analyze --data: registry ids in the panels' units
+    and direction (registry corrections such as discrim_eval's -|x| applied),
+    other columns' direction from --lower-is-better / --higher-is-better or a
+    header suffix (NAME:lower); a harm- or failure-named column without one
+    is refused.
     """
     from ..commands._place import place as run_place
-    from ..commands._place import read_matrix_csv, read_provenance_csv
+    from ..commands._place import read_provenance_csv
     from ..sources._panels import load_panel, panel_names
+    from ..sources._table import read_table
     from ._ingest import provenance_path
 
     check_choice(panel, tuple(panel_names()), "--panel")
     check_choice(fmt, ("table", "json", "csv"), "--format")
-    m = read_matrix_csv(matrix)
+    m = read_table(matrix, lower_is_better=split_ids(lower_is_better), higher_is_better=split_ids(higher_is_better))
     prov_file = provenance if provenance is not None else provenance_path(matrix)
     prov = read_provenance_csv(prov_file) if (provenance is not None or prov_file.is_file()) else None
     res = run_place(

@@ -92,7 +92,10 @@ def report(
     data: Optional[Path] = typer.Option(None, "--data", help="Report on your own score table (CSV/TSV) instead of a panel."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="With --data/--audit: the model-name column."),
     lower_is_better: Optional[str] = typer.Option(
-        None, "--lower-is-better", help="With --data/--audit: columns where lower is better (negated before analysis)."
+        None, "--lower-is-better", help="With --data/--audit: columns where lower is better (negated; or NAME:lower)."
+    ),
+    higher_is_better: Optional[str] = typer.Option(
+        None, "--higher-is-better", help="With --data/--audit: columns where higher is better (or NAME:higher)."
     ),
     flop_column: Optional[str] = typer.Option(None, "--flop-column", help="With --data: training-compute column (metadata)."),
     params_column: Optional[str] = typer.Option(None, "--params-column", help="With --data: parameter-count column (metadata)."),
@@ -128,9 +131,10 @@ def report(
     \b
       safetywashing report --panel chat --output report.html
       safetywashing report --data examples/my_leaderboard.csv \\
-          --capabilities MMLU,GSM8K,ARC-C,HellaSwag --output mine.html
+          --capabilities MMLU,GSM8K,ARC-C,HellaSwag \\
+          --lower-is-better jailbreak_asr,bias_gap --output mine.html
       safetywashing report --panel chat --audit examples/my_benchmark.csv \\
-          --output audit.html
+          --lower-is-better jailbreak_asr --output audit.html
       safetywashing report --panel chat --claim examples/claim_release.csv \\
           --benchmark ethics_all --output claim.html
     """
@@ -141,7 +145,7 @@ def report(
     items_dict = _read_items_json(items_file) if items_file is not None else None
     _check_report_options(panel, data, audit_file, claim_file, benchmark, before, after, flop_column, params_column, adjust)
     read = {
-        "model_column": model_column, "lower_is_better": lower_is_better,
+        "model_column": model_column, "lower_is_better": lower_is_better, "higher_is_better": higher_is_better,
         "flop_column": flop_column, "params_column": params_column,
     }
     stats = {"bootstrap": bootstrap, "seed": seed, "ci": ci, "adjust": adjust}
@@ -151,7 +155,7 @@ def report(
         common = {"panel": panel, "method": method, "capabilities": capabilities, "bootstrap": bootstrap, "seed": seed,
                   "ci": ci, "score_method": score_method}
         audit_dict = _audit_dict(audit_file, advance, model_column=model_column, lower_is_better=lower_is_better,
-                                 **common) if audit_file is not None else None
+                                 higher_is_better=higher_is_better, **common) if audit_file is not None else None
         claim_dict = _claim_dict(claim_file, advance, benchmark=benchmark or "", before=before, after=after,
                                  **common) if claim_file is not None else None
         results, matrices = _analyses(panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
@@ -269,7 +273,10 @@ def figures(
     data: Optional[Path] = typer.Option(None, "--data", help="Figures of your own score table (CSV/TSV) instead of a panel."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="With --data: the model-name column."),
     lower_is_better: Optional[str] = typer.Option(
-        None, "--lower-is-better", help="With --data: columns where lower is better (negated before analysis)."
+        None, "--lower-is-better", help="With --data: columns where lower is better (negated; or NAME:lower)."
+    ),
+    higher_is_better: Optional[str] = typer.Option(
+        None, "--higher-is-better", help="With --data: columns where higher is better (or NAME:higher)."
     ),
     flop_column: Optional[str] = typer.Option(None, "--flop-column", help="With --data: training-compute column (metadata)."),
     params_column: Optional[str] = typer.Option(None, "--params-column", help="With --data: parameter-count column (metadata)."),
@@ -291,7 +298,7 @@ def figures(
       safetywashing figures --panel chat --format pdf --output-dir figs
       safetywashing figures --data examples/my_leaderboard.csv \\
           --capabilities MMLU,GSM8K,ARC-C,HellaSwag --params-column params \\
-          --output-dir figs
+          --lower-is-better jailbreak_asr,bias_gap --output-dir figs
     """
     from .._util.io import atomic_write
     from ..present._figures import FORMATS, figure_plan, render_figures
@@ -312,12 +319,14 @@ def figures(
         if data is not None:
             results, matrices = _analyses(
                 panel, method, capabilities, advance, data=data, stats=stats, score_method=score_method,
-                model_column=model_column, lower_is_better=lower_is_better, flop_column=flop_column,
-                params_column=params_column,
+                model_column=model_column, lower_is_better=lower_is_better, higher_is_better=higher_is_better,
+                flop_column=flop_column, params_column=params_column,
             )
         else:
-            if model_column or lower_is_better or flop_column or params_column:
-                raise InputError("--model-column/--lower-is-better/--flop-column/--params-column apply to --data FILE")
+            if model_column or lower_is_better or higher_is_better or flop_column or params_column:
+                raise InputError(
+                    "--model-column/--lower-is-better/--higher-is-better/--flop-column/--params-column apply to --data FILE"
+                )
             results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
     plan = figure_plan(results, matrices, benchmarks=bench_ids)
     try:

@@ -33,7 +33,10 @@ class BenchmarkResult:
     field is documented, with its type and stage, in
     :mod:`safetywashing.inference._schema` (a plain dict given here is checked
     and converted: the ``analyze`` schema, or the ``audit`` one when the keys
-    are an audit row's).
+    are an audit row's). ``direction`` says how a user's column was oriented
+    (``"lower = better in the file (negated: higher = better)"``, ``"higher =
+    better (assumed: no direction given)"``, ...; empty for an embedded panel,
+    whose every column is stored higher = better).
     """
 
     benchmark: str
@@ -45,6 +48,7 @@ class BenchmarkResult:
     verdict: str
     metric: str = ""
     extra: RowFields = field(default_factory=RowFields.analysis)
+    direction: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.extra, RowFields):
@@ -67,6 +71,8 @@ class BenchmarkResult:
             "verdict": self.verdict,
             "metric": self.metric,
         }
+        if self.direction:
+            d["direction"] = self.direction
         d.update(self.extra)
         return d
 
@@ -165,7 +171,8 @@ def analyze(
     matrix: a :class:`ScoreMatrix` (``load_panel("chat")`` or a user's table), every column higher = better.
     capabilities: capability benchmark ids; default the registry's capability columns (the paper's 12).
     method: ``"spearman"`` (default, the paper's) or ``"pearson"``.
-    bootstrap: resamples of models (default 2000, as the CLI; 0 = none, else >= 100). Whatever the capability model refits or draws inside
+    bootstrap: resamples of models (default 2000, as the CLI; 0 = none, else >= 100). Whatever the capability model
+        refits or draws inside
         a resample (PCA: z-scores, correlation matrix, PC1 with its sign rule, scores), every benchmark's
         pairwise-deletion correlation is recomputed; rows gain ``ci_low``, ``ci_high``, ``n_boot_used`` and the
         verdict uses the interval. Streamed in chunks; resamples x benchmarks is capped at 2**25 (InputError above,
@@ -189,7 +196,8 @@ def analyze(
         per score; intervals resample models and draw each score from N(estimate, SE^2), median-centred
         percentile; no leave-one-out ranges).
     adjust: multiplicity adjustment of the intervals behind the verdicts: ``"fcr"`` (default, as the CLI:
-        Benjamini-Yekutieli, for the benchmarks whose interval excludes 0), ``"bonferroni"`` or ``"none"``. Rows gain ``ci_level`` and, when adjusted, ``ci_low_unadjusted`` / ``ci_high_unadjusted``.
+        Benjamini-Yekutieli, for the benchmarks whose interval excludes 0), ``"bonferroni"`` or ``"none"``. Rows gain
+        ``ci_level`` and, when adjusted, ``ci_low_unadjusted`` / ``ci_high_unadjusted``.
     cluster: ``"family"``: resample model families (``models["family"]``, shipped for the panels) instead of
         models; ``settings["n_families"]`` says how many.
     n_items: item counts per benchmark id over the registry's; fraction-scale accuracies gain ``n_items``,
@@ -276,6 +284,14 @@ def _part_whole_note(matrix: ScoreMatrix) -> list[str]:
     return []
 
 
+def direction_of(meta: pd.DataFrame, bid: str) -> str:
+    """A column's ``direction`` text from a matrix's benchmark metadata (set by the table reader; "" for a panel)."""
+    if "direction" not in meta.columns or bid not in meta.index:
+        return ""
+    v = meta.loc[bid, "direction"]
+    return v if isinstance(v, str) else ""
+
+
 def _rows(panel: Panel, columns: dict[str, np.ndarray], verdicts: list[str]) -> list[BenchmarkResult]:
     """One :class:`BenchmarkResult` per benchmark, with the stage columns as its typed fields."""
     meta = panel.matrix.benchmarks
@@ -290,6 +306,7 @@ def _rows(panel: Panel, columns: dict[str, np.ndarray], verdicts: list[str]) -> 
             verdict=verdicts[j],
             metric=str(meta.loc[bid, "metric"]),
             extra=RowFields.analysis(row_values(columns, j)),
+            direction=direction_of(meta, bid),
         )
         for j, bid in enumerate(panel.cols)
     ]

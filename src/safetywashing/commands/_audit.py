@@ -26,7 +26,8 @@ from ..inference._schema import RowFields
 from ..inference._verdict import verdict, verdict_bands
 from ..sources._match import ModelMatch, match_to_panel
 from ..sources._matrix import ScoreMatrix
-from ._analyze import MIN_MODELS, BenchmarkResult, ResultLookup, _f
+from ..sources._registry import conform_to_registry
+from ._analyze import MIN_MODELS, BenchmarkResult, ResultLookup, _f, direction_of
 
 WIDE_BELOW = 10  # fewer usable models than this: warn that the interval is wide
 # capability_sd_ratio below this: warn of a restricted range. benchmarks/audit_range.py simulates audits on
@@ -409,6 +410,7 @@ def _audit_row(
         verdict=verdict(rr, *ci),
         metric=str(meta.loc[bid, "metric"]),
         extra=RowFields.audit(extra),
+        direction=direction_of(meta, bid),
     )
 
 
@@ -525,12 +527,13 @@ def audit(
         Two input names matching the same panel model; no new benchmark column.
     """
     _check_options(method, level, n_boot)
+    scores, conventions = conform_to_registry(scores)  # registry corrections (discrim_eval: -|x|) on the user's rows
     src = scores.source or scores.name
     cfit = fit_capability_model(panel, capabilities, method, score_method)
     direction = cfit.model
     caps = list(direction.benchmarks)
     new = _new_benchmarks(scores, caps, panel, src)
-    notes: list[str] = list(scores.notes)
+    notes: list[str] = [*scores.notes, *conventions]
     warns: list[str] = []
     mm = _match_inputs(scores, panel, src, notes)
     placed = _place_unmatched(scores, panel, mm, direction, src, notes, warns)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from ..capability._claim_draws import ClaimDraws, _draws, _masked_corr, bootstra
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..inference._fit import LinearFit, difference_halfwidth, fit_on_scores
 from ..sources._matrix import ScoreMatrix
+from ..sources._registry import registry_conventions
 from ._analyze import _f
 
 DEFAULT_BOOTSTRAP = 2000
@@ -420,8 +421,10 @@ def claim(
         message names the columns); a missing or non-numeric value.
     """
     _check_request(matrix, benchmark, level, n_bootstrap)
+    # the registry's corrections and scales on the user's two rows (discrim_eval: -|x|), said in the notes
+    pair, conventions = registry_conventions(pd.DataFrame([_row(before), _row(after)]), scale_notes=True)
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
-    rows = _score_rows(matrix, cfit.model, benchmark, _row(before), _row(after), before_name, after_name, source)
+    rows = _score_rows(matrix, cfit.model, benchmark, pair.iloc[0], pair.iloc[1], before_name, after_name, source)
     split = _split_change(matrix, benchmark, cfit.scores, rows, level)
     draws = None
     if n_bootstrap > 0:
@@ -430,6 +433,7 @@ def claim(
     res = _result(matrix, benchmark, cfit, rows, split, draws, method=method, n_bootstrap=n_bootstrap, seed=seed,
                   level=level)
     spread = float(np.nanstd(matrix.scores[benchmark].to_numpy(dtype=float)))
+    res = replace(res, notes=(*res.notes, *conventions)) if conventions else res
     return _replace_verdict(res, verdict_sentence(res, spread))
 
 

@@ -21,6 +21,7 @@ from .._util.errors import UnknownIdError
 from ..capability._model import fit_capability_model
 from ..inference._fit import fit_on_scores
 from ..sources._matrix import ScoreMatrix
+from ..sources._registry import conform_to_registry
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def leaderboard(
     LeaderboardResult
         Entries sorted by adjusted rank (1 = furthest above what capabilities predict).
     """
+    matrix, conventions = conform_to_registry(matrix)  # a user's table: registry corrections (discrim_eval: -|x|)
     if benchmark not in matrix.scores.columns:
         from ..sources._suggest import suggest
 
@@ -155,7 +157,7 @@ def leaderboard(
         for i in order
     )
     excluded = tuple(str(m) for m in matrix.scores.index[~ok])
-    notes = list(matrix.notes)
+    notes = [*matrix.notes, *conventions]
     if excluded:
         notes.append(f"{len(excluded)} model(s) lack {benchmark!r} or a capabilities score and are not ranked: "
                      f"{', '.join(excluded)}")

@@ -27,6 +27,7 @@ from .._util.stats import finite_or_none as _f
 from ..capability._model import AnyCapabilityModel, fit_capability_model
 from ..inference._fit import fit_on_scores, leverage, studentized_loo, tail_summary
 from ..sources._matrix import ScoreMatrix
+from ..sources._registry import conform_to_registry
 
 
 @dataclass(frozen=True)
@@ -413,7 +414,7 @@ def place(
     cfit = fit_capability_model(panel, method=method, score_method=score_method)
     direction = cfit.model
     caps = list(direction.benchmarks)
-    notes: list[str] = []
+    matrix, notes = conform_to_registry(matrix)  # the registry's corrections (discrim_eval: -|x|) on the user's rows
     sc = _score_models(matrix, panel, direction, cfit.scores, matrix.source or matrix.name, notes)
     warns = _range_and_unit_warnings(matrix, panel, sc)
     rows: list[BenchmarkPlacement] = []

@@ -245,14 +245,35 @@ def registry_conventions(scores: pd.DataFrame, *, scale_notes: bool = False) -> 
         cols = [b for b, t in done if t == text]
         notes.append(f"{', '.join(cols)}: registry correction {text} applied to your rows (as to the panel's)")
     if scale_notes:
-        notes += [scale_note(str(b)) for b in out.columns if b in scales().index]
+        notes += [scale_note(str(b), hint=False) for b in out.columns if b in scales().index]
     return out, notes
 
 
-def scale_note(benchmark: str) -> str:
+def scale_note(benchmark: str, *, hint: bool = True) -> str:
     """One line on a rescaled registry column of a user's table (the values are taken on the panels' scale)."""
-    return (
-        f"{benchmark}: values taken on the panels' scale {scale_formula(benchmark)} (higher = safer; what ingest "
-        f"writes); for raw accuracies mark the column {benchmark}:lower (or --lower-is-better {benchmark}) and they "
-        "are converted"
-    )
+    text = (f"{benchmark}: values taken on the panels' scale {scale_formula(benchmark)} (higher = safer; what ingest "
+            "writes), not as accuracies")
+    if hint:
+        text += f"; for raw accuracies mark the column {benchmark}:lower (or --lower-is-better {benchmark}) to convert them"
+    return text
+
+
+def conform_to_registry(matrix: Any) -> tuple[Any, list[str]]:
+    """A user's :class:`~safetywashing.sources.ScoreMatrix` with :func:`registry_conventions` applied, and its notes.
+
+    Called by ``audit``, ``claim``, ``place``, ``leaderboard`` and ``items`` on the user's rows before they meet a
+    panel: the registry's value corrections apply to them as to the panels (``discrim_eval_*`` as ``-|x|``), and
+    the corrected columns' metric text says so. An embedded panel (already corrected when loaded, or deliberately
+    ``as_published``) is returned as it is, with no note.
+    """
+    if str(getattr(matrix, "source", "")).startswith("embedded panel"):
+        return matrix, []
+    scores, notes = registry_conventions(matrix.scores)
+    if not notes:
+        return matrix, []
+    meta = matrix.benchmarks.copy()
+    cor = corrections()
+    for b in scores.columns:
+        if b in cor.index and cor.loc[b, "transform"] and cor.loc[b, "metric"] and b in meta.index:
+            meta.loc[b, "metric"] = cor.loc[b, "metric"]
+    return type(matrix)(matrix.name, scores, matrix.models, meta, matrix.notes, matrix.source), notes

@@ -26,6 +26,14 @@ import pandas as pd
 
 from .._util.errors import InputError, UnknownIdError
 from .._util.io import record_input
+from ._direction import (
+    DIRECTION_TEXT,
+    direction_label,
+    merge_directions,
+    metadata_kind,
+    refuse_harm_columns,
+    split_suffix,
+)
 from ._matrix import EMPTY_COLUMNS_NOTE, ScoreMatrix
 from ._registry import registry
 
@@ -459,6 +467,7 @@ def read_table(
     flop_column: str | None = None,
     params_column: str | None = None,
     name: str | None = None,
+    higher_is_better: list[str] | None = None,
 ) -> ScoreMatrix:
     """Read a user's score table into a :class:`ScoreMatrix`.
 
@@ -472,14 +481,25 @@ def read_table(
     model_column:
         Column holding model names. Default: a column named ``model`` (any
         case), else ``name``, else the first text column.
-    lower_is_better:
-        Benchmark columns where lower is better (error rate, attack success
-        rate); their values are negated so that every column reads higher =
-        better (safer / more capable). Correlations keep their size and change
-        sign.
+    lower_is_better, higher_is_better:
+        A column's direction, also given by a header suffix (``jailbreak_asr:lower``,
+        ``refusal_rate:higher``; the suffix is not part of the id). Lower-is-better
+        values are negated so that every column reads higher = better (safer /
+        more capable); correlations keep their size and change sign. A registry
+        id is read in the registry's direction (``safetywashing benchmarks``);
+        a registry id stored on a rescaled accuracy (WMDP) given lower-is-better
+        is read as raw accuracy and put on the panels' scale. A column named as
+        a harm or failure measure (:mod:`safetywashing.sources._direction`:
+        ``asr``, ``harmful``, ``toxicity``, ``error``, ...) without a direction
+        is an :class:`InputError`; any other column is read higher = better
+        and its ``direction`` says "assumed".
     flop_column, params_column:
         Numeric columns holding training compute (FLOP) and parameter counts:
-        kept as model metadata instead of being analysed as benchmarks.
+        kept as model metadata instead of being analysed as benchmarks. Without
+        them, columns named as model metadata (``params``, ``parameters``,
+        ``size``, ``flop``, ``compute``, ``training_compute``, ``release_date``,
+        ``organisation``, ``family``, ...) are recognised and kept as metadata
+        (``params`` / ``flop`` feed the compute correlation).
     name:
         Name of the matrix (the JSON ``panel`` field); default the file stem.
 
@@ -487,8 +507,9 @@ def read_table(
     -------
     ScoreMatrix
         Scores as floats (NaN = missing; percent strings keep their 0-100
-        scale), text columns kept in ``models`` as metadata, and ``notes``
-        saying what was kept, flipped or ignored.
+        scale), text and metadata columns kept in ``models``, each column's
+        ``direction`` in ``benchmarks``, and ``notes`` saying what was kept,
+        flipped or ignored.
 
     Raises
     ------
@@ -509,15 +530,17 @@ def read_table(
     g = _long_as_wide(src, g, model_col, notes)
     mi = g.header.index(model_col)
     names = _model_names(src, g, mi, model_col)
+    given = merge_directions(src, _strip_suffixes(src, g, mi), lower_is_better, higher_is_better)
     cols = _columns(src, g, mi)
     _check_metadata_options(src, g.header, cols, flop_column, params_column)
     index = pd.Index(names, name="model")
-    models = _models_frame(index, cols, model_col, flop_column, params_column, notes)
+    models = _models_frame(index, cols, model_col, (flop_column, params_column), set(given), notes)
     _column_notes(src, cols, notes)
-    _flip_lower_is_better(src, g.header, cols, lower_is_better, notes)
+    kinds = _orient(src, g.header, cols, given, notes)
     scores = pd.DataFrame(cols.numeric, index=index)
     stem = name or p.stem
-    return _with_models(ScoreMatrix.from_frame(scores, name=stem, models=models, notes=tuple(notes), source=src), models)
+    m = _with_models(ScoreMatrix.from_frame(scores, name=stem, models=models, notes=tuple(notes), source=src), models)
+    return _with_directions(m, kinds)
 
 
 def _need(src: str, header: list[str], col: str, option: str) -> str:
@@ -628,9 +651,16 @@ def _check_metadata_options(
 
 
 def _models_frame(
-    index: pd.Index, cols: _Columns, model_col: str, flop_column: str | None, params_column: str | None, notes: list[str]
+    index: pd.Index, cols: _Columns, model_col: str, special: tuple[str | None, str | None], directed: set[str],
+    notes: list[str],
 ) -> pd.DataFrame:
-    """Model metadata: ``name``, ``flop`` / ``params`` (taken out of the numeric columns), then the other text columns."""
+    """Model metadata: ``name``, ``flop`` / ``params`` (taken out of the numeric columns), then the other metadata.
+
+    ``special``: the ``--flop-column`` / ``--params-column`` names (they override a column named ``flop`` /
+    ``params``). Numeric columns named as model metadata (:func:`metadata_kind`; not those given a direction, which
+    the user calls benchmarks) are taken out of the benchmarks too; one note lists every metadata column.
+    """
+    flop_column, params_column = special
     models = pd.DataFrame(index=index)
     if "name" in cols.text and model_col != "name":
         models["name"] = cols.text["name"]
@@ -638,6 +668,21 @@ def _models_frame(
         if col is not None and col in cols.numeric:
             models[key] = cols.numeric.pop(col)
             notes.append(f"column {col!r} read as model metadata ({key}), not analysed")
+    auto = []
+    for h in [h for h in cols.numeric if h not in directed and metadata_kind(h)]:
+        kind, values = metadata_kind(h), cols.numeric.pop(h)
+        key = {"params": "params", "flop": "flop"}.get(str(kind))
+        if key is not None and key not in models.columns:
+            models[key] = values
+            auto.append(f"{h} (as {key})" if h != key else h)
+        else:
+            models[h] = values
+            auto.append(h)
+    if auto:
+        notes.append(
+            f"model metadata, not analysed: {', '.join(auto)} (named as model metadata; give the column a direction, "
+            "e.g. --higher-is-better NAME, to analyse it as a benchmark)"
+        )
     for h, values in cols.text.items():
         if h != "name" or model_col == "name":
             models[h] = values
@@ -659,26 +704,87 @@ def _column_notes(src: str, cols: _Columns, notes: list[str]) -> None:
         )
 
 
-def _flip_lower_is_better(
-    src: str, header: list[str], cols: _Columns, lower_is_better: list[str] | None, notes: list[str]
-) -> None:
-    """Negate the ``--lower-is-better`` columns in place, so that every column reads higher = better."""
+def _strip_suffixes(src: str, g: _Grid, mi: int) -> dict[str, str]:
+    """Header direction suffixes (``name:lower`` / ``name:higher``) taken off the column names: column -> direction."""
+    out: dict[str, str] = {}
+    for j, h in enumerate(g.header):
+        if j == mi:
+            continue
+        base, d = split_suffix(h)
+        if d is None:
+            continue
+        if base in g.header:
+            raise InputError(f"{src}: line 1: columns {base!r} and {h!r} name the same benchmark; keep one")
+        g.header[j] = base
+        out[base] = d
+    return out
+
+
+def _orient(src: str, header: list[str], cols: _Columns, given: dict[str, str], notes: list[str]) -> dict[str, str]:
+    """Give every numeric column its direction (in place): column -> ``registry`` / ``lower`` / ``higher`` /
+    ``assumed`` / ``accuracy``.
+
+    Lower-is-better columns are negated; a registry id stored on a rescaled accuracy (WMDP) given lower-is-better is
+    read as raw accuracy and put on the registry's scale; lower-is-better on another registry id is an error (the
+    registry stores it higher = better). A harm- or failure-named column without a direction is an error.
+    """
+    from ._registry import scale_formula, scale_note, scales, stored_from_accuracy
     from ._suggest import suggest
 
-    flips = list(dict.fromkeys(c.strip() for c in (lower_is_better or []) if c.strip()))
     numeric = cols.numeric
-    for c in flips:
+    known = set(registry().index)
+    for c, d in given.items():
+        opt = f"--{d}-is-better"
         if c not in numeric:
             if c in cols.empty:
-                raise InputError(f"{src}: --lower-is-better: column {c!r} is empty (no value in any row)")
+                raise InputError(f"{src}: {opt}: column {c!r} is empty (no value in any row)")
             if c in header:
-                raise InputError(f"{src}: --lower-is-better: column {c!r} is not a numeric benchmark column")
-            raise UnknownIdError(f"{src}: --lower-is-better: no column {c!r}{suggest(c, list(numeric))}")
-        numeric[c] = -numeric[c]
-    if flips:
+                raise InputError(f"{src}: {opt}: column {c!r} is not a numeric benchmark column")
+            raise UnknownIdError(f"{src}: {opt}: no column {c!r}{suggest(c, list(numeric))}")
+    refuse_harm_columns(src, list(numeric), known, given)
+    kinds: dict[str, str] = {}
+    for c in numeric:
+        d = given.get(c)
+        if c in known and d == "lower":
+            if c not in scales().index:
+                raise InputError(
+                    f"{src}: column {c!r} is the registry benchmark {c!r}, stored higher = better; give it as the "
+                    "panels store it (safetywashing benchmarks) or rename your column"
+                )
+            numeric[c] = stored_from_accuracy(c, numeric[c])
+            kinds[c] = "accuracy"
+        elif d == "lower":
+            numeric[c] = -numeric[c]
+            kinds[c] = "lower"
+        else:
+            kinds[c] = "registry" if c in known else ("higher" if d == "higher" else "assumed")
+    flipped = [c for c, k in kinds.items() if k == "lower"]
+    if flipped:
         notes.append(
-            f"lower is better in {', '.join(flips)}: values negated so that higher = better (safer / more capable)"
+            f"lower is better in {', '.join(flipped)}: values negated so that higher = better (safer / more capable)"
         )
+    for c in [c for c, k in kinds.items() if k == "accuracy"]:
+        notes.append(f"{c}: accuracies (lower = safer) put on the panels' scale {scale_formula(c)} (higher = safer)")
+    notes += [scale_note(c) for c, k in kinds.items() if k == "registry" and c in scales().index]
+    assumed = [c for c, k in kinds.items() if k == "assumed"]
+    if assumed:
+        notes.append(
+            f"direction assumed higher = better (no direction given, not a registry id): {', '.join(assumed)}; "
+            "if lower is better, say --lower-is-better NAME or write the header as NAME:lower"
+        )
+    return kinds
+
+
+def _with_directions(m: ScoreMatrix, kinds: dict[str, str]) -> ScoreMatrix:
+    """The matrix with each column's ``direction`` (:data:`DIRECTION_TEXT`) in ``benchmarks``; a user's own column's
+    display name carries it too (so every table, figure and report axis shows it)."""
+    meta = m.benchmarks.copy()
+    meta["direction"] = [DIRECTION_TEXT[kinds.get(str(b), "registry")] for b in meta.index]
+    for b in meta.index:
+        tag = direction_label(kinds.get(str(b), "registry"))
+        if tag and not bool(meta.loc[b, "registered"]):
+            meta.loc[b, "name"] = f"{b} ({tag})"
+    return ScoreMatrix(m.name, m.scores, m.models, meta, m.notes, m.source)
 
 
 def _with_models(m: ScoreMatrix, models: pd.DataFrame) -> ScoreMatrix:
