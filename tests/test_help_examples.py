@@ -10,6 +10,7 @@ in the scratch folder, and one example may read what the previous one wrote).
 
 from __future__ import annotations
 
+import json
 import shlex
 import shutil
 from pathlib import Path
@@ -102,3 +103,60 @@ def test_readme_installs_extras_from_the_clone():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "pip install 'safetywashing[" not in text and 'pip install "safetywashing[' not in text
     assert "pip install '.[inspect]'" in text
+
+
+# Options that say how a user's table is read (kept when an example is re-run as the analysis behind it).
+_READ_OPTIONS = ("--capabilities", "--lower-is-better", "--higher-is-better", "--params-column", "--flop-column",
+                 "--model-column", "--panel")
+
+
+def _as_json_analysis(args: list[str]) -> list[str] | None:
+    """The ``analyze --data`` / ``audit`` run behind an example that reads a user's table, with JSON output; else None.
+
+    ``report --data F`` / ``figures --data F`` -> ``analyze --data F``; ``report --audit F`` -> ``audit F``.
+    """
+    opts: dict[str, str] = {}
+    i = 1
+    while i < len(args):
+        if args[i].startswith("--") and i + 1 < len(args) and not args[i + 1].startswith("--"):
+            opts[args[i]] = args[i + 1]
+            i += 2
+        else:
+            i += 1
+    keep = [x for k in _READ_OPTIONS if k in opts for x in (k, opts[k])]
+    if args[0] in ("analyze", "report", "figures") and "--data" in opts:
+        keep = [x for x in keep if x != "--panel" and x != opts.get("--panel")]
+        return ["analyze", "--data", opts["--data"], *keep, "--bootstrap", "0", "--format", "json"]
+    if args[0] == "audit" or (args[0] == "report" and "--audit" in opts):
+        table = args[1] if args[0] == "audit" else opts["--audit"]
+        return ["audit", table, *keep, "--bootstrap", "200", "--format", "json"]
+    return None
+
+
+def test_examples_print_the_true_sign_of_an_attack_success_rate(cli, tmp_path):
+    """Every help and README example that reads an example table with ``jailbreak_asr`` (an attack success rate that
+    falls as models get more capable) shows it oriented as safety: r > 0. Without ``--lower-is-better jailbreak_asr``
+    the examples printed the opposite sign (now refused); with ``--higher-is-better`` they would again."""
+    for folder in ("examples", "tests/data"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    lines = set(readme_examples()) | set(help_examples(_help(cli)))
+    for c in COMMANDS:
+        lines.update(help_examples(_help(cli, c)))
+    checked = 0
+    for ex in sorted(lines):
+        args = shlex.split(ex)[1:]
+        run = _as_json_analysis(args)
+        if run is None:
+            continue
+        table = run[2] if run[0] == "analyze" else run[1]
+        if "jailbreak_asr" not in (tmp_path / table).read_text(encoding="utf-8").splitlines()[0]:
+            continue
+        proc = cli(*run, cwd=tmp_path)
+        assert proc.returncode == 0, f"{ex}\n{proc.stderr}"
+        doc = json.loads(proc.stdout)
+        rows = doc["panels"][0]["results"] if run[0] == "analyze" else doc["results"]
+        asr = next(r for r in rows if r["benchmark"] == "jailbreak_asr")
+        assert asr["correlation"] > 0, f"{ex}: jailbreak_asr r = {asr['correlation']:+.2f} (attack success read as safety)"
+        assert asr["direction"].startswith("lower = better"), ex
+        checked += 1
+    assert checked >= 6

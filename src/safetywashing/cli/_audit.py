@@ -28,6 +28,11 @@ def _ci(r: Any) -> str:
     return "-" if lo is None or hi is None else f"[{lo:+.2f}, {hi:+.2f}]"
 
 
+def _label(r: Any) -> str:
+    """A row's id, with its direction when the reader tagged the display name (``jailbreak_asr (lower = better, negated)``)."""
+    return r.name if r.name.startswith(f"{r.benchmark} (") else r.benchmark
+
+
 def render_audit_text(res: AuditResult) -> str:
     """Plain-text report: matching summary, one line per benchmark, capability correlations, notes."""
     lines = [
@@ -37,7 +42,7 @@ def render_audit_text(res: AuditResult) -> str:
         "",
     ]
     head = ("benchmark", "r", f"{res.level:.0%} CI", "n", "verdict")
-    rows = [(r.benchmark, _n(r.correlation), _ci(r), str(r.n), r.verdict) for r in res.results]
+    rows = [(_label(r), _n(r.correlation), _ci(r), str(r.n), r.verdict) for r in res.results]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
     right = (False, True, True, True, False)
 
@@ -86,7 +91,8 @@ def render_audit_markdown(res: AuditResult) -> str:
         f"| Benchmark | r | {res.level:.0%} CI | n | verdict |",
         "|---|---|---|---|---|",
     ]
-    out += [f"| `{r.benchmark}` | {_n(r.correlation)} | {_ci(r)} | {r.n} | {r.verdict} |" for r in res.results]
+    out += [f"| `{r.benchmark}`{_label(r)[len(r.benchmark):]} | {_n(r.correlation)} | {_ci(r)} | {r.n} | {r.verdict} |"
+            for r in res.results]
     out.append("")
     out += [f"- warning: {w}" for w in res.warnings]
     out += [f"- note: {n}" for n in res.notes]
