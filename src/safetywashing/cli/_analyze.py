@@ -33,12 +33,8 @@ def analyze(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
     data: Optional[Path] = typer.Option(None, "--data", help="Your own table (CSV/TSV, wide or long) instead of the panels."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="--data: column of model names."),
-    lower_is_better: Optional[str] = typer.Option(
-        None, "--lower-is-better", help="--data: columns where lower is better (negated; or a header suffix NAME:lower)."
-    ),
-    higher_is_better: Optional[str] = typer.Option(
-        None, "--higher-is-better", help="--data: columns where higher is better (or a header suffix NAME:higher)."
-    ),
+    lower_is_better: Optional[str] = typer.Option(None, "--lower-is-better", help="--data: lower is better (or NAME:lower)."),
+    higher_is_better: Optional[str] = typer.Option(None, "--higher-is-better", help="--data: higher is better (or NAME:higher)."),
     flop_column: Optional[str] = typer.Option(None, "--flop-column", help="--data: training-compute column (metadata)."),
     params_column: Optional[str] = typer.Option(None, "--params-column", help="--data: parameter-count column (metadata)."),
     bootstrap: int = typer.Option(
@@ -51,12 +47,8 @@ def analyze(
     seed: int = typer.Option(0, "--seed", help="Seed of resampling and permutations (same seed = same output)."),
     permutations: int = typer.Option(0, "--permutations", help="Permutations for a p-value per benchmark (0 = none)."),
     compute: str = typer.Option("flop", "--compute", help="Correlate with log10 of: flop, params, or none."),
-    impute: bool = typer.Option(
-        False, "--impute", help="Impute missing capability scores (rank-2 PCA) instead of dropping models."
-    ),
-    sensitivity: bool = typer.Option(
-        True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."
-    ),
+    impute: bool = typer.Option(False, "--impute", help="Impute missing capability scores (rank-2 PCA), not drop models."),
+    sensitivity: bool = typer.Option(True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."),
     full: bool = typer.Option(
         False, "--full", help="Table format: every benchmark grouped by area (default: a one-screen summary per panel)."
     ),
@@ -96,12 +88,8 @@ def analyze(
           --capabilities MMLU,GSM8K,ARC-C,HellaSwag \\
           --lower-is-better jailbreak_asr,bias_gap
 
-    A column's direction comes from the registry (a known benchmark id), from
-    --lower-is-better / --higher-is-better, or from a header suffix
-    (jailbreak_asr:lower); a column named as a harm or failure rate (asr,
-    harmful, toxicity, error, ...) without one is refused. Columns named as
-    model metadata (params, size, flop, compute, release_date, organisation,
-    family, ...) are kept as metadata, not analysed.
+    --data: a column's direction comes from the registry, the options or a
+    header suffix (asr:lower); a harm-named column without one is refused.
     """
     from ..inference._multiplicity import ADJUST_CHOICES
     from ._data import data_matrices
@@ -112,10 +100,8 @@ def analyze(
     check_choice(cluster, ("none", "family"), "--cluster")
     items = parse_n_items(n_items)
     caps = split_ids(capabilities)
-    data_opts = dict(
-        model_column=model_column, lower_is_better=lower_is_better, higher_is_better=higher_is_better,
-        flop_column=flop_column, params_column=params_column,
-    )
+    data_opts = dict(model_column=model_column, lower_is_better=lower_is_better, higher_is_better=higher_is_better,
+                     flop_column=flop_column, params_column=params_column)
     if data is not None or any(data_opts.values()):
         if as_published:
             raise InputError("--as-published applies to the embedded panels, not to --data")

@@ -161,18 +161,15 @@ def analyze(
 ) -> AnalysisResult:
     """Capabilities correlation of every benchmark of ``matrix`` (the paper's method), with uncertainty.
 
-    The defaults are the command line's (``safetywashing analyze``): 2,000 BCa bootstrap resamples with seed 0, FCR
-    adjustment, compute correlation and sensitivity ranges, so ``sw.analyze(m).result(b).verdict`` is the verdict the
-    CLI prints. ``bootstrap=0, adjust="none", compute=None, sensitivity=False`` gives the paper's bare point
-    estimates fast (each verdict then the point estimate's band, not a test).
+    Defaults = the CLI's (2,000 BCa resamples, seed 0, FCR, compute, sensitivity): ``sw.analyze(m)`` gives the verdicts
+    the CLI prints; ``bootstrap=0, adjust="none"`` the paper's bare point estimates (verdict = the point's band).
 
     Parameters (every row field named here is documented in :mod:`safetywashing.inference._schema`)
     ----------
     matrix: a :class:`ScoreMatrix` (``load_panel("chat")`` or a user's table), every column higher = better.
     capabilities: capability benchmark ids; default the registry's capability columns (the paper's 12).
     method: ``"spearman"`` (default, the paper's) or ``"pearson"``.
-    bootstrap: resamples of models (default 2000, as the CLI; 0 = none, else >= 100). Whatever the capability model
-        refits or draws inside
+    bootstrap: resamples of models (0 = none, else >= 100). Whatever the capability model refits or draws inside
         a resample (PCA: z-scores, correlation matrix, PC1 with its sign rule, scores), every benchmark's
         pairwise-deletion correlation is recomputed; rows gain ``ci_low``, ``ci_high``, ``n_boot_used`` and the
         verdict uses the interval. Streamed in chunks; resamples x benchmarks is capped at 2**25 (InputError above,
@@ -181,8 +178,7 @@ def analyze(
     ci: confidence level of the intervals (default 0.95).
     ci_method: ``"bca"`` (default: corrects the bias and skew of correlations near +-1 that a percentile interval
         keeps; its jackknife is the leave-one-model-out analysis) or ``"percentile"``.
-    seed: seed of the resampling and permutations (default 0, as the CLI; None = fresh entropy, recorded in
-        ``settings["seed"]``).
+    seed: seed of the resampling and permutations (None = fresh entropy, recorded in ``settings["seed"]``).
     permutations: permutations for a two-sided ``p_value`` per non-capability benchmark (and BH ``q_value``).
     compute: ``"flop"`` (default) or ``"params"``: correlation with log10 training FLOP (or parameters), ``compute_n``, and the
         partial correlation controlling for it. None = skip.
@@ -195,9 +191,8 @@ def analyze(
         benchmark) or ``"irt"`` (the logistic model for sparse tables: any 3 capability benchmarks, a standard error
         per score; intervals resample models and draw each score from N(estimate, SE^2), median-centred
         percentile; no leave-one-out ranges).
-    adjust: multiplicity adjustment of the intervals behind the verdicts: ``"fcr"`` (default, as the CLI:
-        Benjamini-Yekutieli, for the benchmarks whose interval excludes 0), ``"bonferroni"`` or ``"none"``. Rows gain
-        ``ci_level`` and, when adjusted, ``ci_low_unadjusted`` / ``ci_high_unadjusted``.
+    adjust: multiplicity adjustment behind the verdicts: ``"fcr"`` (Benjamini-Yekutieli, for the benchmarks whose
+        interval excludes 0), ``"bonferroni"`` or ``"none"``. Rows gain ``ci_level`` and ``ci_low/high_unadjusted``.
     cluster: ``"family"``: resample model families (``models["family"]``, shipped for the panels) instead of
         models; ``settings["n_families"]`` says how many.
     n_items: item counts per benchmark id over the registry's; fraction-scale accuracies gain ``n_items``,

@@ -422,9 +422,9 @@ def claim(
     """
     _check_request(matrix, benchmark, level, n_bootstrap)
     # the registry's corrections and scales on the user's two rows (discrim_eval: -|x|), said in the notes
-    pair, conventions = registry_conventions(pd.DataFrame([_row(before), _row(after)]), scale_notes=True)
+    (b_row, conventions), (a_row, _) = (registry_conventions(_row(r).to_frame().T, scale_notes=True) for r in (before, after))
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
-    rows = _score_rows(matrix, cfit.model, benchmark, pair.iloc[0], pair.iloc[1], before_name, after_name, source)
+    rows = _score_rows(matrix, cfit.model, benchmark, b_row.iloc[0], a_row.iloc[0], before_name, after_name, source)
     split = _split_change(matrix, benchmark, cfit.scores, rows, level)
     draws = None
     if n_bootstrap > 0:
