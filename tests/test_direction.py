@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 import safetywashing as sw
-from safetywashing.sources._direction import harm_word, metadata_kind, split_suffix
 from safetywashing.sources._table import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +104,8 @@ def test_params_column_is_metadata_not_a_benchmark(cli):
 
 
 def test_metadata_names_and_override(tmp_path):
+    from safetywashing.sources._direction import metadata_kind
+
     f = tmp_path / "t.csv"
     f.write_text("model,parameters,training_compute,release_year,x,y\na,7e9,1e23,2023,1,2\nb,1.3e10,2e23,2024,2,3\n"
                  "c,7e10,5e23,2024,3,5\n")
@@ -119,6 +120,8 @@ def test_metadata_names_and_override(tmp_path):
 
 
 def test_harm_words_and_suffixes():
+    from safetywashing.sources._direction import harm_word, split_suffix
+
     assert harm_word("AttackSuccessRate") == "attack" and harm_word("toxicity_score") == "toxicity"
     assert harm_word("refusal_quality") is None and harm_word("MMLU") is None and harm_word("error_rate") == "error"
     assert split_suffix("asr:lower") == ("asr", "lower") and split_suffix("a:b") == ("a:b", None)

@@ -15,7 +15,6 @@ import pytest
 
 import safetywashing as sw
 from safetywashing.inference._reliability_fields import item_counts
-from safetywashing.sources._registry import accuracy_from_stored, scales, stored_from_accuracy
 
 LMEVAL = Path(__file__).parent / "data" / "harness" / "lm_eval"
 
@@ -32,6 +31,8 @@ def _whole(values: np.ndarray, k: float) -> np.ndarray:
 @pytest.mark.parametrize("panel", ["base", "chat"])
 def test_count_times_raw_accuracy_is_whole_on_the_panels(panel):
     """For every benchmark with an item count, count x raw accuracy is (nearly) a whole number on the panel."""
+    from safetywashing.sources._registry import accuracy_from_stored
+
     m = sw.load_panel(panel, as_published=True)
     found = {}
     for bid, row in item_counts().iterrows():
@@ -52,6 +53,8 @@ def test_count_times_raw_accuracy_is_whole_on_the_panels(panel):
 
 
 def test_wmdp_chance_normalisation_round_trip():
+    from safetywashing.sources._registry import accuracy_from_stored, scales, stored_from_accuracy
+
     assert set(scales().index) == {"wmdp", "wmdp_bio", "wmdp_chem", "wmdp_cyber"}
     assert stored_from_accuracy("wmdp_bio", 0.55) == pytest.approx(0.60)
     assert stored_from_accuracy("wmdp_bio", 0.25) == pytest.approx(1.0)
@@ -90,6 +93,7 @@ def test_wmdp_reliability_uses_raw_accuracy():
 
 def test_ingest_mappings_have_one_scale_per_id():
     """Every lm-eval / Inspect mapping of a rescaled registry id goes through the registry's scale."""
+    from safetywashing.sources._registry import scales
     from safetywashing.sources.ingest._common import _inspect_map, lm_eval_mapping
 
     lm = lm_eval_mapping()
