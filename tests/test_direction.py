@@ -4,6 +4,7 @@ registry's corrections applied to users' rows."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -40,15 +41,16 @@ def _harm_table(tmp_path: Path) -> tuple[Path, pd.Series]:
         ["figures", "--data", "examples/my_leaderboard.csv", "--capabilities", LB_CAPS, "--output-dir", "never"],
     ],
 )
-def test_harm_named_column_without_direction_is_refused(cli, cmd):
-    proc = cli(*cmd, cwd=ROOT)
+def test_harm_named_column_without_direction_is_refused(cli, cmd, tmp_path):
+    shutil.copytree(EX, tmp_path / "examples")
+    proc = cli(*cmd, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     col = "bias_gap" if cmd[0] in ("analyze", "leaderboard", "report", "figures") else "jailbreak_asr"
     assert f"column {col!r}" in lines[0] or "column 'jailbreak_asr'" in lines[0]
     assert "--lower-is-better" in lines[0] and "--higher-is-better" in lines[0]
-    assert not (ROOT / "never.html").exists() and not (ROOT / "never").exists()
+    assert not (tmp_path / "never.html").exists() and not (tmp_path / "never").exists()
 
 
 def test_audit_of_a_harm_rate_has_the_safety_sign(tmp_path):
