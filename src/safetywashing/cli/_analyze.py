@@ -117,9 +117,8 @@ def analyze(
                          score_method=score_method_for(score_method, None if data is not None else m.name), **opts)
             for m in matrices
         ]
-    if params_column is not None and compute != "params":
-        print(f"hint: --params-column {params_column} is model metadata; correlate with it through --compute params",
-              file=sys.stderr)
+    if compute != "params" and data is not None and matrices[0].models["params"].notna().any():  # named or recognised
+        print("hint: the parameter counts are model metadata; correlate with them through --compute params", file=sys.stderr)
     text = render_summary(results) if fmt == "table" and not full else render(results, fmt)
     emit(text, output, inputs=(data,) if data is not None else ())
 
