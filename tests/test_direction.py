@@ -171,6 +171,9 @@ def test_corrections_reach_audit_claim_and_leaderboard(tmp_path):
     assert any("registry correction -|x|" in n for n in a.notes)
     lb = sw.leaderboard(_lb_matrix(pub, col, tmp_path), col)
     assert any("registry correction -|x|" in n for n in lb.notes)
+    an = sw.analyze(_lb_matrix(pub, col, tmp_path), bootstrap=0)  # analyze --data too
+    assert an.result(col).correlation == pytest.approx(sw.analyze(chat, bootstrap=0).result(col).correlation, abs=1e-12)
+    assert any("registry correction -|x|" in n for n in an.notes)
     before, after = pub.scores.iloc[0], pub.scores.iloc[1]
     c = sw.claim(chat, before, after, col, n_bootstrap=0)
     assert c.observed_change == pytest.approx(chat.scores[col].iloc[1] - chat.scores[col].iloc[0], abs=1e-12)

@@ -18,6 +18,7 @@ from ..inference._schema import RowFields, row_values
 from ..inference._stages import Panel
 from ..inference._uncertainty import Options, check_options, uncertainty
 from ..sources._matrix import ScoreMatrix
+from ..sources._registry import conform_to_registry
 
 __all__ = ["MIN_MODELS", "AnalysisResult", "BenchmarkResult", "CapabilityDirection", "analyze", "capability_direction"]
 
@@ -212,6 +213,7 @@ def analyze(
     """
     opts = _options(matrix, bootstrap, ci, ci_method, seed, permutations, compute, sensitivity, progress, adjust, cluster,
                     score_method, impute)
+    matrix, conventions = conform_to_registry(matrix)  # a user's table: registry corrections (discrim_eval: -|x|)
     matrix, impute_notes = _impute(matrix, capabilities, method, impute)
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     panel = Panel.build(matrix, cfit, method)
@@ -220,7 +222,7 @@ def analyze(
     step = step.then(stages.reliability(panel, n_items))
     verdicts, verdict_step = stages.verdict(panel, step.columns, step.settings, ci)
     step = step.then(verdict_step).then(stages.components(panel, step.settings, sensitivity))
-    notes = list(matrix.notes) + impute_notes + cfit.analysis_notes(impute) + _part_whole_note(matrix) + step.notes
+    notes = list(matrix.notes) + conventions + impute_notes + cfit.analysis_notes(impute) + _part_whole_note(matrix) + step.notes
     return AnalysisResult(
         panel=matrix.name,
         method=method,

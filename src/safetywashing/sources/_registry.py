@@ -217,8 +217,9 @@ def scale_formula(benchmark: str) -> str:
 def registry_conventions(scores: pd.DataFrame, *, scale_notes: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """A user's rows put on the registry's conventions, for every column that is a registry benchmark id.
 
-    The one function every command that compares a user's values with a panel calls (``audit``, ``claim``,
-    ``place``, ``leaderboard --data``, ``items``). Applies the registry's value corrections (``discrim_eval_*``:
+    The one function every command that reads a user's values of registry benchmarks goes through (``analyze``,
+    ``audit``, ``claim``, ``place``, ``leaderboard --data``; ``items`` reads per-item 0/1 scores, which no
+    registry correction concerns). Applies the registry's value corrections (``discrim_eval_*``:
     ``-|x|``, distance from parity; idempotent, so a value already corrected stays as it is) and returns one note
     per correction applied. With ``scale_notes`` (rows that did not come through
     :func:`safetywashing.sources._table.read_table`, which says it itself) a note also names the columns on a
@@ -254,8 +255,8 @@ def scale_note(benchmark: str, *, hint: bool = True) -> str:
 def conform_to_registry(matrix: Any) -> tuple[Any, list[str]]:
     """A user's :class:`~safetywashing.sources.ScoreMatrix` with :func:`registry_conventions` applied, and its notes.
 
-    Called by ``audit``, ``claim``, ``place``, ``leaderboard`` and ``items`` on the user's rows before they meet a
-    panel: the registry's value corrections apply to them as to the panels (``discrim_eval_*`` as ``-|x|``), and
+    Called by ``analyze``, ``audit``, ``place`` and ``leaderboard`` on the user's rows before they meet a panel
+    (``claim`` calls :func:`registry_conventions` on its two rows): the registry's value corrections apply to them as to the panels (``discrim_eval_*`` as ``-|x|``), and
     the corrected columns' metric text says so. An embedded panel (already corrected when loaded, or deliberately
     ``as_published``) is returned as it is, with no note.
     """
