@@ -256,9 +256,9 @@ def conform_to_registry(matrix: Any) -> tuple[Any, list[str]]:
     """A user's :class:`~safetywashing.sources.ScoreMatrix` with :func:`registry_conventions` applied, and its notes.
 
     Called by ``analyze``, ``audit``, ``place`` and ``leaderboard`` on the user's rows before they meet a panel
-    (``claim`` calls :func:`registry_conventions` on its two rows): the registry's value corrections apply to them as to the panels (``discrim_eval_*`` as ``-|x|``), and
-    the corrected columns' metric text says so. An embedded panel (already corrected when loaded, or deliberately
-    ``as_published``) is returned as it is, with no note.
+    (``claim`` calls :func:`registry_conventions` on its two rows): the registry's value corrections apply to them as
+    to the panels (``discrim_eval_*`` as ``-|x|``), and the corrected columns' metric text says so. An embedded panel
+    (already corrected when loaded, or deliberately ``as_published``) is returned as it is, with no note.
     """
     if str(getattr(matrix, "source", "")).startswith("embedded panel"):
         return matrix, []
