@@ -414,7 +414,8 @@ def place(
     cfit = fit_capability_model(panel, method=method, score_method=score_method)
     direction = cfit.model
     caps = list(direction.benchmarks)
-    matrix, notes = conform_to_registry(matrix)  # the registry's corrections (discrim_eval: -|x|) on the user's rows
+    matrix, conventions = conform_to_registry(matrix)  # the registry's corrections (discrim_eval: -|x|) on the user's rows
+    notes: list[str] = [*matrix.notes, *conventions]  # how the table was read (directions, metadata, scales) and corrected
     sc = _score_models(matrix, panel, direction, cfit.scores, matrix.source or matrix.name, notes)
     warns = _range_and_unit_warnings(matrix, panel, sc)
     rows: list[BenchmarkPlacement] = []
