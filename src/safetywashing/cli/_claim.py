@@ -12,7 +12,7 @@ import typer
 
 from .._util.errors import InputError, UnknownIdError
 from ..capability._model import model_class
-from ..commands._claim import DEFAULT_BOOTSTRAP, ClaimResult, claim_rows, fmt_value
+from ..commands._claim import DEFAULT_BOOTSTRAP, PAIR_CHOICES, ClaimResult, claim_rows, fmt_value
 from ..commands._claim import claim as run_claim
 from ..commands._leaderboard import LeaderboardResult
 from ..commands._leaderboard import leaderboard as run_leaderboard
@@ -100,11 +100,23 @@ def _claim_table(r: ClaimResult) -> str:
         f"(seed {r.seed}; {r.resampling})" if r.n_bootstrap else "no bootstrap (--bootstrap 0)"
     )
     con.print(f"n = {r.n} panel models in the fit; intervals: {boot}.")
-    con.print(
-        "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi adds "
-        f"the scatter of the two single models around the fit line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)}, "
-        f"t with {r.n - 2} df) and decides whether the part beyond capabilities is supported."
-    )
+    if r.pair == "same-model":
+        terms = r.noise.get("terms", {})
+        sd = {k: fmt_value(v**0.5, r.scale, sign=False) for k, v in terms.items()}
+        con.print(
+            "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi is the "
+            f"same-model interval (normal): the benchmark's measurement noise in both rows ({escape(r.noise.get('source', ''))}; "
+            f"SD {sd.get('benchmark_noise', '-')}), the capabilities score's measurement noise x slope (SD "
+            f"{sd.get('score_noise', '-')}) and the slope's uncertainty x the capability change (SD {sd.get('fit', '-')}); "
+            "it decides whether the part beyond capabilities is supported."
+        )
+    else:
+        con.print(
+            "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi adds "
+            f"the scatter of the two single models around the fit line (residual SD "
+            f"{fmt_value(r.resid_sd, r.scale, sign=False)}, t with {r.n - 2} df) and decides whether the part beyond "
+            "capabilities is supported."
+        )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
     return con.export_text()
@@ -179,8 +191,16 @@ def claim_from_file(
     seed: int | None = 0,
     ci: float = 0.95,
     score_method: str | None = None,
+    pair: str = "different-models",
+    n_items: str | None = None,
 ) -> ClaimResult:
-    """Read a claim FILE and run the claim check against an embedded panel (shared by ``claim`` and ``report``)."""
+    """Read a claim FILE and run the claim check against an embedded panel (shared by ``claim`` and ``report``).
+
+    With ``pair="same-model"`` the claimed benchmark's standard errors are
+    read from a column ``<benchmark>_se`` or ``<benchmark>_stderr`` of FILE
+    when it has one (both rows), else the item count (``n_items``, as
+    ``--n-items``, or the registry's) gives binomial noise.
+    """
     check_choice(panel, tuple(panel_names()), "--panel")
     check_choice(method, ("spearman", "pearson"), "--method")
     matrix = load_panel(panel)
@@ -205,15 +225,46 @@ def claim_from_file(
     bname, brow, aname, arow = claim_rows(
         table, before=before, after=after, columns=list(dict.fromkeys([*caps, benchmark])), source=str(file)
     )
+    check_choice(pair, PAIR_CHOICES, "--pair")
+    se, se_source = _standard_errors(table, benchmark, bname, aname, file) if pair == "same-model" else (None, "")
+    from ._analyze import parse_n_items
+
     progress, done = _progress(bootstrap)
     try:
         res = run_claim(
             matrix, brow, arow, benchmark, before_name=bname, after_name=aname, capabilities=caps, method=method,
             n_bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress, score_method=sm,
+            pair=pair, n_items=parse_n_items(n_items), benchmark_se=se, se_source=se_source,
         )
     finally:
         done()
     return res
+
+
+SE_SUFFIXES = ("_se", "_stderr")
+
+
+def _standard_errors(
+    table: pd.DataFrame, benchmark: str, bname: str, aname: str, file: Path
+) -> tuple[tuple[float, float] | None, str]:
+    """The claimed benchmark's standard errors in the before and after rows (column ``<benchmark>_se`` or ``_stderr``).
+
+    ``(None, "")`` when FILE has no such column; an :class:`InputError`
+    naming line and column when a cell is empty or not a number >= 0.
+    """
+    col = next((benchmark + sfx for sfx in SE_SUFFIXES if benchmark + sfx in table.columns), None)
+    if col is None:
+        return None, ""
+    names = [str(i) for i in table.index]
+    out = []
+    for name in (bname, aname):
+        i = names.index(name)
+        v = pd.to_numeric(pd.Series([table.iloc[i][col]]), errors="coerce").iloc[0]
+        if pd.isna(v) or v < 0:
+            raise InputError(f"{file}, line {i + 2} (model {name!r}), column {col!r}: {table.iloc[i][col]!r} is not a "
+                             "standard error (a number >= 0)")
+        out.append(float(v))
+    return (out[0], out[1]), f"standard errors from column {col!r} of {file}"
 
 
 @app.command()
@@ -235,6 +286,14 @@ def claim(
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
     score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    pair: str = typer.Option(
+        "different-models", "--pair",
+        help="different-models (two models: their scatter around the fit) or same-model (one model before and after an "
+             "intervention: measurement noise).",
+    ),
+    n_items: Optional[str] = typer.Option(
+        None, "--n-items", help="Item counts for --pair same-model, e.g. ethics_all=4000 (binomial noise; registry's by default)."
+    ),
 ) -> None:
     """Split a claimed change on a benchmark into what capabilities predict and what is beyond them.
 
@@ -257,16 +316,28 @@ def claim(
     Capability values in percent where the panel has fractions, or far
     outside the panel's range, are refused.
 
+    --pair same-model (one model before and after an intervention): the
+    model's own deviation from the fit cancels, and the part beyond
+    capabilities is judged against measurement noise instead: beyond +-
+    z x sqrt(v_before + v_after + b^2 (w_before + w_after) + (s_after -
+    s_before)^2 sigma^2 / Sxx), with v the benchmark's sampling variance
+    (binomial p (1 - p) / items from --n-items or the registry, or the
+    squared standard errors of a column B_se or B_stderr in FILE) and w the
+    capabilities score's (from the capability benchmarks' item counts).
+    Without any measurement-noise source it stops with one line (exit 2).
+
     Example (from the repository root):
 
     \b
       safetywashing claim examples/claim_release.csv --panel chat \\
           --benchmark ethics_all --seed 0
+      safetywashing claim examples/claim_release.csv --panel chat \\
+          --benchmark ethics_all --seed 0 --pair same-model --n-items ethics_all=4000
     """
     check_choice(fmt, FORMATS, "--format")
     res = claim_from_file(
         file, panel=panel, benchmark=benchmark, before=before, after=after, capabilities=capabilities,
-        method=method, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
+        method=method, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method, pair=pair, n_items=n_items,
     )
     text = render_result(res, fmt, table=_claim_table, markdown=_claim_markdown)
     emit(text, output, inputs=(file,))
