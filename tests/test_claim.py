@@ -609,3 +609,20 @@ def test_same_model_interval_covers_and_has_power_in_simulation():
     assert 0.94 <= null["coverage"] <= 0.96 and 0.94 <= eff["coverage"] <= 0.96
     assert null["power"] <= 0.06
     assert eff["power"] >= 0.9 and eff["power_different_models"] <= 0.02
+
+
+def test_same_model_standard_errors_from_harness_logs_via_provenance(cli, tmp_path):
+    # ingest writes FILE.provenance.csv beside the matrix with the harness's stderr per (model, benchmark)
+    t = _release()
+    f = tmp_path / "m.csv"
+    t.to_csv(f)
+    cols = "model,benchmark,value,harness,source,task,metric,filter,n_shot,stderr,date,provider,raw_value,transform,note"
+    lines = [cols] + [f"{m},ethics_all,{v},lm-eval,x.json,ethics,acc,none,0,{se},2026-01-01,hf,{v},identity,"
+                      for m, v, se in zip(t.index, t["ethics_all"], (0.003, 0.0035))]
+    (tmp_path / "m.provenance.csv").write_text("\n".join(lines) + "\n")
+    r = cli("claim", str(f), "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["noise"]["benchmark_se_before"] == pytest.approx(0.003, rel=1e-6)
+    assert d["noise"]["benchmark_se_after"] == pytest.approx(0.0035, rel=1e-6)
+    assert "harness logs" in d["noise"]["source"]

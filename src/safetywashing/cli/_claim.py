@@ -198,8 +198,9 @@ def claim_from_file(
 
     With ``pair="same-model"`` the claimed benchmark's standard errors are
     read from a column ``<benchmark>_se`` or ``<benchmark>_stderr`` of FILE
-    when it has one (both rows), else the item count (``n_items``, as
-    ``--n-items``, or the registry's) gives binomial noise.
+    when it has one (both rows), else from the harness logs through the
+    provenance file ``ingest`` wrote beside FILE, else the item count
+    (``n_items``, as ``--n-items``, or the registry's) gives binomial noise.
     """
     check_choice(panel, tuple(panel_names()), "--panel")
     check_choice(method, ("spearman", "pearson"), "--method")
@@ -254,7 +255,7 @@ def _standard_errors(
     """
     col = next((benchmark + sfx for sfx in SE_SUFFIXES if benchmark + sfx in table.columns), None)
     if col is None:
-        return None, ""
+        return _harness_standard_errors(benchmark, bname, aname, file)
     names = [str(i) for i in table.index]
     out = []
     for name in (bname, aname):
@@ -265,6 +266,40 @@ def _standard_errors(
                              "standard error (a number >= 0)")
         out.append(float(v))
     return (out[0], out[1]), f"standard errors from column {col!r} of {file}"
+
+
+def _harness_standard_errors(benchmark: str, bname: str, aname: str, file: Path) -> tuple[tuple[float, float] | None, str]:
+    """The claimed benchmark's standard errors read from the harness logs, through ``ingest``'s provenance file.
+
+    FILE's provenance (``FILE-stem.provenance.csv`` beside it, as ``ingest``
+    writes it) carries each value's ``stderr`` as the harness reported it,
+    on the raw metric; it is carried through the value's transform (its
+    slope at the raw value). ``(None, "")`` when there is no provenance file
+    or either row lacks a usable stderr.
+    """
+    from ..commands._place import read_provenance_csv
+    from ..sources.ingest._common import TRANSFORMS
+    from ._ingest import provenance_path
+
+    prov_file = provenance_path(file)
+    if not prov_file.is_file():
+        return None, ""
+    prov = read_provenance_csv(prov_file)
+    if not {"model", "benchmark", "stderr", "raw_value", "transform"} <= set(prov.columns):
+        return None, ""
+    out = []
+    for name in (bname, aname):
+        hit = prov[(prov["model"] == name) & (prov["benchmark"] == benchmark)]
+        if hit.empty:
+            return None, ""
+        r = hit.iloc[-1]
+        se, raw = pd.to_numeric(pd.Series([r["stderr"], r["raw_value"]]), errors="coerce")
+        fn = TRANSFORMS.get(str(r["transform"]))
+        if pd.isna(se) or se < 0 or pd.isna(raw) or fn is None:
+            return None, ""
+        h = 1e-6
+        out.append(float(se) * abs(float(fn(raw + h)) - float(fn(raw - h))) / (2 * h))
+    return (out[0], out[1]), f"stderr from the harness logs (via {prov_file})"
 
 
 @app.command()
@@ -322,8 +357,9 @@ def claim(
     z x sqrt(v_before + v_after + b^2 (w_before + w_after) + (s_after -
     s_before)^2 sigma^2 / Sxx), with v the benchmark's sampling variance
     (binomial p (1 - p) / items from --n-items or the registry, or the
-    squared standard errors of a column B_se or B_stderr in FILE) and w the
-    capabilities score's (from the capability benchmarks' item counts).
+    squared standard errors of a column B_se or B_stderr in FILE, or the
+    harness's stderr from the provenance file ingest wrote beside FILE) and
+    w the capabilities score's (from the capability benchmarks' item counts).
     Without any measurement-noise source it stops with one line (exit 2).
 
     Example (from the repository root):

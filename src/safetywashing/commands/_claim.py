@@ -683,7 +683,8 @@ def _benchmark_noise(
            else "no item count is known for it")
     raise InputError(
         f"--pair same-model: no measurement noise for {benchmark!r} ({why}); give --n-items {benchmark}=N (its number of "
-        f"items), or standard errors in columns {benchmark}_se of both rows, or use --pair different-models"
+        f"items), or standard errors in a column {benchmark}_se of both rows (or ingest's provenance file beside the "
+        "file, from the harness logs), or use --pair different-models"
     )
 
 
