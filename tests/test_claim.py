@@ -626,3 +626,54 @@ def test_same_model_standard_errors_from_harness_logs_via_provenance(cli, tmp_pa
     assert d["noise"]["benchmark_se_before"] == pytest.approx(0.003, rel=1e-6)
     assert d["noise"]["benchmark_se_after"] == pytest.approx(0.0035, rel=1e-6)
     assert "harness logs" in d["noise"]["source"]
+
+
+# --------------------------------------------------------------------------- issue 18, item 8: leaderboard intervals
+def test_leaderboard_intervals_are_leave_one_out_prediction_intervals_by_hand():
+    m = sw.load_panel("chat")
+    r = sw.leaderboard(m, "ethics_all")
+    s = pd.Series(sw.analyze(m).model_scores)
+    y = m.scores.loc[s.index, "ethics_all"]
+    for e in r.entries:
+        keep = s.index != e.model
+        xs, ys = s[keep].to_numpy(), y[keep].to_numpy()
+        slope, icpt = np.polyfit(xs, ys, 1)
+        n = len(xs)
+        sigma = math.sqrt(((ys - icpt - slope * xs) ** 2).sum() / (n - 2))
+        h = 1 / n + (s[e.model] - xs.mean()) ** 2 / ((xs - xs.mean()) ** 2).sum()
+        pred = icpt + slope * s[e.model]
+        half = scipy.stats.t.ppf(0.975, n - 2) * sigma * math.sqrt(1 + h)
+        assert (e.pi_low, e.pi_high) == (pytest.approx(pred - half, abs=1e-9), pytest.approx(pred + half, abs=1e-9))
+        assert (e.adjusted_low, e.adjusted_high) == (pytest.approx(e.value - pred - half, abs=1e-9),
+                                                     pytest.approx(e.value - pred + half, abs=1e-9))
+        assert e.beyond == ("above" if e.value > pred + half else "below" if e.value < pred - half else "")
+    lo = np.array([e.adjusted_low for e in r.entries])
+    hi = np.array([e.adjusted_high for e in r.entries])
+    for i, e in enumerate(r.entries):
+        assert e.rank_best == 1 + int((lo > hi[i]).sum()) and e.rank_worst == len(lo) - int((hi < lo[i]).sum())
+    # the top residual is 1.4 residual SDs: no "#1 adjusted" on ETHICS
+    assert r.entries[0].adjusted / r.resid_sd == pytest.approx(1.42, abs=0.01)
+    assert (r.entries[0].rank_best, r.entries[0].rank_worst) == (1, 26)
+
+
+def test_leaderboard_ranks_first_only_when_its_interval_excludes_the_others():
+    rng = np.random.default_rng(3)
+    c1 = np.linspace(0, 1, 30)
+    c2 = c1 + rng.normal(0, 0.05, 30)
+    t = 0.2 + 0.5 * c1 + rng.normal(0, 0.01, 30)
+    t[7] += 0.2  # one model far above what its capabilities predict
+    df = pd.DataFrame({"c1": c1, "c2": c2, "T": t}, index=[f"m{i}" for i in range(30)])
+    r = sw.leaderboard(sw.ScoreMatrix.from_frame(df, roles={"c1": "capability", "c2": "capability"}), "T",
+                       capabilities=["c1", "c2"])
+    top = r.entries[0]
+    assert top.model == "m7" and (top.rank_best, top.rank_worst) == (1, 1) and top.rank_text == "1" and top.beyond == "above"
+    assert all(e.rank_best >= 2 for e in r.entries[1:])
+    assert any("#1 adjusted: m7" in n for n in r.notes)
+
+
+def test_cli_leaderboard_table_shows_intervals_and_rank_ranges(cli):
+    t = cli("leaderboard", "--benchmark", "ethics_all")
+    assert t.returncode == 0
+    assert "95% PI of adjusted" in t.stdout and "1-26" in t.stdout
+    j = json.loads(cli("leaderboard", "--benchmark", "ethics_all", "--format", "json").stdout)
+    assert {"pi_low", "pi_high", "adjusted_low", "adjusted_high", "beyond", "rank_best", "rank_worst"} <= set(j["rows"][0])

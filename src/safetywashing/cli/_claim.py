@@ -141,24 +141,30 @@ def _lb_table(r: LeaderboardResult) -> str:
     from rich.markup import escape
     from rich.table import Table
 
-    con = Console(record=True, file=io.StringIO(), width=120, force_terminal=False, color_system=None)
+    con = Console(record=True, file=io.StringIO(), width=130, force_terminal=False, color_system=None)
+    pct = int(round(float(r.settings.get("level", 0.95)) * 100))
     t = Table(
         title=(f"{r.benchmark_name} ({r.benchmark}), {r.panel!r}: {r.n} models ranked by raw score and by score "
                "adjusted for capabilities (residual of the fit on the capabilities score)"),
         title_justify="left",
     )
     for c, j in (("adj. rank", "right"), ("model", "left"), ("capabilities", "right"), ("value", "right"),
-                 ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), ("change", "right")):
+                 ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), (f"{pct}% PI of adjusted", "right"),
+                 ("beyond", "left")):
         t.add_column(c, justify=j)
     for e in r.entries:
-        ch = "=" if e.rank_change == 0 else (f"▲{e.rank_change}" if e.rank_change > 0 else f"▼{-e.rank_change}")
-        t.add_row(str(e.adjusted_rank), escape(e.name), f"{e.capabilities_score:+.2f}", fmt_value(e.value, r.scale, sign=False),
-                  str(e.raw_rank), fmt_value(e.predicted, r.scale, sign=False), fmt_value(e.adjusted, r.scale), ch)
+        pi = "-" if e.adjusted_low != e.adjusted_low else (
+            f"[{fmt_value(e.adjusted_low, r.scale)}, {fmt_value(e.adjusted_high, r.scale)}]")
+        t.add_row(e.rank_text, escape(e.name), f"{e.capabilities_score:+.2f}", fmt_value(e.value, r.scale, sign=False),
+                  str(e.raw_rank), fmt_value(e.predicted, r.scale, sign=False), fmt_value(e.adjusted, r.scale), pi,
+                  e.beyond or "within")
     con.print(t)
     con.print(
         f"Fit over n = {r.n}: {r.benchmark} = {r.intercept:.4g} + {r.slope:.4g} x capabilities score "
         f"(residual SD {r.resid_sd:.3g}). adjusted = value - predicted (positive = better than capabilities predict); "
-        "change = raw rank - adjusted rank (▲ = moves up once capabilities are accounted for)."
+        f"{pct}% PI of adjusted = the model's value against the prediction interval of the fit without it (t with n - 3 "
+        "df); beyond = above / below when it excludes 0. adj. rank = the ranks those intervals allow: 1 + the models "
+        "whose interval lies wholly above, to n - those wholly below (one number only when the intervals fix it)."
     )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
@@ -166,12 +172,14 @@ def _lb_table(r: LeaderboardResult) -> str:
 
 
 def _lb_markdown(r: LeaderboardResult) -> str:
+    pct = int(round(float(r.settings.get("level", 0.95)) * 100))
     out = [f"### {r.benchmark_name} (`{r.benchmark}`), `{r.panel}`: raw vs capability-adjusted ranks (n = {r.n})", "",
-           "| adj. rank | model | capabilities | value | raw rank | predicted | adjusted | change |",
-           "|---|---|---|---|---|---|---|---|"]
+           f"| adj. rank | model | capabilities | value | raw rank | predicted | adjusted | {pct}% PI of adjusted | beyond |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for e in r.entries:
-        out.append(f"| {e.adjusted_rank} | {e.name} | {e.capabilities_score:+.2f} | {e.value:.4g} | {e.raw_rank} | "
-                   f"{e.predicted:.4g} | {e.adjusted:+.4g} | {e.rank_change:+d} |")
+        out.append(f"| {e.rank_text} | {e.name} | {e.capabilities_score:+.2f} | {e.value:.4g} | {e.raw_rank} | "
+                   f"{e.predicted:.4g} | {e.adjusted:+.4g} | [{e.adjusted_low:+.4g}, {e.adjusted_high:+.4g}] | "
+                   f"{e.beyond or 'within'} |")
     out += ["", f"Fit: {r.benchmark} = {r.intercept:.4g} + {r.slope:.4g} x capabilities score (n = {r.n})."]
     out += [f"- note: {n}" for n in r.notes]
     return "\n".join(out) + "\n"
@@ -397,9 +405,13 @@ def leaderboard(
     """Rank models by a benchmark, raw and adjusted for capabilities, side by side.
 
     Adjusted value = residual of the OLS fit B = a + b x capabilities score over
-    the models that have both (positive = better than capabilities predict);
-    change = raw rank - adjusted rank (positive = moves up once capabilities are
-    accounted for). Ties share the best rank.
+    the models that have both (positive = better than capabilities predict),
+    with its prediction interval (the model's value against the fit without
+    it, t with n - 3 df). The adjusted rank claims only what those intervals
+    separate: a range from 1 + the models whose interval lies wholly above to
+    n - those wholly below ("1" alone only when a model's interval lies above
+    every other's). Raw ties share the best rank. JSON keeps the point order
+    (adjusted_rank, rank_change) beside rank_best/rank_worst.
 
     Example:
 
