@@ -142,28 +142,38 @@ def _partial(x: np.ndarray, s: np.ndarray, c: np.ndarray, ok: np.ndarray, method
     return pr, r_sc
 
 
-def _weighted_ranks(v: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Average ranks of fixed values in resamples given as counts: ``v`` ``(n, p)``, ``w`` ``(B, n)`` -> ``(B, n, p)``.
-
-    Model ``i`` drawn in a resample ranks ``L + (m + 1) / 2``, with ``L`` the
-    drawn models below it and ``m`` those tied with it (itself included), each
-    counted as often as drawn: the ranks of the resample's rows with ties
-    averaged, as :func:`~safetywashing._util.stats.rankdata` gives them.
-    """
+def _below(v: np.ndarray) -> np.ndarray:
+    """``(n, n * p)`` comparison matrix of fixed values ``v`` ``(n, p)``: 1 where ``v_j < v_i``, 1/2 where tied (row j)."""
     n, p = v.shape
-    below = (v[:, None, :] < v[None, :, :]) + 0.5 * (v[:, None, :] == v[None, :, :])  # [j, i, p]
-    return (w @ below.reshape(n, n * p)).reshape(len(w), n, p) + 0.5  # a matrix product per batch (BLAS)
+    return ((v[:, None, :] < v[None, :, :]) + 0.5 * (v[:, None, :] == v[None, :, :])).reshape(n, n * p)
 
 
-def _weighted_partial(x: np.ndarray, s: np.ndarray, c: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
+def _weighted_ranks(below: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Average ranks of fixed values in resamples given as counts: ``below`` from :func:`_below`, ``w`` ``(B, n)``.
+
+    Returns ``(B, n, p)``. Model ``i`` drawn in a resample ranks ``L + (m + 1) / 2``,
+    with ``L`` the drawn models below it and ``m`` those tied with it (itself
+    included), each counted as often as drawn: the ranks of the resample's
+    rows with ties averaged, as :func:`~safetywashing._util.stats.rankdata`
+    gives them. One matrix product per batch (BLAS).
+    """
+    b, n = w.shape
+    return (w @ below).reshape(b, n, -1) + 0.5
+
+
+def _weighted_partial(
+    x: np.ndarray, s: np.ndarray, c: np.ndarray, w: np.ndarray, method: str, below: tuple[np.ndarray, ...] | None = None
+) -> np.ndarray:
     """Partial correlation of each column of ``x`` ``(n, p)`` with ``s`` given ``c`` in resamples of counts ``w`` ``(B, n)``.
 
     Every model with a positive count must have all three values. Weighted
-    moments by matrix products (a model drawn k times counts k times).
-    Returns ``(B, p)``.
+    moments by matrix products (a model drawn k times counts k times);
+    ``below``: the :func:`_below` matrices of ``x``, ``s``, ``c`` (Spearman;
+    computed when not given). Returns ``(B, p)``.
     """
     if method == "spearman":
-        X, S, C = _weighted_ranks(x, w), _weighted_ranks(s[:, None], w)[..., 0], _weighted_ranks(c[:, None], w)[..., 0]
+        bx, bs, bc = below if below is not None else (_below(x), _below(s[:, None]), _below(c[:, None]))
+        X, S, C = _weighted_ranks(bx, w), _weighted_ranks(bs, w)[..., 0], _weighted_ranks(bc, w)[..., 0]
     else:
         X, S, C = x, np.broadcast_to(s, w.shape), np.broadcast_to(c, w.shape)
     tot = w.sum(axis=1)
@@ -218,9 +228,10 @@ def bootstrap_partial_compute(
         if pat.sum() < 4:
             continue
         xs, ss, cs = np.where(pat[:, None], x[:, cols], 0.0), np.where(pat, s, 0.0), np.where(pat, c, 0.0)
+        below = (_below(xs), _below(ss[:, None]), _below(cs[:, None])) if method == "spearman" else None
         for a in range(0, n_boot, chunk):
             w = counts[a:a + chunk] * pat
-            pr = _weighted_partial(xs, ss, cs, w, method)
+            pr = _weighted_partial(xs, ss, cs, w, method, below)
             out[a:a + chunk, cols] = np.where(((w > 0).sum(axis=1) >= 4)[:, None], np.clip(pr, -1.0, 1.0), np.nan)
     q = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
     valid = (~np.isnan(out)).sum(axis=0)
