@@ -677,3 +677,14 @@ def test_cli_leaderboard_table_shows_intervals_and_rank_ranges(cli):
     assert "95% PI of adjusted" in t.stdout and "1-26" in t.stdout
     j = json.loads(cli("leaderboard", "--benchmark", "ethics_all", "--format", "json").stdout)
     assert {"pi_low", "pi_high", "adjusted_low", "adjusted_high", "beyond", "rank_best", "rank_worst"} <= set(j["rows"][0])
+
+
+def test_report_claim_view_prints_no_share_when_unidentified():
+    from safetywashing.present._report import figure_claim
+
+    panel = sw.load_panel("chat")
+    t = _release()
+    d = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=0).to_dict()
+    assert d["share_identified"] is False and d["share_explained"] == pytest.approx(0.72, abs=0.01)
+    fig = figure_claim(d, sw.analyze(panel), panel)
+    assert "explained by capabilities" not in fig["layout"]["title"]["text"]
