@@ -119,6 +119,11 @@ def place(
     were run with other settings (shots, metric) than the panel's. With
     --score-method irt (the default for --panel frontier) any 3 of the panel's
     capability benchmarks place a model, and its score has a standard error.
+    Models of the panel are found by name as audit finds them (ids, display
+    names, Hugging Face ids, provider prefixes); one whose row lacks the
+    capability benchmarks is placed at the panel's own score, and a panel
+    model's prediction, interval, t and flag all come from the panel's fit
+    without it.
 
     Example (from the repository root: ingest writes matrix.csv, place reads it):
 
