@@ -236,7 +236,9 @@ class ClaimResult:
                              "ci_high": self.beyond_capabilities_pi_high, "n": self.n,
                              "units": f"{bu}, prediction interval" if self.pair == "different-models"
                              else f"{bu}, interval vs measurement noise (same model)"})
-        return pd.DataFrame(recs)
+        out = pd.DataFrame(recs)
+        out["pair"] = self.pair
+        return out
 
 
 def leave_pair_out(
@@ -653,9 +655,12 @@ def _with_pair(res: ClaimResult, pair: str, noise: dict[str, Any]) -> ClaimResul
     from dataclasses import replace
 
     extra = []
-    if noise.get("score_noise_missing"):
-        extra.append("same-model interval: no item count for capability benchmark(s) "
-                     f"{', '.join(noise['score_noise_missing'])}; their measurement noise in the capabilities score is left out")
+    miss = noise.get("score_noise_missing") or []
+    if miss:
+        more = f" and {len(miss) - 8} more" if len(miss) > 8 else ""
+        extra.append(f"same-model interval: no item count for {len(miss)} capability benchmark(s) of the rows "
+                     f"({', '.join(miss[:8])}{more}); their measurement noise in the capabilities score is left out "
+                     "(the interval is too narrow by that much)")
     return replace(res, pair=pair, noise=noise, notes=res.notes + tuple(extra))
 
 
@@ -713,8 +718,9 @@ def _same_model_split(
     hw = normal_halfwidth(se, level)
     lo, hi = split.beyond - hw, split.beyond + hw
     supported = bool((lo > 0 or hi < 0) and abs(split.beyond) > 1e-9 * max(1.0, abs(split.observed), abs(split.predicted)))
-    noise.update({"terms": terms, "score_noise_missing": [c for c, kk in zip(caps, k) if not math.isfinite(kk)],
-                  "interval": "normal"})
+    given = ~np.isnan(x).all(axis=0)  # capability benchmarks either row has
+    missing = [c for c, kk, g in zip(caps, k, given) if g and not math.isfinite(kk)]
+    noise.update({"terms": terms, "score_noise_missing": missing, "interval": "normal"})
     from dataclasses import replace
 
     return replace(split, pi_low=lo, pi_high=hi, se=se, supported=supported), noise
