@@ -54,3 +54,19 @@ def test_analyze_reports_the_partial_compute_interval():
     assert r["partial_compute_ci_low"] < 0 < r["partial_compute_ci_high"]  # 0.11 on 21 models: 0 is not excluded
     assert a.result("mmlu").extra["partial_compute_ci_low"] is None  # capability benchmarks get none
     assert "partial_compute_ci_low" not in sw.analyze(sw.load_panel("chat"), compute="flop").result("ethics_all").extra
+
+
+def test_readme_compares_partial_and_r_over_the_same_models_and_states_power_levels():
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    panel, s, lc = _chat()
+    y = panel.scores["ethics_all"].to_numpy(dtype=float)
+    ok = ~np.isnan(s) & ~np.isnan(y) & ~np.isnan(lc)
+    assert ok.sum() == 21
+    r21 = scipy.stats.spearmanr(s[ok], y[ok]).statistic
+    assert f"the 21 chat models with a known FLOP count, 24 on base), ETHICS goes from r = {r21:.2f} to a partial 0.11" in readme
+    # the power sentence: 95% and the FCR level the chat panel gives its 87 selected benchmarks
+    assert sw.models_needed(0.55) == 242 and "about **240 models** before a 95% interval" in readme
+    fcr = 1 - 87 * 0.05 / 166
+    assert sw.models_needed(0.55, level=fcr) == 289 and "about **290 models**" in readme
