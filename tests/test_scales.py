@@ -103,3 +103,17 @@ def test_ingest_mappings_have_one_scale_per_id():
     for task, (bench, tr) in _inspect_map().items():
         assert tr == ("panel_scale" if bench in scales().index else "identity"), task
     assert isinstance(lm, pd.DataFrame)
+
+
+def test_same_model_claim_noise_on_wmdp_is_the_raw_accuracys():
+    """--pair same-model: WMDP's binomial noise is acc (1 - acc) / k carried to the stored scale (/ 0.75^2), not
+    v (1 - v) / k of the stored value v."""
+    chat = sw.load_panel("chat")
+    before = chat.scores.loc["Llama-2-7b-chat-hf"].copy()
+    after = before.copy()
+    after["wmdp_bio"] -= 0.02
+    res = sw.claim(chat, before, after, "wmdp_bio", pair="same-model", n_bootstrap=0).to_dict()
+    v = before["wmdp_bio"]
+    acc = 1 - 0.75 * v
+    assert res["noise"]["benchmark_se_before"] == pytest.approx(np.sqrt(acc * (1 - acc) / 1273) / 0.75, rel=1e-12)
+    assert res["noise"]["benchmark_se_before"] != pytest.approx(np.sqrt(v * (1 - v) / 1273), rel=1e-3)
