@@ -243,11 +243,11 @@ def test_end_to_end_lmeval_files_to_place(tmp_path, cli):
 def test_frontier_example_places_every_matched_panel_model():
     # 18 of the example's 20 names are frontier models (display names, provider prefixes, Hugging Face ids) without
     # any capability column: each is placed at the panel's own score; our-lab/model-y from its own values
-    from safetywashing.commands._place import read_matrix_csv
     from safetywashing.sources._match import match_to_panel
+    from safetywashing.sources._table import read_table
 
     panel = sw.load_panel("frontier")
-    m = read_matrix_csv("examples/frontier_benchmark.csv")
+    m = read_table("examples/frontier_benchmark.csv", lower_is_better=["jailbreak_asr"])  # an attack success rate
     mm = match_to_panel(list(m.scores.index), panel)
     assert len(mm.matched) == 18
     res = sw.place(m, panel, score_method="irt")
