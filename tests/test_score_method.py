@@ -111,7 +111,7 @@ def test_claim_with_irt():
     panel = sw.load_panel("chat")
     before = {"mmlu": 0.55, "gsm8k": 0.35, "bbh": 0.45, "ethics_all": 0.70}
     after = {"mmlu": 0.62, "gsm8k": 0.50, "bbh": 0.60, "ethics_all": 0.76}
-    res = sw.claim(panel, before, after, "ethics_all", score_method="irt", n_bootstrap=500, seed=0)
+    res = sw.claim(panel, before, after, "ethics_all", score_method="irt", bootstrap=500, seed=0)
     assert res.capability_score_after > res.capability_score_before
     lo, hi = res.intervals["predicted_change"]
     assert lo < res.predicted_change < hi

@@ -9,11 +9,13 @@ from __future__ import annotations
 import errno
 import importlib
 import sys
+import warnings
 
 import typer
 
-from .._util.errors import SafetywashingError
+from .._util.errors import SafetywashingError, SafetywashingWarning
 from .._util.io import discard_stdout, forget_inputs
+from ._common import forget_stdin, shown_message, use_shell_conventions
 
 app = typer.Typer(
     name="safetywashing",
@@ -22,7 +24,7 @@ app = typer.Typer(
         "Example:\n\n\b\n  safetywashing analyze --panel chat"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -56,20 +58,23 @@ _COMMAND_MODULES = (
 )
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")
+use_shell_conventions(app)  # readable value names in every --help (cli/_common.py)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``safetywashing`` console script: the exit code (0 ok, 2 bad input or environment)."""
     forget_inputs()
     try:
-        app(args=argv, prog_name="safetywashing", standalone_mode=False)
+        with warnings.catch_warnings():  # the commands print their own warning lines: not Python's as well
+            warnings.simplefilter("ignore", SafetywashingWarning)
+            app(args=argv, prog_name="safetywashing", standalone_mode=False)
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except typer.Abort:
         print("safetywashing: interrupted", file=sys.stderr)
         return 130
     except SafetywashingError as exc:
-        print(f"safetywashing: error: {exc}", file=sys.stderr)
+        print(f"safetywashing: error: {shown_message(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as the shell's own tools do
         discard_stdout()
@@ -91,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("safetywashing: interrupted", file=sys.stderr)
         return 130
+    finally:
+        forget_stdin()
     return 0
 
 

@@ -19,9 +19,22 @@ from ..commands._leaderboard import leaderboard as run_leaderboard
 from ..sources._matrix import ScoreMatrix
 from ..sources._panels import load_panel, panel_names
 from . import app
-from ._common import SCORE_METHOD_HELP, check_choice, emit, render_result, score_method_for, split_ids
+from ..capability import SCORE_METHODS
+from ._common import (
+    FORMATS_HELP,
+    SCORE_METHOD_HELP,
+    check_choice,
+    choice,
+    emit,
+    output_format,
+    render_result,
+    score_method_for,
+    split_ids,
+    stdin_input,
+)
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
+METHODS = ("spearman", "pearson")
 _MODEL_COLUMNS = ("model", "model_name", "name")
 _BENCHMARK_UNIT_QUANTITIES = (
     "benchmark_before", "benchmark_after", "observed_change", "predicted_change", "beyond_capabilities", "intercept",
@@ -209,7 +222,7 @@ def claim_from_file(
     try:
         res = run_claim(
             matrix, brow, arow, benchmark, before_name=bname, after_name=aname, capabilities=caps, method=method,
-            n_bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress, score_method=sm,
+            bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress, score_method=sm,
         )
     finally:
         done()
@@ -219,22 +232,22 @@ def claim_from_file(
 @app.command()
 def claim(
     file: Path = typer.Argument(
-        ..., metavar="FILE", help="CSV with a model column and the before/after rows (capability benchmarks + B)."
+        ..., metavar="FILE", help="CSV with a model column and the before/after rows (capability benchmarks + B; - = stdin)."
     ),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Reference panel: chat, base or frontier."),
+    panel: str = choice("chat", "--panel", "-p", choices=panel_names(), help="Reference panel."),
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id the claim is about (e.g. ethics_all)."),
     before: Optional[str] = typer.Option(None, "--before", help="Model name of the before row (default: first row)."),
     after: Optional[str] = typer.Option(None, "--after", help="Model name of the after row (default: second row)."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
     ),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation of the capability direction: spearman|pearson."),
+    method: str = choice("spearman", "--method", "-m", choices=METHODS, help="Correlation of the capability direction."),
     bootstrap: int = typer.Option(DEFAULT_BOOTSTRAP, "--bootstrap", help="Bootstrap resamples of the panel models (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=FORMATS, help=FORMATS_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically); - = stdout."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Split a claimed change on a benchmark into what capabilities predict and what is beyond them.
 
@@ -263,7 +276,8 @@ def claim(
       safetywashing claim examples/claim_release.csv --panel chat \\
           --benchmark ethics_all --seed 0
     """
-    check_choice(fmt, FORMATS, "--format")
+    fmt = output_format(fmt, output, FORMATS)
+    file = stdin_input(file)
     res = claim_from_file(
         file, panel=panel, benchmark=benchmark, before=before, after=after, capabilities=capabilities,
         method=method, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
@@ -274,18 +288,18 @@ def claim(
 
 @app.command()
 def leaderboard(
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: chat, base or frontier (ignored with --data)."),
+    panel: str = choice("chat", "--panel", "-p", choices=panel_names(), help="Embedded panel (ignored with --data)."),
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id to rank by (e.g. ethics_all)."),
     data: Optional[Path] = typer.Option(
-        None, "--data", help="Your own wide CSV instead of a panel: a model column and one column per benchmark id."
+        None, "--data", help="Your own wide CSV instead of a panel: a model column and one column per benchmark id (- = stdin)."
     ),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12 present)."
     ),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation of the capability direction: spearman|pearson."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    method: str = choice("spearman", "--method", "-m", choices=METHODS, help="Correlation of the capability direction."),
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=FORMATS, help=FORMATS_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically); - = stdout."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Rank models by a benchmark, raw and adjusted for capabilities, side by side.
 
@@ -299,8 +313,9 @@ def leaderboard(
     \b
       safetywashing leaderboard --panel chat --benchmark ethics_all
     """
-    check_choice(fmt, FORMATS, "--format")
-    check_choice(method, ("spearman", "pearson"), "--method")
+    fmt = output_format(fmt, output, FORMATS)
+    check_choice(method, METHODS, "--method")
+    data = stdin_input(data)
     if data is not None:
         matrix = read_matrix(data)
     else:

@@ -12,12 +12,12 @@ import typer
 
 from ..sources._panels import load_panel, panel_names
 from . import app
-from ._common import check_choice, emit
+from ._common import FORMATS_HELP, check_choice, choice, emit, output_format, stdin_input
 
 if TYPE_CHECKING:
     from ..commands._items import ItemsReport, ItemsResult
 
-ITEMS_FORMATS = ("table", "json", "csv")
+ITEMS_FORMATS = ("table", "json", "csv", "html")
 TABLE_ROWS = 15  # items listed per benchmark in the table view
 
 
@@ -106,6 +106,10 @@ def render_items_text(rep: ItemsReport) -> str:
 
 
 def render_items(rep: ItemsReport, fmt: str) -> str:
+    if fmt == "html":
+        from ..present._render import html_page
+
+        return html_page([rep])
     if fmt == "json":
         return json.dumps(rep.to_dict(), indent=2, allow_nan=False) + "\n"
     if fmt == "csv":
@@ -119,16 +123,17 @@ def render_items(rep: ItemsReport, fmt: str) -> str:
 def items_cmd(
     sources: list[Path] = typer.Argument(
         ...,
-        metavar="SOURCES...",
-        help="Per-sample results: long CSV/Parquet (model,item,score), lm-eval samples_*.jsonl, Inspect logs, HELM run folders.",
+        metavar="SOURCES",
+        help="Per-sample results: long CSV/Parquet (model,item,score; - = stdin), lm-eval samples_*.jsonl, Inspect logs, "
+        "HELM run folders.",
     ),
-    panel: Optional[str] = typer.Option(None, "--panel", "-p", help="Scores from an embedded panel (chat, base, frontier)."),
+    panel: Optional[str] = choice(None, "--panel", "-p", choices=panel_names(), help="Scores from an embedded panel."),
     model_scores: Optional[Path] = typer.Option(
-        None, "--model-scores", help="CSV model,capabilities_score (higher = more capable)."
+        None, "--model-scores", help="CSV model,capabilities_score (higher = more capable; - = stdin)."
     ),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="Audit only this benchmark (task)."),
     metric: Optional[str] = typer.Option(None, "--metric", help="Per-sample metric (lm-eval key, Inspect scorer, HELM stat)."),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman or pearson."),
+    method: str = choice("spearman", "--method", "-m", choices=("spearman", "pearson"), help="Correlation."),
     subset_size: Optional[int] = typer.Option(
         None, "--subset-size", help="Decorrelated subset of this many items (default: half)."
     ),
@@ -138,10 +143,10 @@ def items_cmd(
     seed: int = typer.Option(0, "--seed", help="Random seed (bootstrap, splits, cross-fitting)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples of the models."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
-    fmt: Optional[str] = typer.Option(
-        None, "--format", "-f", help="table, json or csv (default: from --output's extension, else table)."
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=ITEMS_FORMATS, help=FORMATS_HELP),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write to this file (atomically), e.g. items.csv; - = stdout."
     ),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically), e.g. items.csv."),
 ) -> None:
     """Which items of a safety benchmark are capability tests? Reliability and a decorrelated subset.
 
@@ -162,11 +167,10 @@ def items_cmd(
 
     if subset_size is not None and max_correlation is not None:
         raise InputError("--subset-size and --max-correlation: give one of them, not both")
-    if fmt is None:
-        suffix = output.suffix.lower() if output is not None else ""
-        fmt = {".csv": "csv", ".json": "json"}.get(suffix, "table")
-    check_choice(fmt, ITEMS_FORMATS, "--format")
-    if output is not None:
+    fmt = output_format(fmt, output, ITEMS_FORMATS)
+    sources = [stdin_input(p) for p in sources]  # type: ignore[misc]
+    model_scores = stdin_input(model_scores)
+    if output is not None and str(output) != "-":
         from .._util.io import check_output
 
         check_output(output, inputs=tuple(sources) + ((model_scores,) if model_scores is not None else ()))
@@ -192,7 +196,7 @@ def items_cmd(
         subset_size=subset_size,
         max_correlation=max_correlation,
         seed=seed,
-        n_boot=bootstrap,
+        bootstrap=bootstrap,
         level=ci,
     )
     if rep.unmatched:
