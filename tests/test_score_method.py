@@ -86,7 +86,7 @@ def test_audit_against_a_sparse_panel():
     users = panel.scores.index[:30]
     new = pd.DataFrame({"my_bench": th[:30] + rng.normal(scale=0.5, size=30)}, index=users)
     res = sw.audit(sw.ScoreMatrix.from_frame(new, name="mine"), panel, score_method="irt",
-                   capabilities=list(panel.scores.columns), n_boot=500, seed=0)
+                   capabilities=list(panel.scores.columns), bootstrap=500, seed=0)
     r = res.result("my_bench")
     assert r.n == 30 and r.correlation > 0.7
     assert "N(estimate, SE^2)" in res.to_dict()["interval"]["method"]

@@ -65,7 +65,7 @@ def analyze(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of resampling and permutations (same seed = same output)."),
     permutations: int = typer.Option(0, "--permutations", help="Permutations for a p-value per benchmark (0 = none)."),
-    compute: str = choice("flop", "--compute", choices=("flop", "params", "none"), help="Correlate with log10 of: flop, params, or none."),
+    compute: str = choice("flop", "--compute", choices=("flop", "params", "none"), help="Correlate with log10 of it (or none)."),
     impute: bool = typer.Option(
         False, "--impute", help="Impute missing capability scores (rank-2 PCA) instead of dropping models."
     ),
@@ -199,16 +199,14 @@ def benchmarks(
     elif fmt == "json":
         emit(reg.to_json(orient="records", indent=2, force_ascii=False) + "\n", None)
     else:
-        from rich.console import Console
-        from rich.markup import escape
-        from rich.table import Table
+        from rich.text import Text
 
-        t = Table(title=f"{len(reg)} benchmarks", title_justify="left")
+        t = table()
         for c in ("id", "name", "metric", "role", "area", "in_panels"):
             t.add_column(c, overflow="fold")
         for _, r in reg.iterrows():
-            t.add_row(*(escape(str(r[c])) for c in ("id", "name", "metric", "role", "area", "in_panels")))
-        Console(width=140).print(t)
+            t.add_row(*(Text(str(r[c])) for c in ("id", "name", "metric", "role", "area", "in_panels")))
+        emit(rich_text(f"{len(reg)} benchmarks", t), None)
 
 
 @app.command()
@@ -260,19 +258,17 @@ def models(
     elif fmt == "json":
         emit(json.dumps(json.loads(df.to_json(orient="records")), indent=2) + "\n", None)
     else:
-        from rich.console import Console
         from rich.markup import escape
-        from rich.table import Table
 
         has_se = bool(df["capabilities_score_se"].notna().any())
         title = "Models by capabilities score (higher = more capable)\n" + "\n".join(titles)
-        t = Table(title=escape(title), title_justify="left")
+        t = table()
         meta = [c for c in ("params", "flop") if df[c].notna().any()]
         meta += [c for c in ("release_date", "organisation") if c in df.columns and df[c].fillna("").astype(str).ne("").any()]
         cols = ["panel", "rank", "model", "name", *meta, "capabilities_score"] + (["SE"] if has_se else [])
         right = ("rank", "params", "flop", "capabilities_score", "SE")
         for c in cols:
-            t.add_column(c, justify="right" if c in right else "left")
+            t.add_column(c, justify="right" if c in right else "left", overflow="fold")
         for _, r in df.iterrows():
             cells = [r["panel"], "-" if pd.isna(r["rank"]) else str(int(r["rank"])), escape(r["model"]), escape(str(r["name"]))]
             for c in meta:
@@ -285,7 +281,7 @@ def models(
             if has_se:
                 cells.append("-" if pd.isna(r["capabilities_score_se"]) else f"{r['capabilities_score_se']:.3f}")
             t.add_row(*cells)
-        Console(width=140).print(t)
+        emit(rich_text(title, t), None)
         unscored = df[df["capabilities_score"].isna()]
         if len(unscored):
             print(f"{len(unscored)} model(s) without a capabilities score: "

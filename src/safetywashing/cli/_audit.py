@@ -9,12 +9,12 @@ from typing import Any, Optional
 
 import typer
 
+from ..capability import SCORE_METHODS
 from ..commands._audit import AuditResult
 from ..commands._audit import audit as run_audit
 from ..sources._panels import load_panel, panel_names
 from ..sources._table import read_table
 from . import app
-from ..capability import SCORE_METHODS
 from ._common import (
     FORMATS_HELP,
     SCORE_METHOD_HELP,

@@ -11,15 +11,16 @@ import pandas as pd
 import typer
 
 from .._util.errors import InputError, UnknownIdError
+from ..capability import SCORE_METHODS
 from ..capability._model import model_class
 from ..commands._claim import DEFAULT_BOOTSTRAP, ClaimResult, claim_rows, fmt_value
 from ..commands._claim import claim as run_claim
 from ..commands._leaderboard import LeaderboardResult
 from ..commands._leaderboard import leaderboard as run_leaderboard
+from ..present._render import console_width
 from ..sources._matrix import ScoreMatrix
 from ..sources._panels import load_panel, panel_names
 from . import app
-from ..capability import SCORE_METHODS
 from ._common import (
     FORMATS_HELP,
     SCORE_METHOD_HELP,
@@ -31,6 +32,8 @@ from ._common import (
     score_method_for,
     split_ids,
     stdin_input,
+    strip_lines,
+    table,
 )
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
@@ -79,18 +82,16 @@ def read_matrix(path: Path) -> ScoreMatrix:
 def _claim_table(r: ClaimResult) -> str:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    con = Console(record=True, file=io.StringIO(), width=110, force_terminal=False, color_system=None)
+    con = Console(record=True, file=io.StringIO(), width=console_width(), force_terminal=False, color_system=None)
     pct = int(round(r.level * 100))
-    t = Table(
-        title=f"Claim on {r.benchmark_name} ({r.benchmark}), panel {r.panel!r}: {escape(r.before)} -> {escape(r.after)}",
-        title_justify="left",
-    )
-    t.add_column("quantity")
+    con.print(f"Claim on {r.benchmark_name} ({r.benchmark}), panel {r.panel!r}: {r.before} -> {r.after}", markup=False,
+              highlight=False)
+    t = table()
+    t.add_column("quantity", overflow="fold")
     t.add_column("estimate", justify="right")
     t.add_column(f"{pct}% interval", justify="right")
-    t.add_column("units")
+    t.add_column("units", overflow="fold")
     for _, row in r.to_frame().iterrows():
         q, est = row["quantity"], row["estimate"]
         units = str(row["units"])
@@ -120,7 +121,7 @@ def _claim_table(r: ClaimResult) -> str:
     )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
-    return con.export_text()
+    return strip_lines(con.export_text())
 
 
 def _claim_markdown(r: ClaimResult) -> str:
@@ -140,17 +141,14 @@ def _claim_markdown(r: ClaimResult) -> str:
 def _lb_table(r: LeaderboardResult) -> str:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    con = Console(record=True, file=io.StringIO(), width=120, force_terminal=False, color_system=None)
-    t = Table(
-        title=(f"{r.benchmark_name} ({r.benchmark}), {r.panel!r}: {r.n} models ranked by raw score and by score "
-               "adjusted for capabilities (residual of the fit on the capabilities score)"),
-        title_justify="left",
-    )
+    con = Console(record=True, file=io.StringIO(), width=console_width(), force_terminal=False, color_system=None)
+    con.print(f"{r.benchmark_name} ({r.benchmark}), {r.panel!r}: {r.n} models ranked by raw score and by score "
+              "adjusted for capabilities (residual of the fit on the capabilities score)", markup=False, highlight=False)
+    t = table()
     for c, j in (("adj. rank", "right"), ("model", "left"), ("capabilities", "right"), ("value", "right"),
                  ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), ("change", "right")):
-        t.add_column(c, justify=j)
+        t.add_column(c, justify=j, overflow="fold")
     for e in r.entries:
         ch = "=" if e.rank_change == 0 else (f"▲{e.rank_change}" if e.rank_change > 0 else f"▼{-e.rank_change}")
         t.add_row(str(e.adjusted_rank), escape(e.name), f"{e.capabilities_score:+.2f}", fmt_value(e.value, r.scale, sign=False),
@@ -163,7 +161,7 @@ def _lb_table(r: LeaderboardResult) -> str:
     )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
-    return con.export_text()
+    return strip_lines(con.export_text())
 
 
 def _lb_markdown(r: LeaderboardResult) -> str:

@@ -114,6 +114,11 @@ def rich_text(*items: Any, width: int | None = None) -> str:
     return render_rich(*items, width=width)
 
 
+def strip_lines(text: str) -> str:
+    """``text`` without the spaces rich pads its lines with."""
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
 def table(title: str | None = None, **kw: Any) -> Any:
     """A rich table in the one style of every command (:func:`..present._render.styled_table`)."""
     from ..present._render import styled_table

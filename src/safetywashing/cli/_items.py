@@ -12,7 +12,7 @@ import typer
 
 from ..sources._panels import load_panel, panel_names
 from . import app
-from ._common import FORMATS_HELP, check_choice, choice, emit, output_format, stdin_input
+from ._common import FORMATS_HELP, check_choice, choice, emit, output_format, rich_text, stdin_input, table
 
 if TYPE_CHECKING:
     from ..commands._items import ItemsReport, ItemsResult
@@ -33,7 +33,10 @@ def _p(x: float) -> str:
     return f"{x:.1e}" if x < 1e-3 else f"{x:.3f}"
 
 
-def _one(res: ItemsResult) -> list[str]:
+def _one(res: ItemsResult) -> list[Any]:
+    from rich.padding import Padding
+    from rich.text import Text
+
     from ..commands._items_audit import Q_FLAG
 
     d = res.to_dict()
@@ -59,50 +62,33 @@ def _one(res: ItemsResult) -> list[str]:
             f"  decorrelated subset: {sub.n_items} items, correlation {est}; in-sample {_n(sub.in_sample_correlation)} "
             f"(optimistic: chosen on the same models); reliability {_n(sub.reliability, False)}"
         )
-    lines.append("")
     df = res.to_frame().sort_values(["capability_driven", "correlation"], ascending=[False, False], na_position="last")
-    head = ("item", "n", "mean", "r", "p", "q", "flag", "subset")
-    rows = [
-        (
-            str(r.item)[:40],
-            str(r.n),
-            _n(r.mean, False),
-            _n(r.correlation),
-            _p(r.p_value),
-            _p(r.q_value),
-            "capability" if r.capability_driven else "",
-            "yes" if r.in_subset else "",
-        )
-        for r in df.head(TABLE_ROWS).itertuples()
-    ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
-    right = (False, True, True, True, True, True, False, False)
-
-    def fmt(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if rt else c.ljust(w) for c, w, rt in zip(cells, widths, right)).rstrip()
-
-    lines += ["  " + fmt(head), "  " + fmt(tuple("-" * w for w in widths)), *("  " + fmt(r) for r in rows)]
+    t = table()
+    for head in ("item", "n", "mean", "r", "p", "q", "flag", "subset"):
+        t.add_column(head, justify="right" if head in ("n", "mean", "r", "p", "q") else "left", overflow="fold")
+    for r in df.head(TABLE_ROWS).itertuples():
+        t.add_row(Text(str(r.item)[:40]), str(r.n), _n(r.mean, False), _n(r.correlation), _p(r.p_value), _p(r.q_value),
+                  "capability" if r.capability_driven else "", "yes" if r.in_subset else "")
+    out: list[Any] = [*lines, "", Padding(t, (0, 0, 0, 2))]
     if res.n_items > TABLE_ROWS:
-        lines.append(f"  ... {res.n_items - TABLE_ROWS} more items (highest correlation first; all with --format csv)")
-    lines.append("")
-    return lines
+        out.append(f"  ... {res.n_items - TABLE_ROWS} more items (highest correlation first; all with --format csv)")
+    out.append("")
+    return out
 
 
-def render_items_text(rep: ItemsReport) -> str:
-    """Plain-text report: per benchmark its summary, the most capability-correlated items and the subset."""
-    lines = [f"Item-level audit; capabilities scores from {rep.score_source}; {len(rep.matched)} models matched", ""]
+def render_items_text(rep: ItemsReport, width: int | None = None) -> str:
+    """Text report that fits the terminal: per benchmark its summary, the most capability-correlated items and the
+    subset."""
+    items: list[Any] = [f"Item-level audit; capabilities scores from {rep.score_source}; {len(rep.matched)} models matched", ""]
     for res in rep.results:
-        lines += _one(res)
-    lines.append(
+        items += _one(res)
+    items.append(
         "r: correlation of an item's score (higher = correct / safe) with the capabilities score (higher = more capable) "
         "over the models that ran it; q: Benjamini-Hochberg; subset correlation: estimated on models it was not chosen on."
     )
-    for res in rep.results:
-        for note in res.notes:
-            lines.append(f"note: {res.benchmark}: {note}")
-    for note in rep.notes:
-        lines.append(f"note: {note}")
-    return "\n".join(lines) + "\n"
+    items += [f"note: {res.benchmark}: {note}" for res in rep.results for note in res.notes]
+    items += [f"note: {note}" for note in rep.notes]
+    return rich_text(*items, width=width)
 
 
 def render_items(rep: ItemsReport, fmt: str) -> str:

@@ -9,11 +9,22 @@ from typing import Optional
 
 import typer
 
-from ..present._sheet import to_csv
-from . import app
 from ..capability import SCORE_METHODS
+from ..present._render import console_width
+from ..present._sheet import to_csv
 from ..sources._panels import panel_names
-from ._common import FORMATS_HELP, SCORE_METHOD_HELP, choice, emit, output_format, score_method_for, stdin_input
+from . import app
+from ._common import (
+    FORMATS_HELP,
+    SCORE_METHOD_HELP,
+    choice,
+    emit,
+    output_format,
+    score_method_for,
+    stdin_input,
+    strip_lines,
+    table,
+)
 
 PLACE_FORMATS = ("table", "json", "csv", "html")
 
@@ -25,9 +36,8 @@ def _fmt(x: float | None, spec: str) -> str:
 def _table(res) -> str:  # noqa: ANN001
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    con = Console(width=140, force_terminal=False)
+    con = Console(width=console_width(), force_terminal=False, color_system=None)
     con.begin_capture()
     con.print(
         f"Panel {res.panel!r} coordinates: capabilities score = {res.direction.describe()}.\n"
@@ -58,10 +68,10 @@ def _table(res) -> str:  # noqa: ANN001
         if not rows:
             con.print("  no safety or other benchmark in common with the panel", highlight=False)
             continue
-        t = Table(title_justify="left", show_edge=True)
+        t = table()
         pi = f"{int(res.level * 100)}% PI"
         for c in ("benchmark", "role / area", "value", "predicted", "residual", "resid SD", "stud. t", pi, "n"):
-            t.add_column(c, justify="left" if c in ("benchmark", "role / area") else "right")
+            t.add_column(c, justify="left" if c in ("benchmark", "role / area") else "right", overflow="fold")
         for b in sorted(rows, key=lambda r: (r.role != "safety", r.area, r.benchmark)):
             t.add_row(
                 escape(b.benchmark),
@@ -93,7 +103,7 @@ def _table(res) -> str:  # noqa: ANN001
         if ": not placed, lacks" in n:  # already said above, per model
             continue
         con.print(f"note: {n}", highlight=False, markup=False)
-    return con.end_capture()
+    return strip_lines(con.end_capture())
 
 
 @app.command()

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError
-from .._util.stats import _check_method, pairwise_corr_masked
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
+from .._util.stats import _check_method, pairwise_corr_masked
 from .._util.stats import finite_or_none as _f
 from ..inference._item_stats import (
     RELIABILITY_METHOD,
