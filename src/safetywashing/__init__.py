@@ -8,7 +8,7 @@ Public API::
     res.to_frame()                          # tidy pandas table
 """
 
-from ._util.errors import InputError, InsufficientDataError, SafetywashingError, UnknownIdError
+from ._util.errors import InputError, InsufficientDataError, SafetywashingError, SafetywashingWarning, UnknownIdError
 from ._util.version import __version__
 from .capability import (
     SCORE_METHODS,
@@ -85,6 +85,7 @@ __all__ = [
     "PlacementResult",
     "Reliability",
     "SafetywashingError",
+    "SafetywashingWarning",
     "SCORE_METHODS",
     "ScoreMatrix",
     "UnknownIdError",
