@@ -15,8 +15,9 @@ import pytest
 import typer.main
 
 import safetywashing as sw
-from safetywashing.cli import app
+from safetywashing.cli import app, load_commands
 
+load_commands()
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "examples"
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -195,15 +196,16 @@ def test_csv_lists_are_semicolon_joined_in_every_command(cli):
 # ---------------------------------------------------------------- ingest --harness
 def test_ingest_harness_and_its_deprecated_alias(cli, tmp_path):
     src = str(ROOT / "tests" / "data" / "harness" / "lm_eval")
-    new = cli("ingest", src, "--harness", "lm-eval", "--output", "-")
-    old = cli("ingest", src, "--format", "lm-eval", "--output", "-")
+    new = cli("ingest", src, "--harness", "lm-eval", "--output", "-", cwd=tmp_path)
+    old = cli("ingest", src, "--format", "lm-eval", "--output", "-", cwd=tmp_path)
     assert new.returncode == old.returncode == 0
     assert new.stdout == old.stdout
     assert "deprecated" not in new.stderr
     assert sum("ingest --format is deprecated" in line for line in old.stderr.splitlines()) == 1
     assert "--harness [auto|lm-eval|inspect|helm]" in cli("ingest", "--help").stdout
-    proc = cli("ingest", src, "--format", "helm", "--harness", "lm-eval", "--output", "-")
+    proc = cli("ingest", src, "--format", "helm", "--harness", "lm-eval", "--output", "-", cwd=tmp_path)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # never a file named -
 
 
 # ---------------------------------------------------------------- warnings: the CLI's own line, not Python's too

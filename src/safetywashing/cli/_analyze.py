@@ -69,9 +69,7 @@ def analyze(
     impute: bool = typer.Option(
         False, "--impute", help="Impute missing capability scores (rank-2 PCA) instead of dropping models."
     ),
-    sensitivity: bool = typer.Option(
-        True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."
-    ),
+    sensitivity: bool = typer.Option(True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."),
     full: bool = typer.Option(
         False, "--full", help="Table format: every benchmark grouped by area (default: a one-screen summary per panel)."
     ),
