@@ -266,7 +266,7 @@ def models(
         cols = ["panel", "rank", "model", "name", *meta, "capabilities_score"] + (["SE"] if has_se else [])
         right = ("rank", "params", "flop", "capabilities_score", "SE")
         for c in cols:
-            t.add_column(c, justify="right" if c in right else "left", overflow="fold")
+            t.add_column(c, justify="right" if c in right else "left", overflow="fold", no_wrap=c in right)
         for _, r in df.iterrows():
             cells = [r["panel"], "-" if pd.isna(r["rank"]) else str(int(r["rank"])), escape(r["model"]), escape(str(r["name"]))]
             for c in meta:

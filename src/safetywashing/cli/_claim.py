@@ -89,8 +89,8 @@ def _claim_table(r: ClaimResult) -> str:
               highlight=False)
     t = table()
     t.add_column("quantity", overflow="fold")
-    t.add_column("estimate", justify="right")
-    t.add_column(f"{pct}% interval", justify="right")
+    t.add_column("estimate", justify="right", no_wrap=True)
+    t.add_column(f"{pct}% interval", justify="right", no_wrap=True)
     t.add_column("units", overflow="fold")
     for _, row in r.to_frame().iterrows():
         q, est = row["quantity"], row["estimate"]
@@ -148,7 +148,7 @@ def _lb_table(r: LeaderboardResult) -> str:
     t = table()
     for c, j in (("adj. rank", "right"), ("model", "left"), ("capabilities", "right"), ("value", "right"),
                  ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), ("change", "right")):
-        t.add_column(c, justify=j, overflow="fold")
+        t.add_column(c, justify=j, overflow="fold", no_wrap=j == "right")  # numbers keep their width
     for e in r.entries:
         ch = "=" if e.rank_change == 0 else (f"▲{e.rank_change}" if e.rank_change > 0 else f"▼{-e.rank_change}")
         t.add_row(str(e.adjusted_rank), escape(e.name), f"{e.capabilities_score:+.2f}", fmt_value(e.value, r.scale, sign=False),

@@ -65,7 +65,8 @@ def _one(res: ItemsResult) -> list[Any]:
     df = res.to_frame().sort_values(["capability_driven", "correlation"], ascending=[False, False], na_position="last")
     t = table()
     for head in ("item", "n", "mean", "r", "p", "q", "flag", "subset"):
-        t.add_column(head, justify="right" if head in ("n", "mean", "r", "p", "q") else "left", overflow="fold")
+        num = head in ("n", "mean", "r", "p", "q")
+        t.add_column(head, justify="right" if num else "left", overflow="fold", no_wrap=num)
     for r in df.head(TABLE_ROWS).itertuples():
         t.add_row(Text(str(r.item)[:40]), str(r.n), _n(r.mean, False), _n(r.correlation), _p(r.p_value), _p(r.q_value),
                   "capability" if r.capability_driven else "", "yes" if r.in_subset else "")

@@ -130,31 +130,56 @@ def score_label(res: AnalysisResult) -> str:
     return res.direction.label(len(res.model_scores))
 
 
+def _fitted_widths(natural: list[int], shrinkable: list[bool], width: int, gap: int = 2) -> list[int]:
+    """Column widths that fit ``width``: the shrinkable (text) columns give up space in proportion to their width,
+    none below 10 characters; the others (numbers) keep theirs."""
+    widths = list(natural)
+    excess = sum(widths) + gap * (len(widths) - 1) - width
+    while excess > 0:
+        room = [(w - 10 if s and w > 10 else 0) for w, s in zip(widths, shrinkable)]
+        if not sum(room):
+            break
+        cut = [min(r, max(1, round(excess * r / sum(room)))) for r in room]
+        widths = [w - c for w, c in zip(widths, cut)]
+        excess -= sum(cut)
+    return widths
+
+
+def _columns(heads: list[str], widths: list[int], header: bool) -> Any:
+    """An empty table with fixed column widths (text columns left, numbers right); ``header`` shows the names."""
+    t = styled_table(show_header=header)
+    for h, w in zip(heads, widths):
+        t.add_column(h, width=w, justify="left" if h in ("area / benchmark", "id", "verdict") else "right", overflow="fold")
+    return t
+
+
 def render_table(results: list[AnalysisResult], width: int | None = None) -> str:
-    """Every benchmark per panel, grouped by safety area, as a table that fits ``width`` (default: the terminal's;
-    long names wrap inside their cells)."""
+    """Every benchmark per panel, grouped by safety area (one heading line each), in columns of the same widths
+    for every area that together fit ``width`` (default: the terminal's; long names wrap inside their cells)."""
+    from rich.padding import Padding
     from rich.text import Text
 
+    width = width or console_width()
     items: list[Any] = []
     for res in results:
         has_ci = any("ci_low" in r.extra for r in res.results)
         items.append(f"Panel {res.panel!r}: {res.n_models} models; {res.method} correlation with the capabilities "
                      f"score ({score_label(res)})")
-        t = styled_table()
-        t.add_column("Area / benchmark", overflow="fold")
-        t.add_column("id", overflow="fold")
-        t.add_column("r", justify="right", no_wrap=True)
-        if has_ci:
-            t.add_column(ci_header(res), justify="right", no_wrap=True)
-        t.add_column("n", justify="right", no_wrap=True)
-        t.add_column("verdict", overflow="fold")
+        heads = ["area / benchmark", "id", "r"] + ([ci_header(res)] if has_ci else []) + ["n", "verdict"]
+        rows = [[Text(r.name), Text(r.benchmark), _num(r.correlation), *([_ci(r)] if has_ci else []), str(r.n),
+                 Text(shown_verdict(r))] for r in res.results]
+        natural = [max(len(h), *(len(str(row[i])) for row in rows)) for i, h in enumerate(heads)]
+        fitted = _fitted_widths(natural, [h in ("area / benchmark", "id", "verdict") for h in heads], width - 2)
+        by_id = {r.benchmark: row for r, row in zip(res.results, rows)}
+
+        items.append(Padding(_columns(heads, fitted, True), (0, 0, 0, 2)))  # the header once, then each area's heading and rows
         for area, group in grouped(res):
-            t.add_row(Text(area_label(area)), *([""] * (len(t.columns) - 1)))
+            t = _columns(heads, fitted, False)
             for r in group:
-                cells = [Text("  " + r.name), Text(r.benchmark), _num(r.correlation)] + ([_ci(r)] if has_ci else [])
-                t.add_row(*cells, str(r.n), Text(shown_verdict(r)))
-        items += [t, "r: correlation with the capabilities score (higher = the benchmark rises with general capabilities); "
-                     "n: models behind r.", verdict_legend(res), *(f"note: {note}" for note in res.notes), ""]
+                t.add_row(*by_id[r.benchmark])
+            items += [area_label(area), Padding(t, (0, 0, 0, 2))]
+        items += ["", "r: correlation with the capabilities score (higher = the benchmark rises with general "
+                      "capabilities); n: models behind r.", verdict_legend(res), *(f"note: {note}" for note in res.notes), ""]
     return render_rich(*items, width=width)
 
 
