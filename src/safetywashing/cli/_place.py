@@ -71,8 +71,9 @@ def _table(res) -> str:  # noqa: ANN001
         t = table()
         pi = f"{int(res.level * 100)}% PI"
         for c in ("benchmark", "role / area", "value", "predicted", "residual", "resid SD", "stud. t", pi, "n"):
-            text = c in ("benchmark", "role / area")
-            t.add_column(c, justify="left" if text else "right", overflow="fold", no_wrap=not text)  # numbers keep their width
+            text = c in ("benchmark", "role / area", pi)  # these wrap; the single numbers keep their width
+            t.add_column(c, justify="left" if c in ("benchmark", "role / area") else "right", overflow="fold",
+                         no_wrap=not text)
         for b in sorted(rows, key=lambda r: (r.role != "safety", r.area, r.benchmark)):
             t.add_row(
                 escape(b.benchmark),
