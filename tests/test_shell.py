@@ -177,7 +177,7 @@ def test_one_table_style(cli, monkeypatch):
     for name in ("analyze --full", "audit", "leaderboard", "models"):
         out = cli(*WIDE[name]).stdout
         assert not set(out) & set("┏━┃│┡└─╇"), name
-        assert re.search(r"\n-{20,}\n", out), name
+        assert re.search(r"\n *-{20,}\n", out), name
 
 
 # ---------------------------------------------------------------- one list encoding in CSV
