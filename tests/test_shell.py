@@ -92,6 +92,19 @@ def test_dash_input_is_stdin(cli):
     a = json.loads(cli("analyze", "--data", str(EX / "my_leaderboard.csv"), *args).stdout)["panels"][0]["results"]
     b = json.loads(cli("analyze", "--data", "-", *args, stdin=lb).stdout)["panels"][0]["results"]
     assert [r["correlation"] for r in a] == [r["correlation"] for r in b]
+    claim = (EX / "claim_release.csv").read_text(encoding="utf-8")
+    args = ["--benchmark", "ethics_all", "--bootstrap", "0", "--format", "json"]
+    c_file = json.loads(cli("claim", str(EX / "claim_release.csv"), *args).stdout)
+    c_stdin = json.loads(cli("claim", "-", *args, stdin=claim).stdout)
+    assert c_stdin["beyond_capabilities"] == c_file["beyond_capabilities"]
+    scores = (EX / "items_model_scores.csv").read_text(encoding="utf-8")
+    args = ["--bootstrap", "100", "--format", "json"]
+    i_file = json.loads(cli("items", str(EX / "items_long.csv"), "--model-scores", str(EX / "items_model_scores.csv"),
+                            *args).stdout)
+    i_stdin = json.loads(cli("items", str(EX / "items_long.csv"), "--model-scores", "-", *args, stdin=scores).stdout)
+    assert i_stdin["items"] == i_file["items"]
+    proc = cli("items", "-", "--model-scores", "-", *args, stdin=scores)
+    assert proc.returncode == 2 and "only once" in proc.stderr
     # bad stdin: one line naming <stdin>, not a temporary path
     proc = cli("audit", "-", stdin="model,x\n")
     assert proc.returncode == 2 and proc.stderr.startswith("safetywashing: error: <stdin>") and "/tmp" not in proc.stderr
