@@ -184,6 +184,12 @@ def test_tables_fit_80_columns(cli, monkeypatch, name):
         assert "decodingtrust_adv_glue++_qqp" in cli(*WIDE[name]).stdout
 
 
+def test_summary_fits_a_narrow_terminal(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = cli("analyze", "--bootstrap", "0").stdout.splitlines()
+    assert max(len(x) for x in lines) <= 60 and "track capabilities most" in "\n".join(lines)
+
+
 def test_one_table_style(cli, monkeypatch):
     """Every table: the header, then one ASCII rule; no box-drawing characters."""
     monkeypatch.setenv("COLUMNS", "100")

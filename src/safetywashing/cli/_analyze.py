@@ -12,7 +12,7 @@ from .._util.errors import InputError
 from ..capability import SCORE_METHODS
 from ..commands._analyze import analyze as run_analysis
 from ..inference._multiplicity import ADJUST_CHOICES
-from ..present._render import FORMATS, render, render_summary
+from ..present._render import FORMATS, console_width, render, render_summary
 from ..present._sheet import to_csv
 from ..sources._panels import COMPLETE_PANELS, load_panel, panel_names
 from . import app
@@ -138,7 +138,7 @@ def analyze(
     if params_column is not None and compute != "params":
         print(f"hint: --params-column {params_column} is model metadata; correlate with it through --compute params",
               file=sys.stderr)
-    text = render_summary(results) if fmt == "table" and not full else render(results, fmt)
+    text = render_summary(results, width=min(console_width(), 80)) if fmt == "table" and not full else render(results, fmt)
     emit(text, output, inputs=(data,) if data is not None else ())
 
 
