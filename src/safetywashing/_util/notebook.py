@@ -15,10 +15,10 @@ from typing import Any
 MAX_ROWS = 10  # table rows a notebook summary shows
 MAX_TEXT = 160  # characters of one cell, fact or warning
 _STYLE = (
-    "<style>.sw-r{font-family:system-ui,sans-serif;font-size:13px;line-height:1.35;max-width:52em}"
+    "<style>.sw-r{font-family:system-ui,sans-serif;font-size:13px;line-height:1.35}"
     ".sw-r table{border-collapse:collapse;margin:4px 0}.sw-r th,.sw-r td{padding:2px 8px;border-bottom:1px solid #ddd;"
-    "text-align:left}.sw-r td.n{text-align:right;font-variant-numeric:tabular-nums}.sw-r .m{color:#666}"
-    ".sw-r .w{color:#8a4b00}</style>"
+    "text-align:left;vertical-align:top}.sw-r .n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
+    ".sw-r .m,.sw-r .w{max-width:60em}.sw-r .m{color:#666}.sw-r .w{color:#8a4b00}</style>"
 )
 
 
@@ -72,7 +72,8 @@ def html_repr(kind: str, s: Summary) -> str:
         out.append('<div class="m">' + " &middot; ".join(f"{e(k)}: {e(clip(v))}" for k, v in s.facts) + "</div>")
     if s.header:
         right = [h in s.numeric for h in s.header]
-        out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in s.header) + "</tr></thead><tbody>")
+        out.append("<table><thead><tr>" + "".join(f'<th class="n">{e(h)}</th>' if r else f"<th>{e(h)}</th>"
+                                                  for h, r in zip(s.header, right)) + "</tr></thead><tbody>")
         for row in s.rows[:MAX_ROWS]:
             cells = "".join(f'<td class="n">{e(clip(c, 60))}</td>' if r else f"<td>{e(clip(c, 60))}</td>"
                             for c, r in zip(row, right))
