@@ -225,6 +225,11 @@ def test_ingest_harness_and_its_deprecated_alias(cli, tmp_path):
     proc = cli("ingest", src, "--format", "helm", "--harness", "lm-eval", "--output", "-", cwd=tmp_path)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []  # never a file named -
+    proc = cli("ingest", src, "--output", "m.csv", "--provenance", "-", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.startswith("model,benchmark,value,harness")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv"]
+    proc = cli("ingest", src, "--output", "-", "--provenance", "-", cwd=tmp_path)
+    assert proc.returncode == 2 and "--provenance -" in proc.stderr
 
 
 # ---------------------------------------------------------------- warnings: the CLI's own line, not Python's too

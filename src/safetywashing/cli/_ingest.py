@@ -73,6 +73,8 @@ def ingest(
     overrides = parse_metric_overrides(metric)
     to_stdout = str(output) == "-"
     prov_path = provenance or (None if to_stdout else provenance_path(output))
+    if to_stdout and str(provenance) == "-":
+        raise InputError("--provenance -: standard output already carries the matrix (--output -); give a file")
     if prov_path is not None and not to_stdout and str(output).strip() and prov_path.resolve() == output.resolve():
         raise InputError(f"--provenance {prov_path}: must differ from --output")
     for target in (output, prov_path):
@@ -91,8 +93,11 @@ def ingest(
     for target in (output, prov_path):  # both checked before either is written
         if target is not None and str(target) != "-":
             check_output(target, inputs=inputs)
-    if prov_path is not None:
-        atomic_write(prov_path, to_csv(result.provenance, index=False, float_format="%.10g"), inputs=inputs)
+    prov_csv = to_csv(result.provenance, index=False, float_format="%.10g")
+    if prov_path is not None and str(prov_path) == "-":  # standard output (the matrix goes to its file)
+        emit(prov_csv, None)
+    elif prov_path is not None:
+        atomic_write(prov_path, prov_csv, inputs=inputs)
     matrix_csv = to_csv(result.to_frame(), index=False, float_format="%.10g")
     if to_stdout:
         emit(matrix_csv, None)
