@@ -40,7 +40,7 @@ def ingest(
         help="TASK=METRIC to choose a task's metric (repeatable), e.g. mmlu=acc_norm or gsm8k=exact_match,flexible-extract.",
     ),
     provenance: Optional[Path] = typer.Option(
-        None, "--provenance", help="Provenance CSV to write (default: OUTPUT's stem + .provenance.csv beside it)."
+        None, "--provenance", help="Provenance CSV to write (default: OUTPUT's stem + .provenance.csv beside it; - = stdout)."
     ),
 ) -> None:
     """Read lm-eval, Inspect and HELM outputs into a matrix that analyze --data, audit and place read.
