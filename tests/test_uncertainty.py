@@ -410,7 +410,7 @@ def test_cli_json_rows_carry_every_field(cli):
         (["--bootstrap", "-1"], "bootstrap"),
         (["--bootstrap", "50"], "bootstrap"),
         (["--ci", "1.5"], "ci"),
-        (["--ci-method", "studentized"], "ci_method"),
+        (["--ci-method", "studentized"], "--ci-method"),  # the option as typed, its choices listed
         (["--compute", "tokens"], "--compute"),
         (["--permutations", "-3"], "permutations"),
     ],
