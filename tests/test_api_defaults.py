@@ -26,5 +26,5 @@ def test_verdict_functions_default_to_intervals():
     """Every public function that gives a verdict has the CLI's interval settings by default."""
     a = inspect.signature(sw.analyze).parameters
     assert (a["bootstrap"].default, a["seed"].default, a["adjust"].default, a["ci_method"].default) == (2000, 0, "fcr", "bca")
-    assert inspect.signature(sw.audit).parameters["n_boot"].default == 2000
-    assert inspect.signature(sw.items).parameters["n_boot"].default == 2000
+    for f in (sw.audit, sw.items, sw.claim):
+        assert inspect.signature(f).parameters["bootstrap"].default == 2000, f.__name__

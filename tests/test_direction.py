@@ -58,7 +58,7 @@ def test_audit_of_a_harm_rate_has_the_safety_sign(tmp_path):
     f, s = _harm_table(tmp_path)
     with pytest.raises(sw.InputError, match="harmful_compliance_rate.*--lower-is-better harmful_compliance_rate"):
         read_table(f)
-    res = sw.audit(read_table(f, lower_is_better=["harmful_compliance_rate"]), sw.load_panel("chat"), n_boot=200)
+    res = sw.audit(read_table(f, lower_is_better=["harmful_compliance_rate"]), sw.load_panel("chat"), bootstrap=200)
     row = res.result("harmful_compliance_rate")
     raw = pd.read_csv(f).set_index("model")["harmful_compliance_rate"]
     from scipy import stats
@@ -69,7 +69,7 @@ def test_audit_of_a_harm_rate_has_the_safety_sign(tmp_path):
     # the header suffix is the same statement as the option
     f2 = tmp_path / "suffix.csv"
     f2.write_text(f.read_text().replace("harmful_compliance_rate", "harmful_compliance_rate:lower", 1))
-    res2 = sw.audit(read_table(f2), sw.load_panel("chat"), n_boot=200)
+    res2 = sw.audit(read_table(f2), sw.load_panel("chat"), bootstrap=200)
     assert res2.result("harmful_compliance_rate").correlation == row.correlation
 
 
@@ -166,7 +166,7 @@ def test_corrections_reach_audit_claim_and_leaderboard(tmp_path):
     col = "discrim_eval_black"
     f = tmp_path / "a.csv"
     pub.scores[[col]].to_csv(f, index_label="model")
-    a = sw.audit(read_table(f), chat, n_boot=200)
+    a = sw.audit(read_table(f), chat, bootstrap=200)
     assert a.result(col).correlation == pytest.approx(sw.analyze(chat, bootstrap=0).result(col).correlation, abs=1e-12)
     assert any("registry correction -|x|" in n for n in a.notes)
     lb = sw.leaderboard(_lb_matrix(pub, col, tmp_path), col)
@@ -175,7 +175,7 @@ def test_corrections_reach_audit_claim_and_leaderboard(tmp_path):
     assert an.result(col).correlation == pytest.approx(sw.analyze(chat, bootstrap=0).result(col).correlation, abs=1e-12)
     assert any("registry correction -|x|" in n for n in an.notes)
     before, after = pub.scores.iloc[0], pub.scores.iloc[1]
-    c = sw.claim(chat, before, after, col, n_bootstrap=0)
+    c = sw.claim(chat, before, after, col, bootstrap=0)
     assert c.observed_change == pytest.approx(chat.scores[col].iloc[1] - chat.scores[col].iloc[0], abs=1e-12)
     assert any("registry correction -|x|" in n for n in c.notes)
 

@@ -32,7 +32,7 @@ def results():
             "ScoreMatrix": chat,
             "AnalysisResult": an,
             "BenchmarkResult": an.result("ethics_all"),
-            "AuditResult": sw.audit(read_table(EX / "my_benchmark.csv"), chat, bootstrap=200),
+            "AuditResult": sw.audit(read_table(EX / "my_benchmark.csv", lower_is_better=["jailbreak_asr"]), chat, bootstrap=200),
             "ClaimResult": sw.claim(chat, cf.iloc[0], cf.iloc[1], "ethics_all", bootstrap=200, seed=0),
             "PlacementResult": sw.place(sw.ScoreMatrix.from_frame(chat.scores.iloc[:3]), sw.load_panel("base")),
             "LeaderboardResult": sw.leaderboard(chat, "ethics_all"),
@@ -103,7 +103,7 @@ def test_one_keyword_name_per_concept_old_names_deprecated():
     with pytest.warns(DeprecationWarning, match="'ci' is deprecated; use 'level'"):
         old = sw.analyze(chat, bootstrap=200, seed=1, ci=0.9).result("ethics_all").extra
     assert (old["ci_low"], old["ci_high"]) == (new["ci_low"], new["ci_high"])
-    table = read_table(EX / "my_benchmark.csv")
+    table = read_table(EX / "my_benchmark.csv", lower_is_better=["jailbreak_asr"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sw.SafetywashingWarning)
         a_new = sw.audit(table, chat, bootstrap=150, seed=2)

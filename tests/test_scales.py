@@ -112,7 +112,7 @@ def test_same_model_claim_noise_on_wmdp_is_the_raw_accuracys():
     before = chat.scores.loc["Llama-2-7b-chat-hf"].copy()
     after = before.copy()
     after["wmdp_bio"] -= 0.02
-    res = sw.claim(chat, before, after, "wmdp_bio", pair="same-model", n_bootstrap=0).to_dict()
+    res = sw.claim(chat, before, after, "wmdp_bio", pair="same-model", bootstrap=0).to_dict()
     v = before["wmdp_bio"]
     acc = 1 - 0.75 * v
     assert res["noise"]["benchmark_se_before"] == pytest.approx(np.sqrt(acc * (1 - acc) / 1273) / 0.75, rel=1e-12)

@@ -44,12 +44,12 @@ def test_format_overrides_the_extension_and_each_command_infers(cli, tmp_path):
     assert cli("analyze", "--panel", "chat", "--bootstrap", "0", "--format", "csv", "--output", str(out)).returncode == 0
     assert out.read_text().startswith("panel,method,benchmark")  # --format wins
     runs = {
-        "audit": ["audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200"],
+        "audit": ["audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200", "--lower-is-better", "jailbreak_asr"],
         "claim": ["claim", str(EX / "claim_release.csv"), "--benchmark", "ethics_all", "--bootstrap", "0"],
         "leaderboard": ["leaderboard", "--benchmark", "ethics_all"],
         "items": ["items", str(EX / "items_long.csv"), "--model-scores", str(EX / "items_model_scores.csv"),
                   "--bootstrap", "100"],
-        "place": ["place", str(EX / "frontier_benchmark.csv"), "--panel", "frontier"],
+        "place": ["place", str(EX / "frontier_benchmark.csv"), "--panel", "frontier", "--lower-is-better", "jailbreak_asr"],
     }
     for name, args in runs.items():
         for ext in ("json", "csv", "html"):
@@ -82,13 +82,15 @@ def test_dash_output_is_stdout_never_a_file(cli, tmp_path):
 
 def test_dash_input_is_stdin(cli):
     text = (EX / "my_benchmark.csv").read_text(encoding="utf-8")
-    from_file = json.loads(cli("audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200", "--format", "json").stdout)
-    proc = cli("audit", "-", "--bootstrap", "200", "--format", "json", stdin=text)
+    asr = ["--lower-is-better", "jailbreak_asr"]  # an attack success rate: its direction is given
+    from_file = json.loads(cli("audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200", "--format", "json", *asr).stdout)
+    proc = cli("audit", "-", "--bootstrap", "200", "--format", "json", *asr, stdin=text)
     assert proc.returncode == 0, proc.stderr
     from_stdin = json.loads(proc.stdout)
     assert from_stdin["results"] == from_file["results"] and from_stdin["matched"] == from_file["matched"]
     lb = (EX / "my_leaderboard.csv").read_text(encoding="utf-8")
-    args = ["--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag", "--bootstrap", "0", "--format", "json"]
+    args = ["--capabilities", "MMLU,GSM8K,ARC-C,HellaSwag", "--bootstrap", "0", "--format", "json",
+            "--lower-is-better", "jailbreak_asr,bias_gap"]
     a = json.loads(cli("analyze", "--data", str(EX / "my_leaderboard.csv"), *args).stdout)["panels"][0]["results"]
     b = json.loads(cli("analyze", "--data", "-", *args, stdin=lb).stdout)["panels"][0]["results"]
     assert [r["correlation"] for r in a] == [r["correlation"] for r in b]
@@ -160,11 +162,11 @@ def test_shell_completion_is_on(cli, cli_subprocess):
 # ---------------------------------------------------------------- tables fit the terminal
 WIDE = {
     "analyze --full": ["analyze", "--panel", "chat", "--full", "--bootstrap", "0"],
-    "audit": ["audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200"],
+    "audit": ["audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200", "--lower-is-better", "jailbreak_asr"],
     "claim": ["claim", str(EX / "claim_release.csv"), "--benchmark", "ethics_all", "--bootstrap", "200"],
     "leaderboard": ["leaderboard", "--benchmark", "ethics_all"],
     "items": ["items", str(EX / "items_long.csv"), "--model-scores", str(EX / "items_model_scores.csv"), "--bootstrap", "100"],
-    "place": ["place", str(EX / "frontier_benchmark.csv"), "--panel", "frontier"],
+    "place": ["place", str(EX / "frontier_benchmark.csv"), "--panel", "frontier", "--lower-is-better", "jailbreak_asr"],
     "models": ["models", "--panel", "frontier"],
     "benchmarks": ["benchmarks"],
 }
@@ -202,8 +204,9 @@ def test_one_table_style(cli, monkeypatch):
 # ---------------------------------------------------------------- one list encoding in CSV
 def test_csv_lists_are_semicolon_joined_in_every_command(cli):
     a = pd.read_csv(io.StringIO(cli("analyze", "--panel", "chat", "--bootstrap", "200", "--format", "csv").stdout))
-    b = pd.read_csv(io.StringIO(cli("audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200", "--format", "csv").stdout))
-    audit_json = json.loads(cli("audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200", "--format", "json").stdout)
+    asr = ["--lower-is-better", "jailbreak_asr"]
+    b = pd.read_csv(io.StringIO(cli("audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200", "--format", "csv", *asr).stdout))
+    audit_json = json.loads(cli("audit", str(EX / "my_benchmark.csv"), "--bootstrap", "200", "--format", "json", *asr).stdout)
     for df in (a, b):
         cells = df["verdict_bands"].dropna().astype(str)
         assert len(cells) and not cells.str.contains(r"[\[\]',]").any()
