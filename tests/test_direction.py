@@ -81,7 +81,7 @@ def test_every_output_of_a_users_column_says_its_direction(cli):
     assert rows["jailbreak_asr"]["direction"] == "lower = better in the file (negated: higher = better)"
     assert rows["refusal_rate_harmful"]["direction"] == "higher = better (given)"  # header suffix ':higher'
     assert rows["MMLU"]["direction"] == "higher = better (assumed: no direction given)"
-    assert "jailbreak_asr (lower = better, negated)" in cli(*args, "--format", "markdown", cwd=ROOT).stdout
+    assert "jailbreak_asr (lower better, negated)" in cli(*args, "--format", "markdown", cwd=ROOT).stdout
     csv = cli(*args, "--format", "csv", cwd=ROOT).stdout
     assert "direction" in csv.splitlines()[0]
     # the report's axis for the attack-success column says it was negated before "higher = safer"
@@ -89,7 +89,7 @@ def test_every_output_of_a_users_column_says_its_direction(cli):
     from safetywashing.present._chartdata import benchmark_label
 
     label = benchmark_label(m, "jailbreak_asr")
-    assert label.startswith("jailbreak_asr (lower = better, negated)") and label.endswith("higher = safer / better")
+    assert label.startswith("jailbreak_asr (lower better, negated)") and label.endswith("higher = safer / better")
 
 
 def test_params_column_is_metadata_not_a_benchmark(cli):

@@ -43,7 +43,7 @@ def _ci(r: Any) -> str:
 
 
 def _label(r: Any) -> str:
-    """A row's id, with its direction when the reader tagged the display name (``jailbreak_asr (lower = better, negated)``)."""
+    """A row's id, with its direction when the reader tagged the display name (``jailbreak_asr (lower better, negated)``)."""
     return r.name if r.name.startswith(f"{r.benchmark} (") else r.benchmark
 
 

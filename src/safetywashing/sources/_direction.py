@@ -126,10 +126,10 @@ DIRECTION_TEXT = {
 
 
 def direction_label(kind: str) -> str:
-    """Short tag for a display name: ``"lower = better, negated"``, ``"higher = better, assumed"``, ..."""
+    """Short tag for a display name: ``"lower better, negated"``, ``"assumed higher better"``, ..."""
     return {
-        "lower": "lower = better, negated",
-        "higher": "higher = better",
-        "assumed": "higher = better, assumed",
-        "accuracy": "from accuracy, higher = safer",
+        "lower": "lower better, negated",
+        "higher": "higher better",
+        "assumed": "assumed higher better",
+        "accuracy": "from accuracy",
     }.get(kind, "")
