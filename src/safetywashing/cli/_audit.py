@@ -53,10 +53,11 @@ def render_audit_text(res: AuditResult) -> str:
     if res.capability_sd_ratio is not None:
         lines.append(_range_line(res))
     lines.append("")
-    lines.append("Correlation with each capability benchmark (same models):")
+    lines.append("Correlation with each capability benchmark (models with both values; none shown below 5 models):")
     for r in res.results:
         caps = r.extra.get("capability_correlations", {})
-        lines.append(f"  {r.benchmark}: " + ", ".join(f"{c} {_n(v)}" for c, v in caps.items()))
+        ns = r.extra.get("capability_correlations_n", {})
+        lines.append(f"  {r.benchmark}: " + ", ".join(f"{c} {_n(v)} (n = {ns.get(c, '?')})" for c, v in caps.items()))
     lines.append("")
     lines.append("Matched models (input -> panel model, rule):")
     for inp, mid in res.matched.items():
