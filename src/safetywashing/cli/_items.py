@@ -34,7 +34,7 @@ def _p(x: float) -> str:
 
 
 def _one(res: ItemsResult) -> list[str]:
-    from ..commands._items_audit import Q_FLAG
+    from ..commands._items_audit import DISCRIMINATION_MIN, Q_FLAG
 
     d = res.to_dict()
     lines = [
@@ -44,9 +44,15 @@ def _one(res: ItemsResult) -> list[str]:
         f"[{_n(res.ci_low)}, {_n(res.ci_high)}] ({res.level:.0%} bootstrap over models, n = {res.n_models})",
         f"  reliability: alpha (KR-20) {_n(res.reliability, False)}, split-half (Spearman-Brown) {_n(res.split_half, False)}; "
         f"noise ceiling {_n(d['noise_ceiling'], False)}; disattenuated correlation {_n(d['disattenuated_correlation'])}",
-        f"  capability-driven items (q < {Q_FLAG} and r > 0, Benjamini-Hochberg across {res.n_items} items): "
-        f"{d['n_capability_driven']}",
+        f"  capability-driven items (per-item logistic regression on capability: likelihood-ratio q < {Q_FLAG}, "
+        f"Benjamini-Hochberg across {res.n_items} items, and discrimination >= {DISCRIMINATION_MIN} logits per SD of "
+        f"capability): {d['n_capability_driven']}; rising with capability beyond the benchmark's own rest score "
+        f"(conditional test, q < {Q_FLAG}): {d['n_conditional_flag']}"
+        + ("; capabilities scores' SEs used (regression calibration)" if res.score_se_used else ""),
     ]
+    dim = d.get("dimensionality")
+    if dim and dim.get("warning"):
+        lines.append(f"  warning: {dim['warning']}")
     sub = res.subset
     if sub is not None:
         est = (
@@ -60,30 +66,34 @@ def _one(res: ItemsResult) -> list[str]:
             f"(optimistic: chosen on the same models); reliability {_n(sub.reliability, False)}"
         )
     lines.append("")
-    df = res.to_frame().sort_values(["capability_driven", "correlation"], ascending=[False, False], na_position="last")
-    head = ("item", "n", "mean", "r", "p", "q", "flag", "subset")
+    df = res.to_frame().sort_values(["capability_driven", "discrimination"], ascending=[False, False], na_position="last")
+    head = ("item", "n", "mean", "r", "disc", "95% CI", "LR q", "cond q", "flag", "subset")
     rows = [
         (
             str(r.item)[:40],
             str(r.n),
             _n(r.mean, False),
             _n(r.correlation),
-            _p(r.p_value),
-            _p(r.q_value),
-            "capability" if r.capability_driven else "",
+            _n(r.discrimination),
+            f"[{_n(r.discrimination_low)}, {_n(r.discrimination_high)}]",
+            _p(r.lr_q_value),
+            _p(r.conditional_q_value),
+            ("capability" + (", beyond rest" if r.conditional_flag else "")) if r.capability_driven
+            else ("beyond rest" if r.conditional_flag else ""),
             "yes" if r.in_subset else "",
         )
         for r in df.head(TABLE_ROWS).itertuples()
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
-    right = (False, True, True, True, True, True, False, False)
+    right = (False, True, True, True, True, True, True, True, False, False)
 
     def fmt(cells: tuple[str, ...]) -> str:
         return "  ".join(c.rjust(w) if rt else c.ljust(w) for c, w, rt in zip(cells, widths, right)).rstrip()
 
     lines += ["  " + fmt(head), "  " + fmt(tuple("-" * w for w in widths)), *("  " + fmt(r) for r in rows)]
     if res.n_items > TABLE_ROWS:
-        lines.append(f"  ... {res.n_items - TABLE_ROWS} more items (highest correlation first; all with --format csv)")
+        lines.append(f"  ... {res.n_items - TABLE_ROWS} more items (flagged first, then highest discrimination; all with "
+                     "--format csv)")
     lines.append("")
     return lines
 
@@ -95,7 +105,9 @@ def render_items_text(rep: ItemsReport) -> str:
         lines += _one(res)
     lines.append(
         "r: correlation of an item's score (higher = correct / safe) with the capabilities score (higher = more capable) "
-        "over the models that ran it; q: Benjamini-Hochberg; subset correlation: estimated on models it was not chosen on."
+        "over the models that ran it; disc: the item's logistic slope on capability (logits per SD, Wald 95% CI); "
+        "LR q: likelihood-ratio test of that slope, Benjamini-Hochberg; cond q: the same test given the item's rest score "
+        "(the benchmark's other items); subset correlation: estimated on models it was not chosen on."
     )
     for res in rep.results:
         for note in res.notes:
