@@ -145,7 +145,7 @@ def items_cmd(
         None, "--subset-size", help="Decorrelated subset of this many items (default: half)."
     ),
     max_correlation: Optional[float] = typer.Option(
-        None, "--max-correlation", help="Or: the largest subset with correlation <= R."
+        None, "--max-correlation", help="Or: the largest subset whose correlation on held-out models (cross-fitted) is <= R."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed (bootstrap, splits, cross-fitting)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples of the models."),

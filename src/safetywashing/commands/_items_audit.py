@@ -98,11 +98,16 @@ class ItemsResult:
     Per item (arrays in ``items`` order): ``n`` models that ran it, ``mean``
     score (0-1, higher = more often correct / safe), ``correlation`` with the
     capabilities score over those models (higher = rises with capabilities),
-    its two-sided ``p_value``, Benjamini-Hochberg ``q_value`` across items and
-    ``capability_driven`` (q < 0.05 and positive). Per benchmark: the
-    correlation of the models' mean score with an interval, reliability
-    (alpha / KR-20 and split-half), noise ceiling and disattenuated
-    correlation, and the decorrelated :class:`SubsetResult`.
+    its two-sided ``p_value`` and Benjamini-Hochberg ``q_value`` across items;
+    ``items_fit`` (per-item logistic regressions on capability: discrimination
+    with its interval, likelihood-ratio and conditional p-values; see
+    :data:`~safetywashing.inference._item_stats.ITEM_MODEL_METHOD`) with
+    ``lr_q_value`` / ``conditional_q_value`` (BH), and the flags
+    ``capability_driven`` and ``conditional_flag`` (:data:`FLAG_RULE`). Per
+    benchmark: the correlation of the models' mean score with an interval,
+    reliability (alpha / KR-20 and split-half), ``dimensionality`` (a one- vs
+    two-factor check), noise ceiling and disattenuated correlation, and the
+    decorrelated :class:`SubsetResult`.
     """
 
     benchmark: str
