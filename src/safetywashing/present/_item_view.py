@@ -39,7 +39,8 @@ def figure_items(bench: dict[str, Any], layout: Any) -> dict[str, Any]:
             else ("decorrelated subset" if it.get("item") in subset else "other items")
         )
         groups[key].append((x, y, it))
-    colours = {"capability-driven (LR q < 0.10, discrimination >= 0.5)": "#EE6677", "decorrelated subset": "#4477AA", "other items": "#BBBBBB"}
+    colours = {"capability-driven (LR q < 0.10, discrimination >= 0.5)": "#EE6677", "decorrelated subset": "#4477AA",
+               "other items": "#BBBBBB"}
     traces = []
     for name, pts in groups.items():
         if not pts:
