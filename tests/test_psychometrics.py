@@ -155,8 +155,9 @@ def test_item_logistic_regressions_match_scipy():
     z = rng.normal(size=n)
     y = (rng.random((n, 3)) < _sigmoid(np.array([0.3, 1.5, -1.0]) * z[:, None] + 0.2)).astype(float)
     y[rng.random((n, 3)) < 0.1] = np.nan
-    x = np.stack([np.ones((n, 3)), np.broadcast_to(z[:, None], (n, 3))], axis=2)
-    beta, cov, ll = _glm_batch(y, x, ridge=0.05)
+    beta, cov, ll = _glm_batch(y, [z], ridge=0.05)
+    per_item, _, _ = _glm_batch(y, [np.repeat(z[:, None], 3, axis=1)], ridge=0.05)  # the same covariate given per item
+    np.testing.assert_allclose(per_item, beta, atol=1e-10)
     for j in range(3):
         o = ~np.isnan(y[:, j])
 
@@ -171,7 +172,7 @@ def test_item_logistic_regressions_match_scipy():
     im = item_models(y, z)
     # the LR test on the standardised score; p from chi^2(1) of twice the log-likelihood gain over the item's mean
     zs = (z - z.mean()) / z.std()
-    b2, _, ll2 = _glm_batch(y, np.stack([np.ones((n, 3)), np.broadcast_to(zs[:, None], (n, 3))], axis=2))
+    b2, _, ll2 = _glm_batch(y, [zs])
     mu = np.nanmean(y, axis=0)
     cnt = (~np.isnan(y)).sum(axis=0)
     ll0 = cnt * (mu * np.log(mu) + (1 - mu) * np.log(1 - mu))
