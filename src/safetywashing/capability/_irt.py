@@ -892,8 +892,6 @@ def score_rows(
     min_benchmarks: int = MIN_BENCHMARKS,
     iterations: int = 200,
     floor: np.ndarray | None = None,
-    tol: float = 1e-10,
-    theta0: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Capability and SE of each row of ``y`` (0-1 scores, NaN = missing) with the benchmarks fixed.
 
@@ -902,9 +900,11 @@ def score_rows(
     ``sqrt(dispersion / (sum v a^2 + ridge))`` plus, when ``item_cov``
     (covariance of the difficulties and log slopes, anchor entries 0) is
     given, the delta-method variance from the benchmarks' own uncertainty.
-    Rows with fewer than ``min_benchmarks`` scores get NaN. Returns
-    ``(theta, se, n_benchmarks)``.
+    ``floor``: each benchmark's guessing floor (0-1; default none). Rows
+    with fewer than ``min_benchmarks`` scores get NaN. Returns ``(theta, se,
+    n_benchmarks)``.
     """
+    tol = 1e-10
     y = np.atleast_2d(np.asarray(y, dtype=float))
     obs = ~np.isnan(y)
     n_b = obs.sum(axis=1)
@@ -914,9 +914,6 @@ def score_rows(
     ya = (yz - c) / (1.0 - c)
     z = np.log(np.clip(ya, 0.02, 0.98) / (1 - np.clip(ya, 0.02, 0.98)))
     theta = np.where(n_b > 0, (np.where(obs, z / a + d, 0.0)).sum(axis=1) / np.maximum(n_b, 1), 0.0)
-
-    if theta0 is not None:
-        theta = np.asarray(theta0, dtype=float).copy()
 
     def parts(th: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         sg = _sigmoid(a * (th[:, None] - d[None, :]))
