@@ -47,7 +47,7 @@ from .inference import (
     verdict,
     verdict_bands,
 )
-from .present import build_report, render_figures
+from .present import build_report, plot, render_figures
 from .sources import (
     IngestResult,
     ItemMatrix,
@@ -110,6 +110,7 @@ __all__ = [
     "normalise_model_name",
     "panel_names",
     "place",
+    "plot",
     "read_items",
     "read_table",
     "registry",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError
+from .._util.plotting import Plottable
 from .._util.stats import finite_or_none as _f
 from ..capability._model import fit_capability_model, model_class
 from ..capability._pca import MIN_MODELS, CapabilityDirection, capability_direction
@@ -85,7 +86,7 @@ class ResultLookup:
 
 
 @dataclass(frozen=True)
-class AnalysisResult(ResultLookup):
+class AnalysisResult(ResultLookup, Plottable):
     """Result of :func:`analyze` for one score matrix (panel)."""
 
     panel: str

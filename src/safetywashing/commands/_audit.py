@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError
+from .._util.plotting import Plottable
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
@@ -38,7 +39,7 @@ INTERVAL_METHOD = CapabilityDirection.resampling_text  # the paper's PCA score's
 
 
 @dataclass(frozen=True)
-class AuditResult(ResultLookup):
+class AuditResult(ResultLookup, Plottable):
     """Result of :func:`audit`.
 
     Attributes

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, UnknownIdError
+from .._util.plotting import Plottable
 from .._util.stats import top_components, zscore
 
 # the bootstrap draws live with the capability models (each draws its own way); re-exported here for tests and benchmarks
@@ -67,7 +68,7 @@ class PanelPoint:
 
 
 @dataclass(frozen=True)
-class ClaimResult:
+class ClaimResult(Plottable):
     """A claimed change on ``benchmark`` split into capability-predicted and beyond-capabilities parts.
 
     Units: ``capability_score_*`` are in the panel's capabilities-score units
