@@ -362,6 +362,14 @@ def claim_panel_points(claim: dict[str, Any], result: AnalysisResult | None, mat
     return None
 
 
+def n_text(ns: Any) -> str:
+    """``"n = 26"`` when every benchmark has the same number of models, else ``"n = 20-26 models per benchmark"``."""
+    ns = [int(n) for n in ns]
+    if not ns:
+        return "n = 0"
+    return f"n = {min(ns)}" if min(ns) == max(ns) else f"n = {min(ns)}-{max(ns)} models per benchmark"
+
+
 def interval_text(lo: Any, hi: Any, level: Any = None) -> str:
     """``" [0.70, 0.90]"`` style interval text, or ``""`` when absent."""
     lo, hi = _f(lo), _f(hi)

@@ -218,13 +218,6 @@ def layout_problems(fig: Any) -> list[str]:
     return out
 
 
-def _n_text(ns: Sequence[int]) -> str:
-    ns = [int(n) for n in ns]
-    if not ns:
-        return "n = 0"
-    return f"n = {min(ns)}" if min(ns) == max(ns) else f"n = {min(ns)}-{max(ns)} models per benchmark"
-
-
 def _whisker_text(result: AnalysisResult) -> str:
     st = result.settings
     if not st.get("bootstrap"):
@@ -276,7 +269,7 @@ def plot_correlations(result: AnalysisResult, *, width: float = COLUMN_WIDTH) ->
                     f"{_whisker_text(result)}")
         what = "benchmark" if per_bench else "area (dots: benchmarks)"
         _title(fig, f"Capabilities correlation per {what}, panel '{result.panel}': {len(rows)} benchmarks, "
-                    f"{_n_text(rows['n'])}")
+                    f"{cd.n_text(rows['n'])}")
         if per_bench and len(areas) > 1:
             ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, fontsize=5, borderaxespad=0.2)
         ax.tick_params(axis="y", length=0)
