@@ -189,3 +189,29 @@ def test_audit_and_claim_plot_methods():
     fig = c.plot(width=7)
     assert _labelled(fig) and fig.get_figwidth() == pytest.approx(7.0) and "n = " in fig.get_suptitle()
     assert problems(fig) == []
+
+
+def test_plotting_hook_swaps_backend(analyses, tmp_path, monkeypatch):
+    """result.plot goes through the documented hook (commands never import present): another backend can serve it."""
+    from safetywashing._util import plotting
+
+    (tmp_path / "my_backend.py").write_text("def plot(result, kind=None, **options):\n    return ('mine', kind)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    res, _m = analyses["chat"]
+    plotting.set_backend("my_backend")
+    try:
+        assert res.plot("ranking") == ("mine", "ranking")
+    finally:
+        plotting.set_backend(plotting.DEFAULT_BACKEND)
+    assert isinstance(res.plot("scree"), Figure)
+    with pytest.raises(TypeError, match="no plot"):
+        plotting.set_backend("json")
+
+
+def test_readme_shows_the_figures():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = [p for line in readme.splitlines() for p in [seg.split(")")[0] for seg in line.split("](")[1:]]
+             if p.startswith("docs/img/")]
+    assert {"docs/img/chat_correlations.png", "docs/img/frontier_over_time.png"} <= set(shown)
+    for p in shown:
+        assert (ROOT / p).is_file() and (ROOT / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", p
