@@ -52,9 +52,9 @@ def drawn_texts(fig: Figure) -> list[tuple[Text, object]]:
             if id(t) not in hidden and t.get_visible() and t.get_text().strip()]
 
 
-def problems(fig: Figure) -> list[str]:
+def problems(fig: Figure, boxes: list | None = None) -> list[str]:
     """Texts leaving the canvas and pairs of overlapping texts (more than half a pixel each way)."""
-    boxes = drawn_texts(fig)
+    boxes = drawn_texts(fig) if boxes is None else boxes
     w, h = fig.canvas.get_width_height()
     out = [f"outside: {t.get_text()!r}" for t, b in boxes if b.x0 < -0.5 or b.y0 < -0.5 or b.x1 > w + 0.5 or b.y1 > h + 0.5]
     for (a, ba), (b, bb) in itertools.combinations(boxes, 2):
@@ -74,11 +74,12 @@ def test_every_figure_fits_without_overprint(analyses, panel, width):
         fig = make()
         assert fig.get_figwidth() == pytest.approx(width)
         assert fig.get_figheight() <= 9.0, f"{stem}: taller than a page"
-        found = problems(fig)
+        boxes = drawn_texts(fig)
+        found = problems(fig, boxes)
         if found:
             bad[stem] = found
         # every figure says its n and which way is better on an axis
-        texts = [t.get_text() for t, _ in drawn_texts(fig)]
+        texts = [t.get_text() for t, _ in boxes]
         assert any("n = " in t for t in texts), f"{stem}: no n"
         labels = [ax.get_xlabel() + " " + ax.get_ylabel() for ax in fig.axes]
         assert any("higher" in lab for lab in labels), f"{stem}: no axis says its direction: {labels}"

@@ -160,8 +160,8 @@ def _label_points(fig: Any, ax: Any, xs: Sequence[Any], ys: Sequence[Any], label
         return 0
     texts = [ax.text(x, y, _mt(t), fontsize=fontsize, color="#222", zorder=5, in_layout=False)
              for x, y, t in zip(xs, ys, labels)]
-    fig.draw_without_rendering()  # settle the constrained layout first: adjustText works in display coordinates
     ax_x, ax_y = avoid if avoid is not None else (xs, ys)
+    # adjust_text lays the figure out first (the constrained layout settles; the labels are not part of it)
     _, arrows = adjust_text(texts, x=list(ax_x), y=list(ax_y), ax=ax, iter_lim=LABEL_ITERATIONS, expand=(1.15, 1.3),
                             arrowprops={"arrowstyle": "-", "color": "#777", "lw": 0.4})
     r = fig.canvas.get_renderer()  # the layout is settled (the labels are not part of it): no new draw needed
