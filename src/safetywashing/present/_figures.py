@@ -1,4 +1,4 @@
-"""Static publication figures (matplotlib, Agg), sized for one paper column.
+"""Static publication figures (matplotlib, Agg), one paper column (3.4 in) or two (7 in) wide.
 
 The same charts as the HTML report, from the same data (``_chartdata``):
 capabilities correlation per area (Figure-1 style), benchmark vs capabilities
@@ -7,8 +7,13 @@ ranking, capabilities over time (panels with release dates), and the audit /
 claim views. Every function returns a
 :class:`matplotlib.figure.Figure` (no pyplot global state, nothing shown or
 written); :func:`figure_bytes` serialises one to PNG, SVG or PDF with fixed
-metadata so the same input gives the same file. matplotlib is imported
-lazily: importing this module is cheap.
+metadata so the same input gives the same file; :func:`plot` is the backend of
+``result.plot(...)``. Nothing is clipped or overprinted: titles and axis labels
+are wrapped to the figure (matplotlib's own wrapping and constrained layout),
+point labels are placed by adjustText and dropped when they still collide, and
+:func:`layout_problems` reports any text that leaves the canvas or overlaps
+another. matplotlib and adjustText are imported lazily: importing this module
+is cheap.
 """
 
 from __future__ import annotations
