@@ -180,13 +180,13 @@ def test_plot_method_errors_and_width(analyses):
 def test_audit_and_claim_plot_methods():
     chat = sw.load_panel("chat")
     mine = sw.read_table(ROOT / "examples" / "my_benchmark.csv")
-    a = sw.audit(mine, chat, n_boot=100)
+    a = sw.audit(mine, chat, bootstrap=100)
     fig = a.plot()
     assert _labelled(fig) and "Audit" in fig.get_suptitle() and "n = " in fig.get_suptitle()
     assert problems(fig) == []
     assert "jailbreak" in a.plot(benchmark="jailbreak_asr").get_suptitle().lower() or a.plot(benchmark="jailbreak_asr")
     rows = pd.read_csv(ROOT / "examples" / "claim_release.csv", index_col="model")
-    c = sw.claim(chat, rows.iloc[0], rows.iloc[1], "ethics_all", n_bootstrap=0)
+    c = sw.claim(chat, rows.iloc[0], rows.iloc[1], "ethics_all", bootstrap=0)
     fig = c.plot(width=7)
     assert _labelled(fig) and fig.get_figwidth() == pytest.approx(7.0) and "n = " in fig.get_suptitle()
     assert problems(fig) == []

@@ -9,10 +9,11 @@ import errno
 import importlib
 import os
 import sys
+import warnings
 
 import typer
 
-from .._util.errors import SafetywashingError
+from .._util.errors import SafetywashingError, SafetywashingWarning
 from .._util.io import discard_stdout, forget_inputs
 
 app = typer.Typer(
@@ -22,7 +23,7 @@ app = typer.Typer(
         "Example:\n\n\b\n  safetywashing analyze --panel chat"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -66,6 +67,10 @@ def load_commands(names: list[str] | None = None) -> None:
     modules = sorted(set(COMMANDS.values())) if names is None else sorted({COMMANDS[n] for n in names})
     for module in modules:
         importlib.import_module(f"{__name__}.{module}")
+    if modules:
+        from ._common import use_shell_conventions
+
+        use_shell_conventions(app)  # readable value names in every --help (cli/_common.py)
 
 
 def _commands_for(args: list[str]) -> list[str] | None:
@@ -84,14 +89,18 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         load_commands(_commands_for(args))
-        app(args=args, prog_name="safetywashing", standalone_mode=False)
+        with warnings.catch_warnings():  # the commands print their own warning lines: not Python's as well
+            warnings.simplefilter("ignore", SafetywashingWarning)
+            app(args=args, prog_name="safetywashing", standalone_mode=False)
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except typer.Abort:
         print("safetywashing: interrupted", file=sys.stderr)
         return 130
     except SafetywashingError as exc:
-        print(f"safetywashing: error: {exc}", file=sys.stderr)
+        from ._common import shown_message
+
+        print(f"safetywashing: error: {shown_message(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as the shell's own tools do
         discard_stdout()
@@ -113,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("safetywashing: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if f"{__name__}._common" in sys.modules:  # a command ran: remove any spooled copy of stdin
+            sys.modules[f"{__name__}._common"].forget_stdin()
     return 0
 
 
