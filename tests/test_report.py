@@ -418,7 +418,8 @@ def test_item_view_legend_and_text_agree():
     row = view["rows"][0]
     legend = [t["name"] for t in extra["items"]["i0"]["data"]]
     assert f"decorrelated subset: {row['subset_n']} (ringed)" in legend and row["subset_n"] == 18
-    assert f"capability-driven (q < 0.05, r > 0): {row['n_flagged']}" in legend and row["n_flagged"] == len(flagged)
+    assert f"capability-driven (LR q < 0.10, discrimination >= 0.5): {row['n_flagged']}" in legend
+    assert row["n_flagged"] == len(flagged)
     assert row["subset_flagged"] == 1
     ring = extra["items"]["i0"]["data"][-1]
     assert sorted(ring["text"]) == sorted(subset)

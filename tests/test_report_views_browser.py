@@ -76,7 +76,7 @@ def test_item_view_legend_agrees_with_text(page):
     legend = b.evaluate(s, "document.querySelector('#items .legend').textContent")
     text = b.evaluate(s, "document.querySelector('#items').textContent")
     assert "decorrelated subset: 18 (ringed)" in legend and "Decorrelated subset of 18 items" in " ".join(text.split())
-    n_flag = int(legend.split("capability-driven (q < 0.05, r > 0): ")[1].split("other")[0].strip())
+    n_flag = int(legend.split("capability-driven (LR q < 0.10, discrimination >= 0.5): ")[1].split("other")[0].strip())
     assert f"Capability-driven items: {n_flag} (1 of them in the decorrelated subset)" in " ".join(text.split())
 
 

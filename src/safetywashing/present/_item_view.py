@@ -21,7 +21,7 @@ def _esc(s: Any) -> str:
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-FLAGGED = "capability-driven (q < 0.05, r > 0)"
+FLAGGED = "capability-driven (LR q < 0.10, discrimination >= 0.5)"
 OKABE_BLUE, OKABE_VERMILLION, GREY = "#0072B2", "#D55E00", "#BBBBBB"  # the report's palette (present._chartdata)
 
 
