@@ -14,7 +14,7 @@ from ..present._render import FORMATS, render, render_summary
 from ..present._sheet import to_csv
 from ..sources._panels import COMPLETE_PANELS, load_panel, panel_names
 from . import app
-from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, score_method_for, split_ids
+from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, score_method_for, split_ids, table_text
 
 
 def _panels(panel: str) -> list[str]:
@@ -179,7 +179,6 @@ def benchmarks(
     elif fmt == "json":
         emit(reg.to_json(orient="records", indent=2, force_ascii=False) + "\n", None)
     else:
-        from rich.console import Console
         from rich.markup import escape
         from rich.table import Table
 
@@ -188,7 +187,7 @@ def benchmarks(
             t.add_column(c, overflow="fold")
         for _, r in reg.iterrows():
             t.add_row(*(escape(str(r[c])) for c in ("id", "name", "metric", "role", "area", "in_panels")))
-        Console(width=140).print(t)
+        emit(table_text(t), None)
 
 
 @app.command()
@@ -240,7 +239,6 @@ def models(
     elif fmt == "json":
         emit(json.dumps(json.loads(df.to_json(orient="records")), indent=2) + "\n", None)
     else:
-        from rich.console import Console
         from rich.markup import escape
         from rich.table import Table
 
@@ -265,8 +263,8 @@ def models(
             if has_se:
                 cells.append("-" if pd.isna(r["capabilities_score_se"]) else f"{r['capabilities_score_se']:.3f}")
             t.add_row(*cells)
-        Console(width=140).print(t)
+        emit(table_text(t), None)
         unscored = df[df["capabilities_score"].isna()]
         if len(unscored):
-            print(f"{len(unscored)} model(s) without a capabilities score: "
-                  + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()))
+            emit(f"{len(unscored)} model(s) without a capabilities score: "
+                 + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()) + "\n", None)

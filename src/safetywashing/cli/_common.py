@@ -33,6 +33,19 @@ def emit(text: str, output: Path | None, *, inputs: tuple = ()) -> None:
         print(f"wrote {output}", file=sys.stderr)
 
 
+def table_text(table: Any, width: int = 140) -> str:
+    """A rich table as text for :func:`emit` (so a closed standard output is handled once, there); styled when
+    standard output is a terminal."""
+    import io
+
+    from rich.console import Console
+
+    tty = bool(sys.stdout is not None and hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
+    con = Console(file=io.StringIO(), width=width, force_terminal=tty, color_system="auto" if tty else None)
+    con.print(table)
+    return con.file.getvalue()  # type: ignore[attr-defined]
+
+
 def check_choice(value: str, choices: tuple[str, ...] | list[str], option: str) -> str:
     """Validate an option value against its choices."""
     if value not in choices:

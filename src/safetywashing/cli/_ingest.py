@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from .._util.errors import InputError
-from .._util.io import atomic_write, check_output
+from .._util.io import atomic_write_many, check_output
 from ..present._sheet import to_csv
 from . import app
 from ._common import check_choice
@@ -78,8 +78,11 @@ def ingest(
     inputs = tuple(str(p) for p in paths)  # and every file read inside the folders (recorded as read)
     for target in (output, prov_path):  # both checked before either is written
         check_output(target, inputs=inputs)
-    atomic_write(output, to_csv(result.to_frame(), index=False, float_format="%.10g"), inputs=inputs)
-    atomic_write(prov_path, to_csv(result.provenance, index=False, float_format="%.10g"), inputs=inputs)
+    atomic_write_many(  # together or not at all: never a matrix without its provenance
+        [(output, to_csv(result.to_frame(), index=False, float_format="%.10g")),
+         (prov_path, to_csv(result.provenance, index=False, float_format="%.10g"))],
+        inputs=inputs,
+    )
     for f, reason in result.skipped[:MAX_LISTED]:
         print(f"skipped {f}: {reason}", file=sys.stderr)
     if len(result.skipped) > MAX_LISTED:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError
+from .._util.limits import check_seed, check_work
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
@@ -525,6 +526,8 @@ def audit(
         Two input names matching the same panel model; no new benchmark column.
     """
     _check_options(method, level, n_boot)
+    check_seed(seed)
+    check_work("--bootstrap", n_boot, rows=scores.scores.shape[0] + panel.scores.shape[0], columns=scores.scores.shape[1])
     src = scores.source or scores.name
     cfit = fit_capability_model(panel, capabilities, method, score_method)
     direction = cfit.model

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, UnknownIdError
+from .._util.limits import check_seed, check_work
 from .._util.stats import top_components, zscore
 
 # the bootstrap draws live with the capability models (each draws its own way); re-exported here for tests and benchmarks
@@ -420,6 +421,7 @@ def claim(
         message names the columns); a missing or non-numeric value.
     """
     _check_request(matrix, benchmark, level, n_bootstrap)
+    check_seed(seed)
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     rows = _score_rows(matrix, cfit.model, benchmark, _row(before), _row(after), before_name, after_name, source)
     split = _split_change(matrix, benchmark, cfit.scores, rows, level)
@@ -489,6 +491,7 @@ def _check_request(matrix: ScoreMatrix, benchmark: str, level: float, n_bootstra
         raise InputError(f"--ci: level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
     if n_bootstrap < 0:
         raise InputError(f"--bootstrap: {n_bootstrap} must be >= 0")
+    check_work("--bootstrap", n_bootstrap, rows=matrix.scores.shape[0], columns=matrix.scores.shape[1])
 
 
 def _capability_values(
