@@ -39,6 +39,7 @@ HARNESS = Path(__file__).parent / "data" / "harness"
 LMEVAL_FILE = HARNESS / "lm_eval" / "org__model-a" / "results_2026-11-23T17-05-36.423449.json"
 HELM_RUN = HARNESS / "helm" / "simple_mcqa:model=simple_model1"
 INSPECT_JSON = HARNESS / "inspect" / "model-a_hellaswag.json"
+INSPECT_EVAL = HARNESS / "inspect" / "model-a_arc_challenge.eval"
 ITEMS = ("items", str(ROOT / "examples" / "items_long.csv"))
 MS = str(ROOT / "examples" / "items_model_scores.csv")
 CLAIM = ("claim", str(ROOT / "examples" / "claim_release.csv"), "--panel", "chat", "--benchmark", "ethics_all")
@@ -118,12 +119,17 @@ def inspect_log(value: object) -> Callable[[Path], None]:
 
 
 def zip_bomb(name: str, size: int) -> Callable[[Path], None]:
-    """An Inspect-like .eval archive whose header.json inflates to ``size`` bytes (a few KiB on disk)."""
+    """A real Inspect .eval log whose header.json is padded to inflate to ``size`` bytes (a few KiB on disk)."""
 
     def go(d: Path) -> None:
+        pytest.importorskip("zipfile_zstd")  # teaches zipfile the zstd entries Inspect writes (inspect-ai's dependency)
         (d / name).parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(d / name, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("header.json", b'{"status": "success"' + b" " * size + b"}")
+        with zipfile.ZipFile(INSPECT_EVAL) as src, zipfile.ZipFile(d / name, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if info.filename == "header.json":
+                    data = data.rstrip()[:-1] + b" " * size + b"}"
+                dst.writestr(info.filename, data)
 
     return go
 
@@ -216,7 +222,7 @@ def C(id: str, args: str | tuple, code: int, err: str, *setup: Callable[[Path], 
 
 
 MODEL_SCORES = "model,capabilities_score\n" + "".join(f"model-{i:02d},{i / 10 - 1:.2f}\n" for i in range(20))
-FIFO_WAIT = 3.0
+FIFO_WAIT = 8.0  # only code that waits on a FIFO waits this long; refusing code returns at once
 
 CASES = [
     # never wait on a special file, never read without bound
@@ -228,6 +234,8 @@ CASES = [
       within=FIFO_WAIT, absent=("r.html",)),
     C("ingest-fifo-argument", "ingest {d}/f.json -o {d}/m.csv", 2, r"f\.json: is a named pipe", fifo("f.json"),
       within=FIFO_WAIT, absent=("m.csv",)),
+    C("claim-file-fifo", ("claim", "{d}/c.csv", *CLAIM[2:]), 2, r"c\.csv: is a named pipe", fifo("c.csv"), within=FIFO_WAIT),
+    C("claim-file-device", ("claim", "/dev/zero", *CLAIM[2:]), 2, r"/dev/zero: is a device", within=5),
     C("ingest-helm-run-spec-fifo", "ingest {d}/runs -o {d}/m.csv", 2, r"run_spec\.json: is a named pipe",
       copy(HELM_RUN / "stats.json", "runs/run1/stats.json"), fifo("runs/run1/run_spec.json"), within=FIFO_WAIT),
     C("model-scores-dev-zero", (*ITEMS, "--model-scores", "/dev/zero"), 2, r"/dev/zero: is a device", within=5),
@@ -295,6 +303,8 @@ CASES = [
       write("ms.csv", MODEL_SCORES.replace("model-03,-0.70", "model-03,1e400"))),
     # outputs: a trailing / is a folder; several files are written together or not at all
     C("output-trailing-slash", "analyze --panel chat --bootstrap 0 -o {d}/out/", 2, r"names a folder", absent=("out",)),
+    C("ingest-provenance-trailing-slash", ("ingest", str(HARNESS / "lm_eval"), "-o", "{d}/m.csv", "--provenance", "{d}/p/"),
+      2, r"p/: names a folder", absent=("m.csv", "p")),
     C("ingest-provenance-in-missing-folder", ("ingest", str(HARNESS / "lm_eval"), "-o", "{d}/m.csv", "--provenance",
       "{d}/nope/p.csv"), 2, r"output folder .*nope does not exist", absent=("m.csv",)),
     C("markdown-formula-cell", ("analyze", "--data", "{d}/t.csv", *CAPS, "--bootstrap", "0", "--format", "markdown"), 0, r"",
@@ -356,8 +366,13 @@ def _interrupting(spec: str, monkeypatch) -> None:
 def _run(case: Case, d: Path, monkeypatch) -> tuple[int, str, str, float]:
     from safetywashing.cli import main
 
-    for name, value in case.limits.items():
-        monkeypatch.setattr(importlib.import_module("safetywashing._util.limits"), name, value)
+    if case.limits:  # smaller bounds, so a hostile file can stay small (a code without the module runs unbounded)
+        try:
+            limits = importlib.import_module("safetywashing._util.limits")
+        except ImportError:
+            limits = None
+        for name, value in case.limits.items():
+            monkeypatch.setattr(limits, name, value) if limits is not None else None
     if case.interrupt:
         _interrupting(case.interrupt, monkeypatch)
     args = [a.replace("{d}", str(d)) for a in case.args]

@@ -78,14 +78,15 @@ def _check_file_outputs(argv: list[str]) -> None:
 
     (The option reaches the commands as a ``Path``, which drops the slash.)
     """
+    names = _FILE_OUTPUTS + (("--provenance",) if argv[:1] == ["ingest"] else ())  # place reads --provenance
     for i, arg in enumerate(argv):
         value = None
-        if arg in _FILE_OUTPUTS and i + 1 < len(argv):
+        if arg in names and i + 1 < len(argv):
             value = argv[i + 1]
-        elif arg.startswith("--output="):
+        elif arg.startswith(tuple(f"{n}=" for n in names if n.startswith("--"))):
             value = arg.split("=", 1)[1]
         if value is not None and value.endswith(("/", os.sep)):
-            raise SafetywashingError(f"--output {value}: names a folder (it ends with '/'); give the path of a file")
+            raise SafetywashingError(f"{value}: names a folder (it ends with '/'); give the path of a file to write")
 
 
 def main(argv: list[str] | None = None) -> int:

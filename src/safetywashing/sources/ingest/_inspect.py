@@ -39,11 +39,9 @@ def split_provider(model: str) -> tuple[str, str]:
     return (provider, rest) if sep and rest else ("", model)
 
 
-def _read_log(path: Path) -> Any:
-    try:
-        from inspect_ai.log import read_eval_log
-    except ImportError:
-        raise Skip(INSTALL_HINT) from None
+def check_log_bounds(path: Path) -> None:
+    """Refuse (:class:`Skip`) a log that is not a regular file, is too large, or is a zip with too many entries or too
+    many declared uncompressed bytes (a zip bomb): checked before inspect-ai reads anything."""
     try:
         check_regular(path, max_bytes=limits.MAX_ZIP_BYTES if path.suffix == ".eval" else limits.MAX_LOG_BYTES)
         if path.suffix == ".eval":
@@ -51,6 +49,14 @@ def _read_log(path: Path) -> Any:
                       max_member=limits.MAX_ZIP_MEMBER)
     except InputError as exc:
         raise Skip(str(exc).removeprefix(f"{path}: ")) from None
+
+
+def _read_log(path: Path) -> Any:
+    check_log_bounds(path)
+    try:
+        from inspect_ai.log import read_eval_log
+    except ImportError:
+        raise Skip(INSTALL_HINT) from None
     try:
         return read_eval_log(str(path), header_only=True)
     except Exception as exc:  # inspect raises many kinds on a broken file
