@@ -8,8 +8,8 @@ Work: an option that scales the work (``--bootstrap``, ``--permutations``) is ch
 against an estimate of the memory and the time it needs on the data at hand (:func:`check_work`); a refusal is one
 line naming the largest value allowed there. The estimates are deliberately simple and conservative:
 
-- memory (bytes) = ``value * 8 * (rows + 4 * columns)``: a resample's row indices and its per-column results, with
-  room for the intermediate arrays; must stay under :data:`MEMORY_BUDGET`;
+- memory (bytes) = ``value * 8 * (3 * rows + 4 * columns)``: a resample's row indices, resampled values and ranks,
+  and its per-column results; must stay under :data:`MEMORY_BUDGET`;
 - time (s) = ``value * (SECONDS_PER_RESAMPLE + rows * columns * SECONDS_PER_CELL)``; must stay under
   :data:`TIME_BUDGET` (measured on a 2-core machine: ``analyze --panel frontier`` takes about 2e-3 s per resample,
   ``audit --panel frontier`` about 5e-5 s; the constants sit above both).
@@ -53,7 +53,7 @@ MAX_RESAMPLES = 1_000_000
 #: Working memory a command may plan for (bytes).
 MEMORY_BUDGET = 2 * 1024**3
 #: Time a command may plan for (seconds).
-TIME_BUDGET = 900.0
+TIME_BUDGET = 3600.0
 #: Fixed cost of one resample (s), whatever the data's size.
 SECONDS_PER_RESAMPLE = 1e-4
 #: Cost of one model x column cell inside one resample (s).
@@ -63,7 +63,7 @@ SECONDS_PER_CELL = 5e-7
 def largest_work(rows: int, columns: int) -> int:
     """The largest resample count whose estimated memory and time fit the budgets for ``rows`` x ``columns``."""
     rows, columns = max(int(rows), 1), max(int(columns), 1)
-    by_memory = MEMORY_BUDGET // (8 * (rows + 4 * columns))
+    by_memory = MEMORY_BUDGET // (8 * (3 * rows + 4 * columns))
     by_time = TIME_BUDGET / (SECONDS_PER_RESAMPLE + rows * columns * SECONDS_PER_CELL)
     return int(max(0, min(MAX_RESAMPLES, by_memory, math.floor(by_time))))
 
@@ -86,7 +86,7 @@ def check_work(option: str, value: Any, *, rows: int, columns: int, what: str = 
         return
     top = largest_work(rows, columns)
     if value > top:
-        mem = value * 8 * (max(rows, 1) + 4 * max(columns, 1))
+        mem = value * 8 * (3 * max(rows, 1) + 4 * max(columns, 1))
         secs = value * (SECONDS_PER_RESAMPLE + max(rows, 1) * max(columns, 1) * SECONDS_PER_CELL)
         raise InputError(
             f"{option} {value}: too much work for {rows:,} x {columns:,} {what} (about {mem / 2**30:,.1f} GiB and "
