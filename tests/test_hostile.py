@@ -247,7 +247,7 @@ CASES = [
       write("i.json", "[" * 100_000 + "]" * 100_000), absent=("r.html",)),
     # work-scaling options: checked up front, one line naming the largest allowed value
     C("permutations-1e12", "analyze --panel chat --permutations 1000000000000", 2,
-      r"--permutations 1000000000000: too much work.*the largest allowed here is --permutations \d+", within=20),
+      r"1,000,000,000,000 permutations .* too much work.*the largest allowed here is --permutations \d+", within=20),
     C("audit-frontier-bootstrap-1e8", (*AUDIT_FRONTIER, "--bootstrap", "100000000"), 2,
       r"the largest allowed here is --bootstrap \d+", within=20),
     C("analyze-frontier-bootstrap-1e8", "analyze --panel frontier --bootstrap 100000000", 2,
@@ -259,7 +259,7 @@ CASES = [
     C("items-bootstrap-1e12", (*ITEMS, "--model-scores", MS, "--bootstrap", "1000000000000"), 2,
       r"the largest allowed (here )?is --bootstrap \d+", within=20),
     C("audit-1e5-rows", ("audit", "{d}/many.csv", "--panel", "chat"), 2,
-      r"for 100,026 x 13 .*the largest allowed here is --bootstrap \d+", panel_rows("many.csv", 100_000), within=60),
+      r"of 100,026 x 13 .*the largest allowed here is --bootstrap \d+", panel_rows("many.csv", 100_000), within=60),
     C("figures-too-many-models", ("figures", "--data", "{d}/w.csv", *CAPS, "--bootstrap", "0", "-d", "{d}/figs"), 2,
       r"6,000 models: more than a figure can show", wide("w.csv", 6000), absent=("figs",), within=60),
     C("audit-seed-negative", (*AUDIT_CHAT, "--seed", "-3"), 2, r"--seed: -3 must be a whole number >= 0"),

@@ -88,9 +88,10 @@ def check_work(option: str, value: Any, *, rows: int, columns: int, what: str = 
     if value > top:
         mem = value * 8 * (3 * max(rows, 1) + 4 * max(columns, 1))
         secs = value * (SECONDS_PER_RESAMPLE + max(rows, 1) * max(columns, 1) * SECONDS_PER_CELL)
+        unit = "permutations" if "permut" in option else "resamples"
         raise InputError(
-            f"{option} {value}: too much work for {rows:,} x {columns:,} {what} (about {mem / 2**30:,.1f} GiB and "
-            f"{secs / 60:,.0f} min); the largest allowed here is {option} {top}"
+            f"{option} {value}: {value:,} {unit} of {rows:,} x {columns:,} {what} are too much work (about "
+            f"{mem / 2**30:,.1f} GiB and {secs / 60:,.0f} min); the largest allowed here is {option} {top}"
         )
 
 
