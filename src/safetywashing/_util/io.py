@@ -10,13 +10,14 @@ replaced file keeps its mode.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -165,8 +166,10 @@ def atomic_write_many(files: Iterable[tuple[str | os.PathLike[str], str | bytes]
                 raise InputError(f"{target}: cannot write ({exc.strerror or exc}); nothing written") from None
         for target in targets:  # all checked again: nothing may have appeared in the meantime
             check_output(target, inputs=inputs)
-        for tmp, target in zip(temps, targets):
-            os.replace(tmp, target)
+        with _no_interrupt():  # Ctrl-C waits for the last rename: all files or none
+            for tmp, target in zip(temps, targets):
+                os.replace(tmp, target)
+            temps = []
     except BaseException:
         for tmp in temps:
             try:
@@ -175,6 +178,21 @@ def atomic_write_many(files: Iterable[tuple[str | os.PathLike[str], str | bytes]
                 pass
         raise
     return targets
+
+
+@contextlib.contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Hold SIGINT back (delivered when the block ends) while a few renames run, when this is the main thread."""
+    import signal
+    import threading
+
+    block = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if block else None
+    try:
+        yield
+    finally:
+        if block:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def open_regular(path: str | os.PathLike[str], *, max_bytes: int, what: str = "") -> bytes:

@@ -86,7 +86,7 @@ _FILE_OUTPUTS = ("-o", "--output")
 def _interrupted() -> int:
     """One line on stderr for Ctrl-C (outputs are atomic: nothing partial was written)."""
     try:
-        print("safetywashing: interrupted; nothing written", file=sys.stderr)
+        print("safetywashing: interrupted", file=sys.stderr)
     except (OSError, ValueError, AttributeError):
         pass
     return INTERRUPTED
