@@ -26,17 +26,12 @@ def _load(path: Path) -> Any:
         raise Skip(f"{path.name}: {exc}") from None
 
 
-def read_helm_run(stats_path: Path, overrides: dict[str, str], source: str) -> tuple[list[Record], list[str]]:
-    """Record of one HELM run: the mean of its main metric on the test split, no perturbation.
-
-    The metric is ``exact_match`` unless ``--metric SCENARIO=NAME`` names another.
-    """
-    spec_path = stats_path.with_name("run_spec.json")
-    if not spec_path.exists():
-        raise Skip("stats.json without a run_spec.json beside it: not a HELM run folder")
-    spec, stats = _load(spec_path), _load(stats_path)
-    if not isinstance(spec, dict) or not isinstance(stats, list):
-        raise Skip(f"run_spec.json is {kind(spec)} and stats.json {kind(stats)}; HELM writes an object and a list")
+def read_run_spec(spec_path: Path) -> tuple[str, str, str, dict[str, Any]]:
+    """``(run name, model, scenario, adapter_spec)`` of a HELM ``run_spec.json``, its types checked (:class:`Skip`
+    naming what is wrong). Read with the bounds of :func:`load_json`; shared with the items reader."""
+    spec = _load(spec_path)
+    if not isinstance(spec, dict):
+        raise Skip(f"run_spec.json is {kind(spec)}; HELM writes an object")
     name = spec.get("name", "")
     if not isinstance(name, str):
         raise Skip(f"run_spec.json: 'name' is {kind(name)}; HELM writes text")
@@ -49,7 +44,21 @@ def read_helm_run(stats_path: Path, overrides: dict[str, str], source: str) -> t
     groups = spec.get("groups") or []
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
         raise Skip(f"run_spec.json: 'groups' is {kind(groups)}; HELM writes a list of names")
-    scenario = groups[0] if groups else name.split(":", 1)[0]
+    return name, model, groups[0] if groups else name.split(":", 1)[0], adapter
+
+
+def read_helm_run(stats_path: Path, overrides: dict[str, str], source: str) -> tuple[list[Record], list[str]]:
+    """Record of one HELM run: the mean of its main metric on the test split, no perturbation.
+
+    The metric is ``exact_match`` unless ``--metric SCENARIO=NAME`` names another.
+    """
+    spec_path = stats_path.with_name("run_spec.json")
+    if not spec_path.exists():
+        raise Skip("stats.json without a run_spec.json beside it: not a HELM run folder")
+    name, model, scenario, adapter = read_run_spec(spec_path)
+    stats = _load(stats_path)
+    if not isinstance(stats, list):
+        raise Skip(f"stats.json is {kind(stats)}; HELM writes a list")
     metric = overrides.get(scenario, overrides.get(name.split(":", 1)[0], DEFAULT_METRIC))
     cands = [
         s

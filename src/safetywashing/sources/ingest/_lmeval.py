@@ -43,6 +43,15 @@ def _model_name(d: dict[str, Any]) -> str:
     )
 
 
+def lmeval_model_name(results_path: Path) -> str:
+    """The model name of an lm-eval ``results_*.json`` (read with the bounds of :func:`load_json`, so a FIFO or an
+    oversized file is :class:`Skip`, never waited on); shared with the items reader."""
+    d = load_json(results_path)
+    if not looks_like_lmeval(d):
+        raise Skip("JSON without lm-eval's 'results' and 'config' keys: not an lm-eval results file")
+    return _model_name(d)
+
+
 def _date(d: dict[str, Any], path: Path) -> str:
     if isinstance(d.get("date"), (int, float)):
         return iso_date(d["date"])
