@@ -438,3 +438,22 @@ def test_run_exits_with_the_interrupt_code(monkeypatch):
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), pytest.raises(SystemExit) as exc:
         cli.run()
     assert exc.value.code == 130 and err.getvalue().startswith("safetywashing: interrupted"), err.getvalue()
+
+
+def test_shared_harness_checks_name_what_is_not_a_score(tmp_path):
+    """The checks the items reader shares with ingest: Inspect's letters are scores, other text and objects are named."""
+    from safetywashing.sources.ingest._common import Skip
+    from safetywashing.sources.ingest._helm import read_run_spec
+    from safetywashing.sources.ingest._lmeval import lmeval_model_name
+    from safetywashing.sources.ingest._shapes import inspect_value
+
+    assert [inspect_value(v, "s") for v in ("C", "I", 0.25, "1")] == [1, 0, 0.25, 1]
+    for bad, why in (("banana", "'banana' is text"), ({"a": 1}, "is an object"), (float("nan"), "not a finite number")):
+        with pytest.raises(Skip, match=re.escape(why)):
+            inspect_value(bad, "sample 3")
+    os.mkfifo(tmp_path / "results_x.json")
+    with pytest.raises(Skip, match="is a named pipe"):
+        lmeval_model_name(tmp_path / "results_x.json")
+    (tmp_path / "run_spec.json").write_text(json.dumps({"name": "mmlu:x", "adapter_spec": {"model": 3}}))
+    with pytest.raises(Skip, match="adapter_spec.model is a number"):
+        read_run_spec(tmp_path / "run_spec.json")
