@@ -126,7 +126,6 @@ def read_lmeval(path: Path, overrides: dict[str, str], source: str) -> tuple[lis
     nshot = mapping(d, "n-shot", "lm-eval")
     configs = mapping(d, "configs", "lm-eval")
     hib = mapping(d, "higher_is_better", "lm-eval")
-    mapping(d, "config", "lm-eval")
     folded = _subtasks(d)
     task_map = lm_eval_mapping()
     records: list[Record] = []
