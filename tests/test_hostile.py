@@ -302,6 +302,9 @@ CASES = [
       r"ms\.csv, line 5, column capabilities_score: '1e400' is not a finite number",
       write("ms.csv", MODEL_SCORES.replace("model-03,-0.70", "model-03,1e400"))),
     # outputs: a trailing / is a folder; several files are written together or not at all
+    C("ingest-output-onto-a-sniffed-json", "ingest {d}/runs -o {d}/runs/other.json", 2, r"refusing to overwrite an input file",
+      copy(LMEVAL_FILE, "runs/results_2026-01-01T00-00-00.json"), write("runs/other.json", '{"a": 1}'),
+      unchanged=("runs/other.json",)),
     C("output-trailing-slash", "analyze --panel chat --bootstrap 0 -o {d}/out/", 2, r"names a folder", absent=("out",)),
     C("ingest-provenance-trailing-slash", ("ingest", str(HARNESS / "lm_eval"), "-o", "{d}/m.csv", "--provenance", "{d}/p/"),
       2, r"p/: names a folder", absent=("m.csv", "p")),
