@@ -265,6 +265,7 @@ CASES = [
     C("audit-seed-negative", (*AUDIT_CHAT, "--seed", "-3"), 2, r"--seed: -3 must be a whole number >= 0"),
     C("claim-seed-negative", (*CLAIM, "--seed", "-3"), 2, r"--seed: -3 must be a whole number >= 0"),
     C("items-seed-negative", (*ITEMS, "--model-scores", MS, "--seed", "-3"), 2, r"--seed: -3 must be a whole number >= 0"),
+    C("n-items-infinite", "analyze --panel chat --bootstrap 0 --n-items mmlu=1e400", 2, r"--n-items: 'mmlu=1e400' is not"),
     # malformed harness shapes: one line, exit 2, naming what is wrong
     C("lmeval-n-shot-list", "ingest {d}/runs -o {d}/m.csv", 2, r"'n-shot' is a list; lm-eval writes an object",
       lmeval(_set("n-shot", [1, 2])), absent=("m.csv",)),

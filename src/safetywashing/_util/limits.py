@@ -99,5 +99,5 @@ def check_seed(value: Any, option: str = "--seed") -> None:
     """A seed is None (fresh entropy) or a whole number >= 0 (numpy's rule); anything else is a one-line InputError."""
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0 or value >= 2**128:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise InputError(f"{option}: {value!r} must be a whole number >= 0 (e.g. {option} 0)")

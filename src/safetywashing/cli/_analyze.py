@@ -137,7 +137,7 @@ def parse_n_items(text: str | None) -> dict[str, float] | None:
             num = float(val)
         except ValueError:
             num = float("nan")
-        if not sep or not name.strip() or not (num >= 1 and num == int(num)):
+        if not sep or not name.strip() or not (1 <= num <= 1e12 and num == int(num)):  # finite: inf has no int
             raise InputError(f"--n-items: {part!r} is not column=COUNT with a whole COUNT >= 1 (e.g. my_acc=500)")
         out[name.strip()] = num
     return out
