@@ -37,13 +37,13 @@ MAX_ZIP_ENTRIES = 200_000
 MAX_ZIP_UNCOMPRESSED = 8 * 1024**3
 #: At most this many uncompressed bytes in one zip entry read whole (an Inspect log's ``header.json``).
 MAX_ZIP_MEMBER = MAX_JSON_BYTES
-#: Deepest JSON nesting accepted: Python's parser stops at its recursion limit, and the readers report that as
-#: "nested too deeply" (harness files nest fewer than 20 levels).
+#: Deepest JSON nesting accepted, for the record: it is not checked separately but is Python's recursion limit
+#: (1000 by default), where the parser stops; the readers report that as "nested too deeply" (harness files nest
+#: fewer than 20 levels).
 MAX_JSON_DEPTH = 1000
-#: Longest line of a line-based file (JSONL samples, CSV rows) that a reader accepts.
+#: Longest line a line-based reader (the items reader's JSONL samples) should accept; score tables are bounded by
+#: :data:`MAX_TABLE_BYTES` as a whole.
 MAX_LINE_BYTES = 64 * 1024**2
-#: Most models (rows) of a score table.
-MAX_MODELS = 100_000
 #: Most models a figure draws (a ranking of more cannot be read, and drawing it needs gigabytes).
 MAX_FIGURE_MODELS = 5_000
 
