@@ -209,6 +209,7 @@ def analyze(
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     panel = Panel.build(matrix, cfit, method)
     step = (stages.estimate(panel).then(stages.compute(panel, compute)).then(uncertainty(panel, opts)))
+    step = step.then(stages.partial_compute_interval(panel, compute, opts.bootstrap, step.settings.get("seed"), opts.ci))
     step = step.then(stages.permutation(panel, permutations, step.settings.get("seed")))
     step = step.then(stages.reliability(panel, n_items))
     verdicts, verdict_step = stages.verdict(panel, step.columns, step.settings, ci)
