@@ -9,10 +9,11 @@ import errno
 import importlib
 import os
 import sys
+import warnings
 
 import typer
 
-from .._util.errors import SafetywashingError
+from .._util.errors import SafetywashingError, SafetywashingWarning
 from .._util.io import StdoutClosed, discard_stdout, forget_inputs
 
 app = typer.Typer(
@@ -22,7 +23,7 @@ app = typer.Typer(
         "Example:\n\n\b\n  safetywashing analyze --panel chat"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -66,6 +67,10 @@ def load_commands(names: list[str] | None = None) -> None:
     modules = sorted(set(COMMANDS.values())) if names is None else sorted({COMMANDS[n] for n in names})
     for module in modules:
         importlib.import_module(f"{__name__}.{module}")
+    if modules:
+        from ._common import use_shell_conventions
+
+        use_shell_conventions(app)  # readable value names in every --help (cli/_common.py)
 
 
 def _commands_for(args: list[str]) -> list[str] | None:
@@ -119,14 +124,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _check_file_outputs(args)
         load_commands(_commands_for(args))
-        rv = app(args=args, prog_name="safetywashing", standalone_mode=False)
+        with warnings.catch_warnings():  # the commands print their own warning lines: not Python's as well
+            warnings.simplefilter("ignore", SafetywashingWarning)
+            rv = app(args=args, prog_name="safetywashing", standalone_mode=False)
     except typer.Exit as exc:
         code = int(getattr(exc, "exit_code", 0) or 0)
         return _interrupted() if code == INTERRUPTED else code
     except (typer.Abort, KeyboardInterrupt):
         return _interrupted()
     except SafetywashingError as exc:
-        print(f"safetywashing: error: {exc}", file=sys.stderr)
+        from ._common import shown_message
+
+        print(f"safetywashing: error: {shown_message(str(exc))}", file=sys.stderr)
         return 2
     except StdoutClosed:
         discard_stdout()
@@ -148,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        if f"{__name__}._common" in sys.modules:  # a command ran: remove any spooled copy of stdin
+            sys.modules[f"{__name__}._common"].forget_stdin()
     # typer turns a KeyboardInterrupt inside a command into the return value 130 (standalone_mode=False)
     return _interrupted() if rv == INTERRUPTED else 0
 
