@@ -242,12 +242,7 @@ def analyze(
     matrix, impute_notes = _impute(matrix, capabilities, method, impute)
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     panel = Panel.build(matrix, cfit, method)
-    step = (stages.estimate(panel).then(stages.compute(panel, compute)).then(uncertainty(panel, opts)))
-    step = step.then(stages.partial_compute_interval(panel, compute, opts.bootstrap, step.settings.get("seed"), opts.ci))
-    step = step.then(stages.permutation(panel, permutations, step.settings.get("seed")))
-    step = step.then(stages.reliability(panel, n_items))
-    verdicts, verdict_step = stages.verdict(panel, step.columns, step.settings, level)
-    step = step.then(verdict_step).then(stages.components(panel, step.settings, sensitivity))
+    step, verdicts = _run_stages(panel, opts, compute, n_items, level)
     notes = list(matrix.notes) + impute_notes + cfit.analysis_notes(impute) + _part_whole_note(matrix) + step.notes
     warns = [cfit.model.dropped_sentence(list(cfit.dropped), cfit.drop_reasons, impute)] if cfit.dropped else []
     warn_all(warns, stacklevel=4)  # the caller of analyze (through the keyword-renaming wrapper)
@@ -269,6 +264,18 @@ def analyze(
         model_score_se={k2: float(v) for k2, v in cfit.se.dropna().items()},
         warnings=tuple(warns),
     )
+
+
+def _run_stages(panel: Panel, opts: Options, compute: str | None, n_items: dict[str, float] | None,
+                level: float) -> tuple[Any, list[str]]:
+    """The analysis' stages in order (estimate, compute, uncertainty, partial-compute interval, permutations,
+    reliability, verdicts, components): their combined step and the verdicts."""
+    step = stages.estimate(panel).then(stages.compute(panel, compute)).then(uncertainty(panel, opts))
+    step = step.then(stages.partial_compute_interval(panel, compute, opts.bootstrap, step.settings.get("seed"), opts.ci))
+    step = step.then(stages.permutation(panel, opts.permutations, step.settings.get("seed")))
+    step = step.then(stages.reliability(panel, n_items))
+    verdicts, verdict_step = stages.verdict(panel, step.columns, step.settings, level)
+    return step.then(verdict_step).then(stages.components(panel, step.settings, opts.sensitivity)), verdicts
 
 
 def _options(
