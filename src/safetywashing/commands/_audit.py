@@ -143,7 +143,9 @@ class AuditResult(ResultLookup, NotebookRepr):
         for r in self.results:
             d = r.to_dict()
             caps = d.pop("capability_correlations", {})
+            ns = d.pop("capability_correlations_n", {})
             d.update({f"r_{k}": v for k, v in caps.items()})
+            d.update({f"n_{k}": v for k, v in ns.items()})
             rows.append(d)
         df = pd.DataFrame(rows)
         df.insert(0, "method", self.method)
@@ -441,7 +443,7 @@ def _result_rows(
     """
     r, n = corr
     lo, hi, n_valid = interval
-    r_caps, _ = pairwise_corr_masked(np.broadcast_to(u.y, (len(caps), *u.y.shape)), u.cap_vals.T, method)  # (n_caps, k)
+    r_caps, n_caps = pairwise_corr_masked(np.broadcast_to(u.y, (len(caps), *u.y.shape)), u.cap_vals.T, method)  # (n_caps, k)
     results = []
     for j, bid in enumerate(new):
         nj = int(n[j])
@@ -463,7 +465,9 @@ def _result_rows(
             "interval_method": interval_method,
             "verdict_bands": verdict_bands(lo_j, hi_j) if rr is not None else [],
             "capability_sd_ratio": _f(float(u.s[~np.isnan(u.y[:, j])].std()) / sd_panel) if nj and sd_panel > 0 else None,
-            "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},
+            # each with its n; hidden (None) below MIN_MODELS models with both values
+            "capability_correlations": {c: _f(r_caps[i, j]) if n_caps[i, j] >= MIN_MODELS else None for i, c in enumerate(caps)},
+            "capability_correlations_n": {c: int(n_caps[i, j]) for i, c in enumerate(caps)},
         }
         results.append(_audit_row(scores.benchmarks, bid, rr, nj, (lo_j, hi_j), extra))
     return results

@@ -123,13 +123,14 @@ def read_model_scores(path: str | os.PathLike[str]) -> pd.Series:
 
 def _scores_for(
     names: list[str], model_scores: pd.Series | None, panel: ScoreMatrix | None
-) -> tuple[dict[str, float], dict[str, str], list[str], str]:
-    """Capabilities score per source model name, via the audit's name matching (exact rules only)."""
+) -> tuple[dict[str, float], dict[str, str], list[str], str, dict[str, float]]:
+    """Capabilities score (and its SE where the panel's model gives one) per source model name, via the audit's
+    name matching (exact rules only)."""
     if model_scores is not None:
         table = {str(k): str(k) for k in model_scores.index}
         mm = match_models(names, table)
         scores = {n: float(model_scores[mid]) for n, mid in mm.matched.items()}
-        return scores, dict(mm.matched), list(mm.unmatched), "--model-scores"
+        return scores, dict(mm.matched), list(mm.unmatched), "--model-scores", {}
     assert panel is not None
     from ..capability._model import default_score_method, fit_capability_model
     from ..sources._match import match_to_panel
@@ -138,7 +139,8 @@ def _scores_for(
     pscores = fit.scores
     mm = match_to_panel(names, panel)
     scores = {n: float(pscores.get(mid, np.nan)) for n, mid in mm.matched.items()}
-    return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} ({fit.model.short_description})"
+    ses = {n: float(fit.se.get(mid, np.nan)) for n, mid in mm.matched.items()}
+    return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} ({fit.model.short_description})", ses
 
 
 @renamed_keywords(n_boot="bootstrap")
@@ -191,7 +193,7 @@ def items(
     else:
         mats, notes = read_items(list(sources), metric=metric, benchmark=benchmark)  # type: ignore[arg-type]
     names = sorted({m for mat in mats for m in mat.models})
-    scores, matched, unmatched, where = _scores_for(names, model_scores, panel)
+    scores, matched, unmatched, where, ses = _scores_for(names, model_scores, panel)
     no_score = [n for n, v in scores.items() if not np.isfinite(v)]
     warns: list[str] = []
     if unmatched:
@@ -207,6 +209,7 @@ def items(
     for mat in mats:
         check_work("--bootstrap", bootstrap, rows=len(mat.models), columns=len(mat.items), what="models x items")
         s = np.array([scores.get(m, np.nan) for m in mat.models], dtype=float)
+        se = np.array([ses.get(m, np.nan) for m in mat.models], dtype=float) if ses else None
         if int(np.isfinite(s).sum()) < 5:
             raise InsufficientDataError(
                 f"{mat.benchmark}: only {int(np.isfinite(s).sum())} of its {len(mat.models)} models have a capabilities score "
@@ -224,6 +227,7 @@ def items(
                 seed=seed,
                 n_boot=bootstrap,
                 level=level,
+                score_se=se,
             )
         )
     warn_all(warns, stacklevel=4)
