@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
+from .._util.limits import check_seed, check_work
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.plotting import Plottable
 from .._util.stats import _check_method, pairwise_corr_masked
@@ -547,6 +548,8 @@ def audit(
     """
     n_boot = bootstrap
     _check_options(method, level, n_boot)
+    check_seed(seed)
+    check_work("--bootstrap", n_boot, rows=scores.scores.shape[0] + panel.scores.shape[0], columns=scores.scores.shape[1])
     src = scores.source or scores.name
     cfit = fit_capability_model(panel, capabilities, method, score_method)
     direction = cfit.model
