@@ -172,7 +172,7 @@ def parse_n_items(text: str | None) -> dict[str, float] | None:
             num = float(val)
         except ValueError:
             num = float("nan")
-        if not sep or not name.strip() or not (num >= 1 and num == int(num)):
+        if not sep or not name.strip() or not (1 <= num <= 1e12 and num == int(num)):  # finite: inf has no int
             raise InputError(f"--n-items: {part!r} is not column=COUNT with a whole COUNT >= 1 (e.g. my_acc=500)")
         out[name.strip()] = num
     return out
@@ -305,5 +305,5 @@ def models(
                                  "dropped are not counted)"), None)
         unscored = df[df["capabilities_score"].isna()]
         if len(unscored):
-            print(f"{len(unscored)} model(s) without a capabilities score: "
-                  + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()))
+            emit(f"{len(unscored)} model(s) without a capabilities score: "
+                 + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()) + "\n", None)

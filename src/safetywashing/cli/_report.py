@@ -238,17 +238,10 @@ def _write_report(output: Path, html: str, inputs: tuple[Path, ...], advance: An
 
 def _read_items_json(path: Path) -> dict[str, Any]:
     """The JSON written by ``safetywashing items --format json`` (one benchmark or ``{"benchmarks": [...]}``)."""
-    import json
+    from .._util.io import load_json_file
+    from .._util.limits import MAX_JSON_BYTES
 
-    from .._util.io import record_input
-
-    record_input(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not readable JSON ({exc.__class__.__name__})") from None
+    doc = load_json_file(path, max_bytes=MAX_JSON_BYTES)  # a regular file of sensible size (recorded as read)
     benches = doc.get("benchmarks", [doc]) if isinstance(doc, dict) else None
     if not isinstance(benches, list) or not all(isinstance(b, dict) and "items" in b and "benchmark" in b for b in benches):
         raise InputError(f"{path}: not the JSON of 'safetywashing items --format json' (no 'benchmark' and 'items')")
@@ -270,6 +263,10 @@ def figures(
              "default: the 3 safety benchmarks with the highest and the 3 with the lowest r per panel.",
     ),
     dpi: int = typer.Option(300, "--dpi", help="Resolution of PNG files (dots per inch)."),
+    width: str = typer.Option(
+        "column", "--width", "-w",
+        help="Figure width: column (3.4 in, one column of a two-column paper), page (7 in, both columns) or inches (2.5-10).",
+    ),
     data: Optional[Path] = typer.Option(None, "--data", help="Figures of your own score table (CSV/TSV) instead of a panel."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="With --data: the model-name column."),
     lower_is_better: Optional[str] = typer.Option(
@@ -285,24 +282,30 @@ def figures(
     adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
     score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
-    """Write static figures sized for one paper column (3.4 in wide): PNG, SVG or PDF.
+    """Write static figures for a paper, one column (3.4 in) or two (--width page, 7 in) wide: PNG, SVG or PDF.
 
     Per panel: <panel>_correlations (capabilities correlation by safety area),
     <panel>_scree, <panel>_heatmap (capability inter-correlations),
-    <panel>_ranking (models by capabilities score) and
-    <panel>_scatter_<benchmark> (benchmark vs capabilities score with OLS line).
+    <panel>_ranking (models by capabilities score), <panel>_over_time (panels
+    with release dates) and <panel>_scatter_<benchmark> (benchmark vs
+    capabilities score with OLS line). No text is clipped or overprinted at
+    either width.
 
     Examples (from the repository root):
 
     \b
       safetywashing figures --panel chat --format pdf --output-dir figs
+      safetywashing figures --panel frontier --width page --bootstrap 0 \\
+          --output-dir figs
       safetywashing figures --data examples/my_leaderboard.csv \\
           --capabilities MMLU,GSM8K,ARC-C,HellaSwag --params-column params \\
           --lower-is-better jailbreak_asr,bias_gap --output-dir figs
     """
-    from .._util.io import atomic_write
-    from ..present._figures import FORMATS, figure_plan, render_figures
+    from .._util.io import atomic_write_many
+    from .._util.limits import MAX_FIGURE_MODELS
+    from ..present._figures import FORMATS, figure_plan, figure_width, render_figures
 
+    fig_width = figure_width(width)
     fmts = split_ids(fmt) or []
     for f in fmts:
         check_choice(f, FORMATS, "--format")
@@ -328,14 +331,20 @@ def figures(
                     "--model-column/--lower-is-better/--higher-is-better/--flop-column/--params-column apply to --data FILE"
                 )
             results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
-    plan = figure_plan(results, matrices, benchmarks=bench_ids)
+    most = max((m.scores.shape[0] for m in matrices), default=0)
+    if most > MAX_FIGURE_MODELS:
+        raise InputError(f"{most:,} models: more than a figure can show ({MAX_FIGURE_MODELS:,} at most); "
+                         "use analyze for the numbers, or a smaller table")
+    plan = figure_plan(results, matrices, benchmarks=bench_ids, width=fig_width)
+    files = []
+    with progress_bar("figures", total=len(plan) * len(fmts)) as advance:
+        for name, data in render_figures(results, matrices, formats=fmts, benchmarks=bench_ids, dpi=dpi,
+                                         width=fig_width):
+            files.append((output_dir / name, data))
+            advance(name)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--output-dir: cannot create {output_dir}: {exc.strerror}") from None
-    written = []
-    with progress_bar("figures", total=len(plan) * len(fmts)) as advance:
-        for name, data in render_figures(results, matrices, formats=fmts, benchmarks=bench_ids, dpi=dpi):
-            written.append(atomic_write(output_dir / name, data))
-            advance(name)
+    written = atomic_write_many(files)  # all or none: Ctrl-C or a full disk leaves no partial set of figures
     print(f"wrote {len(written)} figure file(s) to {output_dir} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)

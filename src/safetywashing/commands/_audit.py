@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
+from .._util.limits import check_seed, check_work
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
+from .._util.plotting import Plottable
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
@@ -40,7 +42,7 @@ INTERVAL_METHOD = CapabilityDirection.resampling_text  # the paper's PCA score's
 
 
 @dataclass(frozen=True, repr=False)
-class AuditResult(ResultLookup, NotebookRepr):
+class AuditResult(ResultLookup, NotebookRepr, Plottable):
     """Result of :func:`audit`.
 
     Attributes
@@ -548,6 +550,8 @@ def audit(
     """
     n_boot = bootstrap
     _check_options(method, level, n_boot)
+    check_seed(seed)
+    check_work("--bootstrap", n_boot, rows=scores.scores.shape[0] + panel.scores.shape[0], columns=scores.scores.shape[1])
     scores, conventions = conform_to_registry(scores)  # registry corrections (discrim_eval: -|x|) on the user's rows
     src = scores.source or scores.name
     cfit = fit_capability_model(panel, capabilities, method, score_method)

@@ -41,7 +41,9 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, UnknownIdError, renamed_keywords
+from .._util.limits import check_seed, check_work
 from .._util.notebook import NotebookRepr, Summary, interval, num
+from .._util.plotting import Plottable
 from .._util.stats import top_components, zscore
 
 # the bootstrap draws live with the capability models (each draws its own way); re-exported here for tests and benchmarks
@@ -70,7 +72,7 @@ class PanelPoint:
 
 
 @dataclass(frozen=True, repr=False)
-class ClaimResult(NotebookRepr):
+class ClaimResult(NotebookRepr, Plottable):
     """A claimed change on ``benchmark`` split into capability-predicted and beyond-capabilities parts.
 
     Units: ``capability_score_*`` are in the panel's capabilities-score units
@@ -518,6 +520,7 @@ def claim(
     """
     n_bootstrap = bootstrap
     _check_request(matrix, benchmark, level, n_bootstrap)
+    check_seed(seed)
     if pair not in PAIR_CHOICES:
         raise InputError(f"--pair {pair!r}: choose one of {', '.join(PAIR_CHOICES)}")
     # the registry's corrections and scales on the user's two rows (discrim_eval: -|x|), said in the notes
@@ -596,6 +599,7 @@ def _check_request(matrix: ScoreMatrix, benchmark: str, level: float, n_bootstra
         raise InputError(f"--ci: level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
     if n_bootstrap < 0:
         raise InputError(f"--bootstrap: {n_bootstrap} must be >= 0")
+    check_work("--bootstrap", n_bootstrap, rows=matrix.scores.shape[0], columns=matrix.scores.shape[1])
 
 
 def _capability_values(
