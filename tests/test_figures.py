@@ -179,7 +179,7 @@ def test_plot_method_errors_and_width(analyses):
 
 def test_audit_and_claim_plot_methods():
     chat = sw.load_panel("chat")
-    mine = sw.read_table(ROOT / "examples" / "my_benchmark.csv")
+    mine = sw.read_table(ROOT / "examples" / "my_benchmark.csv", lower_is_better=["jailbreak_asr"])
     a = sw.audit(mine, chat, bootstrap=100)
     fig = a.plot()
     assert _labelled(fig) and "Audit" in fig.get_suptitle() and "n = " in fig.get_suptitle()

@@ -43,8 +43,9 @@ INSPECT_EVAL = HARNESS / "inspect" / "model-a_arc_challenge.eval"
 ITEMS = ("items", str(ROOT / "examples" / "items_long.csv"))
 MS = str(ROOT / "examples" / "items_model_scores.csv")
 CLAIM = ("claim", str(ROOT / "examples" / "claim_release.csv"), "--panel", "chat", "--benchmark", "ethics_all")
-AUDIT_CHAT = ("audit", str(ROOT / "examples" / "my_benchmark.csv"), "--panel", "chat")
-AUDIT_FRONTIER = ("audit", str(ROOT / "examples" / "frontier_benchmark.csv"), "--panel", "frontier")
+ASR = ("--lower-is-better", "jailbreak_asr")  # the examples' attack success rate: its direction must be given
+AUDIT_CHAT = ("audit", str(ROOT / "examples" / "my_benchmark.csv"), "--panel", "chat", *ASR)
+AUDIT_FRONTIER = ("audit", str(ROOT / "examples" / "frontier_benchmark.csv"), "--panel", "frontier", *ASR)
 SIX = "model,cap_a,cap_b,cap_c,safety\n" + "".join(
     f"m{i},{0.1 * i + 0.01 * (i % 3):.2f},{i * 3 + (i % 2)},{50 + 2 * i - (i % 4)},{(i * 7) % 5}\n" for i in range(6)
 )
@@ -228,7 +229,8 @@ CASES = [
     # never wait on a special file, never read without bound
     C("model-scores-fifo", (*ITEMS, "--model-scores", "{d}/ms.csv"), 2, r"ms\.csv: is a named pipe", fifo("ms.csv"),
       within=FIFO_WAIT),
-    C("provenance-fifo", "place {d}/m.csv --panel chat --provenance {d}/p.csv", 2, r"p\.csv: is a named pipe",
+    C("provenance-fifo", "place {d}/m.csv --panel chat --lower-is-better jailbreak_asr --provenance {d}/p.csv", 2,
+      r"p\.csv: is a named pipe",
       copy(ROOT / "examples" / "my_benchmark.csv", "m.csv"), fifo("p.csv"), within=FIFO_WAIT),
     C("report-items-fifo", "report --items {d}/i.json -o {d}/r.html", 2, r"i\.json: is a named pipe", fifo("i.json"),
       within=FIFO_WAIT, absent=("r.html",)),
@@ -292,7 +294,7 @@ CASES = [
     C("inspect-text-score", "ingest {d}/runs -o {d}/m.csv", 2, r"value 'banana' is text, not a number",
       inspect_log("banana")),
     C("inspect-dict-score", "ingest {d}/runs -o {d}/m.csv", 2, r"is an object, not a number", inspect_log({"a": 1})),
-    C("provenance-n-shot-inf", "place {d}/m.csv --panel chat --provenance {d}/p.csv", 2,
+    C("provenance-n-shot-inf", "place {d}/m.csv --panel chat --lower-is-better jailbreak_asr --provenance {d}/p.csv", 2,
       r"p\.csv, line 2, column n_shot: 'inf' is not a finite number",
       copy(ROOT / "examples" / "my_benchmark.csv", "m.csv"),
       write("p.csv", "model,benchmark,harness,metric,filter,n_shot\nx,mmlu,lm-eval,acc,none,inf\n")),
@@ -312,7 +314,7 @@ CASES = [
     C("ingest-provenance-in-missing-folder", ("ingest", str(HARNESS / "lm_eval"), "-o", "{d}/m.csv", "--provenance",
       "{d}/nope/p.csv"), 2, r"output folder .*nope does not exist", absent=("m.csv",)),
     C("markdown-formula-cell", ("analyze", "--data", "{d}/t.csv", *CAPS, "--bootstrap", "0", "--format", "markdown"), 0, r"",
-      write("t.csv", SIX.replace(",safety", ",-1+HYPERLINK(1)")), out=r"\| '-1\+HYPERLINK\(1\) \|"),
+      write("t.csv", SIX.replace(",safety", ",-1+HYPERLINK(1)")), out=r"\| '-1\+HYPERLINK\(1\) \(assumed higher better\) \|"),
     # signals and standard output
     C("ctrl-c-analyze", "analyze --panel chat", 130, r"^safetywashing: interrupted", interrupt="numpy.random.default_rng",
       out=r"^$"),

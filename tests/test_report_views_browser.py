@@ -47,7 +47,8 @@ def page(tmp_path_factory):
         pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
     chat, fr = sw.load_panel("chat"), sw.load_panel("frontier")
     results = [sw.analyze(chat, bootstrap=100, seed=0, adjust="fcr"), sw.analyze(fr, score_method="irt")]
-    audit = sw.audit(sw.read_table(ROOT / "examples" / "my_benchmark.csv"), chat, bootstrap=100).to_dict()
+    mine = sw.read_table(ROOT / "examples" / "my_benchmark.csv", lower_is_better=["jailbreak_asr"])
+    audit = sw.audit(mine, chat, bootstrap=100).to_dict()
     rows = pd.read_csv(ROOT / "examples" / "claim_release.csv", index_col="model")
     claim = sw.claim(chat, rows.iloc[0], rows.iloc[1], "ethics_all", bootstrap=0).to_dict()
     html = build_report(results, [chat, fr], audit=audit, claim=claim, items=readme_items_doc(), generated=FIXED)

@@ -523,7 +523,6 @@ def claim(
     check_seed(seed)
     if pair not in PAIR_CHOICES:
         raise InputError(f"--pair {pair!r}: choose one of {', '.join(PAIR_CHOICES)}")
-    # the registry's corrections and scales on the user's two rows (discrim_eval: -|x|), said in the notes
     (b_row, conventions), (a_row, _) = (registry_conventions(_row(r).to_frame().T, scale_notes=True) for r in (before, after))
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     rows = _score_rows(matrix, cfit.model, benchmark, b_row.iloc[0], a_row.iloc[0], before_name, after_name, source)
