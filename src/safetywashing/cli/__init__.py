@@ -52,6 +52,7 @@ _COMMAND_MODULES = (
     "_ingest",
     "_items",
     "_place",
+    "_plan",
     "_report",
 )
 for _name in _COMMAND_MODULES:
