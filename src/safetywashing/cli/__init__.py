@@ -53,6 +53,7 @@ _COMMAND_MODULES = (
     "_items",
     "_place",
     "_plan",
+    "_run",
     "_report",
 )
 for _name in _COMMAND_MODULES:
@@ -63,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``safetywashing`` console script: the exit code (0 ok, 2 bad input or environment)."""
     forget_inputs()
     try:
-        app(args=argv, prog_name="safetywashing", standalone_mode=False)
+        rv = app(args=argv, prog_name="safetywashing", standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool) and rv:  # typer returns an Exit's code (Ctrl-C: 130)
+            return rv
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except typer.Abort:

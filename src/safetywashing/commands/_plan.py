@@ -172,19 +172,20 @@ def _filter(
     return out
 
 
-def _targets(lo: float, hi: float, n: int, spread: str) -> np.ndarray:
-    """``n`` capability targets on ``[lo, hi]``: evenly spaced, or ``"arcsine"``: denser toward both ends."""
-    t = np.linspace(0.0, 1.0, n)
-    if spread == "arcsine":
-        t = (1.0 - np.cos(np.pi * t)) / 2.0
-    return lo + (hi - lo) * t
+def _targets(s: np.ndarray, n: int, stretch: float) -> np.ndarray:
+    """``n`` capability targets: the candidates' quantiles at evenly spaced levels ``(i + 0.5) / n``, moved away from
+    their mean by the factor ``stretch`` and clipped to the candidates' range."""
+    q = np.quantile(s, (np.arange(n) + 0.5) / n)
+    return np.clip(s.mean() + stretch * (q - s.mean()), s.min(), s.max())
 
 
 def _select(cand: pd.DataFrame, n: int, sd_panel: float) -> tuple[pd.DataFrame, float]:
-    """``n`` candidates nearest ``n`` capability targets spread over the candidates' range (an optimal assignment).
+    """``n`` candidates nearest ``n`` capability targets (an optimal assignment), spread like the panel.
 
-    Cost of candidate j at target i: ``|target_i - score_j| + SE_WEIGHT * se_j`` (capability units), included
-    models forced in. Even spacing first; when its SD ratio falls below 1, targets denser toward both ends.
+    Targets follow the candidates' own distribution (quantiles), so the set is shaped like the panel and its
+    correlation is not pushed away from the panel's; they are stretched in steps of 5% only until the set's SD
+    ratio reaches 1 (a narrower set biases r toward 0, a much wider one away from it). Cost of candidate j at
+    target i: ``|target_i - score_j| + SE_WEIGHT * se_j`` (capability units); included models are forced in.
     Returns the chosen rows and their SD ratio (ddof 0, against ``sd_panel``).
     """
     from scipy.optimize import linear_sum_assignment
@@ -193,8 +194,8 @@ def _select(cand: pd.DataFrame, n: int, sd_panel: float) -> tuple[pd.DataFrame, 
     se = np.nan_to_num(cand["capabilities_score_se"].to_numpy(float), nan=0.0)
     forced = cand["_included"].to_numpy(bool)
     best: tuple[pd.DataFrame, float] | None = None
-    for spread in ("even", "arcsine"):
-        t = _targets(float(s.min()), float(s.max()), n, spread)
+    for stretch in np.arange(1.0, 2.51, 0.05):
+        t = _targets(s, n, float(stretch))
         cost = np.abs(t[:, None] - s[None, :]) + SE_WEIGHT * se[None, :] - 1e6 * forced[None, :]
         _, cols = linear_sum_assignment(cost)
         chosen = cand.iloc[np.sort(cols)]
