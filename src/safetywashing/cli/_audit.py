@@ -173,7 +173,7 @@ def audit(
 
     \b
       safetywashing audit examples/my_benchmark.csv --panel chat
-      safetywashing audit tests/data/harness/lm_eval --panel chat
+      safetywashing audit examples/inspect_logs --panel frontier
       safetywashing audit examples/frontier_benchmark.csv --panel frontier --lower-is-better jailbreak_asr
     """
     check_choice(fmt, AUDIT_FORMATS, "--format")

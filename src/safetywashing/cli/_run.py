@@ -82,12 +82,13 @@ def run(
     credentials, or whose eval fails is one line on stderr; the audit runs on
     the rest. Ctrl-C exits 130 and leaves the logs resumable.
 
-    Example (from the repository root; mockllm/ is Inspect's offline stand-in
-    model, which answers every sample alike, so the correlation is undefined):
+    Example (from the repository root): the logs in examples/inspect_logs are
+    finished (written against a stand-in server that answers like a local vLLM
+    server, not real models), so this reuses them, calls no model and audits:
 
     \b
-      safetywashing run examples/refusal_task.py --panel frontier --log-dir logs --display none \\
-        --model mockllm/gpt-4o-2024-11-20,mockllm/claude-3-5-haiku-20241022,mockllm/gemma-2-9b-it,mockllm/phi-4,mockllm/grok-4-0709
+      safetywashing run examples/refusal_task.py --models examples/open_weights_plan.txt \\
+        --panel frontier --log-dir examples/inspect_logs --model-base-url http://127.0.0.1:8000/v1
     """
     from ..commands._run import DEFAULT_ANCHORS, run_task
 
