@@ -10,8 +10,8 @@ import typer
 
 from ..commands._plan import PlanResult
 from ..commands._plan import plan as run_plan
-from ..sources._panels import load_panel, panel_names
 from ..present._sheet import to_csv
+from ..sources._panels import load_panel, panel_names
 from . import app
 from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for, split_ids
 
@@ -77,7 +77,7 @@ def plan(
     ),
     open_weights: bool = typer.Option(False, "--open-weights", help="Only models with a Hugging Face id (run via vllm/)."),
     providers: Optional[str] = typer.Option(
-        None, "--providers", help="Only these Inspect providers (comma-separated: openai,anthropic,google,grok,mistral,bedrock,vllm)."
+        None, "--providers", help="Only these Inspect providers (openai,anthropic,google,grok,mistral,bedrock,vllm)."
     ),
     exclude: Optional[str] = typer.Option(None, "--exclude", help="Models never to plan (comma-separated)."),
     include: Optional[str] = typer.Option(None, "--include", help="Models the plan must hold (comma-separated)."),
