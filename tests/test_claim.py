@@ -46,7 +46,7 @@ def test_synthetic_exact_fit_matches_hand_computation(method):
     m = _synthetic()
     before = {"c1": 2.0, "c2": 2.0, "B": 11.0}
     after = {"c1": 5.0, "c2": 6.0, "B": 18.0}
-    r = sw.claim(m, before, after, "B", capabilities=["c1", "c2"], method=method, n_bootstrap=0)
+    r = sw.claim(m, before, after, "B", capabilities=["c1", "c2"], method=method, bootstrap=0)
     sd = math.sqrt(35.0 / 12.0)
     s_b = ((2 - 3.5) / sd + (2 - 3.5) / sd) / math.sqrt(2)
     s_a = ((5 - 3.5) / sd + (6 - 3.5) / sd) / math.sqrt(2)
@@ -65,7 +65,7 @@ def test_synthetic_exact_fit_matches_hand_computation(method):
     # a perfect fit has a zero-width prediction interval: a real +/-x beyond is supported, rounding noise is not
     assert r.beyond_capabilities_se == pytest.approx(0.0, abs=1e-9) and r.beyond_capabilities_supported
     on_line = dict(after, B=11.0 + pred)
-    r0 = sw.claim(m, before, on_line, "B", capabilities=["c1", "c2"], method=method, n_bootstrap=0)
+    r0 = sw.claim(m, before, on_line, "B", capabilities=["c1", "c2"], method=method, bootstrap=0)
     assert r0.beyond_capabilities == pytest.approx(0.0, abs=1e-9) and not r0.beyond_capabilities_supported
     assert r.n_bootstrap_used == 0 and r.ci("predicted_change") == (None, None)
     d = r.to_dict()
@@ -88,7 +88,7 @@ def test_chat_panel_predicted_is_slope_times_score_difference(reference):
     before = m.scores.loc[a_model, [*caps, bench]]
     after = m.scores.loc[c_model, [*caps, bench]].copy()
     after[bench] = before[bench] + delta
-    r = sw.claim(m, before, after, bench, n_bootstrap=0)
+    r = sw.claim(m, before, after, bench, bootstrap=0)
     assert r.slope == pytest.approx(slope, abs=1e-9)
     assert r.intercept == pytest.approx(intercept, abs=1e-9)
     assert r.capability_score_before == pytest.approx(s[ia], abs=1e-9)
@@ -124,7 +124,7 @@ def test_beyond_prediction_interval_matches_statsmodels(bench, level):
     before = m.scores.loc["Llama-2-7b-chat-hf", [*caps, bench]].copy()
     after = m.scores.loc["Meta-Llama-3-70B-Instruct", [*caps, bench]].copy()
     after[bench] = before[bench] + 0.06
-    r = sw.claim(m, before, after, bench, n_bootstrap=0, level=level)
+    r = sw.claim(m, before, after, bench, bootstrap=0, level=level)
     hw, se = _sm_difference_pi(s[ok], y[ok], r.capability_score_before, r.capability_score_after, level)
     assert r.beyond_capabilities_se == pytest.approx(se, rel=1e-9)
     assert r.beyond_capabilities_pi_low == pytest.approx(r.beyond_capabilities - hw, abs=1e-10)
@@ -141,13 +141,13 @@ def test_release_example_is_not_supported_and_a_large_gain_is():
     m = sw.load_panel("chat")
     df = pd.read_csv("examples/claim_release.csv", index_col="model")
     b, a = df.iloc[0], df.iloc[1].copy()
-    r = sw.claim(m, b, a, "ethics_all", n_bootstrap=0)
+    r = sw.claim(m, b, a, "ethics_all", bootstrap=0)
     assert r.beyond_capabilities == pytest.approx(0.017, abs=0.001)
     assert r.beyond_capabilities_pi_low < 0 < r.beyond_capabilities_pi_high
     assert r.beyond_capabilities_supported is False
     assert r.verdict.startswith("Part beyond capabilities not supported")
     a["ethics_all"] = b["ethics_all"] + 0.25
-    r2 = sw.claim(m, b, a, "ethics_all", n_bootstrap=0)
+    r2 = sw.claim(m, b, a, "ethics_all", bootstrap=0)
     assert r2.beyond_capabilities_supported is True and r2.beyond_capabilities_pi_low > 0
     assert r2.verdict.startswith("Part beyond capabilities supported")
 
@@ -158,15 +158,15 @@ def test_capability_columns_in_percent_or_far_outside_are_refused():
     b, a = df.iloc[0].copy(), df.iloc[1].copy()
     a[["mmlu", "gsm8k"]] *= 100
     with pytest.raises(sw.InputError, match=r"gsm8k = 50\.64 in row 'after'.*mmlu = 61\.13.*not percent"):
-        sw.claim(m, b, a, "ethics_all", n_bootstrap=0)
+        sw.claim(m, b, a, "ethics_all", bootstrap=0)
     b2 = df.iloc[0].copy()
     b2["logiqa"] = -0.5  # panel range 0.227-0.450: more than one range below the minimum
     with pytest.raises(sw.InputError, match="logiqa = -0.5 in row 'before' .panel range"):
-        sw.claim(m, b2, df.iloc[1], "ethics_all", n_bootstrap=0)
+        sw.claim(m, b2, df.iloc[1], "ethics_all", bootstrap=0)
     b3 = df.iloc[0].copy()
     b3["ethics_all"] = 70.5
     with pytest.raises(sw.InputError, match="ethics_all = 70.5"):
-        sw.claim(m, b3, df.iloc[1], "ethics_all", n_bootstrap=0)
+        sw.claim(m, b3, df.iloc[1], "ethics_all", bootstrap=0)
 
 
 def test_leave_pair_out_equals_claim_on_the_panel_without_the_pair():
@@ -180,7 +180,7 @@ def test_leave_pair_out_equals_claim_on_the_panel_without_the_pair():
         sub = m.scores.drop(index=[row.before, row.after])
         panel = sw.ScoreMatrix.from_frame(sub, name="minus-pair")
         r = sw.claim(panel, m.scores.loc[row.before], m.scores.loc[row.after], row.benchmark, capabilities=caps,
-                     n_bootstrap=0, level=0.9)
+                     bootstrap=0, level=0.9)
         assert row.beyond == pytest.approx(r.beyond_capabilities, abs=1e-10)
         assert row.halfwidth == pytest.approx((r.beyond_capabilities_pi_high - r.beyond_capabilities_pi_low) / 2, abs=1e-10)
         assert row.covered == (not r.beyond_capabilities_supported)
@@ -209,7 +209,7 @@ def test_identity_resample_reproduces_point_estimate():
     m = sw.load_panel("base")
     caps = m.capability_benchmarks
     b, a = m.scores.iloc[3], m.scores.iloc[10]
-    r = sw.claim(m, b, a, "truthfulqa_mc1", n_bootstrap=0)
+    r = sw.claim(m, b, a, "truthfulqa_mc1", bootstrap=0)
     slope, icpt, sb, sa, good = _draws(
         m.scores[caps].to_numpy(), m.scores["truthfulqa_mc1"].to_numpy(), b[caps].to_numpy(float), a[caps].to_numpy(float),
         np.arange(m.n_models)[None, :], "spearman", min_models=MIN_MODELS,
@@ -255,9 +255,9 @@ def test_batched_resamples_equal_a_loop_over_the_core(method, holes):
 def test_bootstrap_deterministic_and_intervals_bracket_estimate():
     m = sw.load_panel("chat")
     b, a = m.scores.iloc[2], m.scores.iloc[3]
-    r1 = sw.claim(m, b, a, "ethics_all", n_bootstrap=400, seed=3)
-    r2 = sw.claim(m, b, a, "ethics_all", n_bootstrap=400, seed=3)
-    r3 = sw.claim(m, b, a, "ethics_all", n_bootstrap=400, seed=4)
+    r1 = sw.claim(m, b, a, "ethics_all", bootstrap=400, seed=3)
+    r2 = sw.claim(m, b, a, "ethics_all", bootstrap=400, seed=3)
+    r3 = sw.claim(m, b, a, "ethics_all", bootstrap=400, seed=4)
     assert r1.intervals == r2.intervals
     assert r1.intervals != r3.intervals
     lo, hi = r1.ci("predicted_change")
@@ -297,7 +297,7 @@ def test_each_model_draws_the_claim_its_own_way(score_method):
 
     m = sw.load_panel("chat")
     b, a = m.scores.iloc[2], m.scores.iloc[3]
-    r = sw.claim(m, b, a, "ethics_all", n_bootstrap=300, seed=5, score_method=score_method)
+    r = sw.claim(m, b, a, "ethics_all", bootstrap=300, seed=5, score_method=score_method)
     cfit = fit_capability_model(m, None, "spearman", score_method)
     caps = list(cfit.model.benchmarks)
     y = m.scores["ethics_all"].to_numpy(float)
@@ -318,7 +318,7 @@ def test_each_model_draws_the_claim_its_own_way(score_method):
     assert r.ci("capability_score_change") == tuple(float(v) for v in np.quantile(d.score_after - d.score_before, q))
     assert r.n_bootstrap_used == len(d.slope) and r.n_bootstrap_skipped == d.n_skipped
     assert "resampling" not in r.to_dict()
-    assert sw.claim(m, b, a, "ethics_all", n_bootstrap=0, score_method=score_method).resampling == ""
+    assert sw.claim(m, b, a, "ethics_all", bootstrap=0, score_method=score_method).resampling == ""
 
 
 # --------------------------------------------------------------------------- claim: errors
@@ -401,7 +401,8 @@ def test_cli_claim_json_and_table(cli, claim_file):
     proc = cli("claim", str(claim_file), "--benchmark", "ethics_all", "--bootstrap", "200",
                "--before", "ours-v2", "--after", "ours-v1")
     assert proc.returncode == 0, proc.stderr
-    assert "Of the -0.100 drop on ETHICS" in proc.stdout and "beyond capabilities" in proc.stdout
+    text = " ".join(proc.stdout.split())  # the table fits the terminal: sentences wrap
+    assert "Of the -0.100 drop on ETHICS" in text and "beyond capabilities" in text
     assert proc.stdout.count("Claim on ETHICS") == 1
 
 
@@ -486,3 +487,205 @@ def test_desc_ranks_equal_scipy_min_ranks():
 
     x = np.random.default_rng(0).integers(0, 6, 200).astype(float)
     np.testing.assert_array_equal(desc_ranks(x), scipy.stats.rankdata(-x, method="min"))
+
+
+# --------------------------------------------------------------------------- issue 18, item 6: --pair same-model
+def _release() -> pd.DataFrame:
+    return pd.read_csv("examples/claim_release.csv", index_col=0)
+
+
+def test_same_model_interval_matches_hand_computation():
+    # beyond +- z sqrt(v_b + v_a + b^2 (w_b + w_a) + ds^2 sigma^2 / Sxx), every term by hand (numpy/scipy)
+    panel = sw.load_panel("chat")
+    t = _release()
+    k_eth = 4000
+    r = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=0, pair="same-model", n_items={"ethics_all": k_eth})
+    caps = list(r.capability_benchmarks)
+    x = panel.scores[caps].to_numpy(dtype=float)
+    s, mu, sd, w = hand_scores(x)
+    y = panel.scores["ethics_all"].to_numpy(dtype=float)
+    slope, icpt = np.polyfit(s, y, 1)
+    sigma = math.sqrt(((y - icpt - slope * s) ** 2).sum() / (len(y) - 2))
+    sxx = ((s - s.mean()) ** 2).sum()
+    xb, xa = t.iloc[0][caps].to_numpy(float), t.iloc[1][caps].to_numpy(float)
+    sb, sa = ((xb - mu) / sd) @ w, ((xa - mu) / sd) @ w
+    k = pd.read_csv("src/safetywashing/data/registry/benchmark_items.csv", index_col=0)["n_items"].reindex(caps).to_numpy(float)
+    grad = w / sd  # the PCA score is linear in the row
+    wv = lambda row: float((grad**2 * row * (1 - row) / k).sum())  # noqa: E731
+    yb, ya = float(t.iloc[0]["ethics_all"]), float(t.iloc[1]["ethics_all"])
+    var = yb * (1 - yb) / k_eth + ya * (1 - ya) / k_eth + slope**2 * (wv(xb) + wv(xa)) + (sa - sb) ** 2 * sigma**2 / sxx
+    beyond = (ya - yb) - slope * (sa - sb)
+    half = scipy.stats.norm.ppf(0.975) * math.sqrt(var)
+    assert r.pair == "same-model"
+    assert r.beyond_capabilities == pytest.approx(beyond, abs=1e-9)
+    assert r.beyond_capabilities_se == pytest.approx(math.sqrt(var), rel=1e-6)
+    assert r.beyond_capabilities_pi_low == pytest.approx(beyond - half, rel=1e-6)
+    assert r.beyond_capabilities_pi_high == pytest.approx(beyond + half, rel=1e-6)
+    assert r.beyond_capabilities_supported == (beyond - half > 0 or beyond + half < 0)
+    # the same-model interval is far narrower than the different-models one (which adds two models' scatter)
+    d = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=0)
+    assert d.pair == "different-models"
+    assert (r.beyond_capabilities_pi_high - r.beyond_capabilities_pi_low) < 0.3 * (
+        d.beyond_capabilities_pi_high - d.beyond_capabilities_pi_low)
+
+
+def test_share_printed_only_when_the_part_beyond_capabilities_is_identified():
+    # identical capability columns, ETHICS +0.06: "Capabilities account for 0%" and "consistent with the capability
+    # change alone" must not stand in one paragraph
+    panel = sw.load_panel("chat")
+    b = _release().iloc[0].copy()
+    a = b.copy()
+    a["ethics_all"] += 0.06
+    d = sw.claim(panel, b, a, "ethics_all", n_bootstrap=200)
+    assert not d.beyond_capabilities_supported
+    assert "Capabilities account for" not in d.verdict and "not identified" in d.verdict
+    assert "capability change alone" not in d.verdict
+    row = d.to_frame().set_index("quantity").loc["share_explained"]
+    assert pd.isna(row["estimate"]) and pd.isna(row["ci_low"])
+    # the default release example (not supported) no longer prints "72% (48% to 90%)"
+    t = _release()
+    e = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=200)
+    assert not e.beyond_capabilities_supported and "Capabilities account for" not in e.verdict
+    # one model before and after with 4000 items: +0.06 with no capability change is supported, the share is 0%
+    s = sw.claim(panel, b, a, "ethics_all", n_bootstrap=200, pair="same-model", n_items={"ethics_all": 4000})
+    assert s.beyond_capabilities_supported and s.share_identified
+    assert "Capabilities account for 0% of the observed change" in s.verdict
+
+
+def test_default_output_names_the_pair_and_how_to_switch(cli):
+    r = cli("claim", "examples/claim_release.csv", "--panel", "chat", "--benchmark", "ethics_all", "--bootstrap", "100")
+    assert r.returncode == 0
+    flat = " ".join(r.stdout.split())
+    assert "Pair: different-models" in flat and "use --pair same-model" in flat
+    j = cli("claim", "examples/claim_release.csv", "--benchmark", "ethics_all", "--bootstrap", "0", "--format", "json")
+    assert json.loads(j.stdout)["pair"] == "different-models"
+
+
+def test_same_model_without_noise_source_is_one_line_exit_2(cli):
+    r = cli("claim", "examples/claim_release.csv", "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model")
+    assert r.returncode == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "--n-items ethics_all=N" in r.stderr and "ethics_all_se" in r.stderr and "Traceback" not in r.stderr
+    bad = cli("claim", "examples/claim_release.csv", "--benchmark", "ethics_all", "--pair", "same")
+    assert bad.returncode == 2 and "--pair" in bad.stderr
+
+
+def test_same_model_standard_errors_from_the_file(cli, tmp_path):
+    t = _release()
+    t["ethics_all_stderr"] = [0.004, 0.005]
+    f = tmp_path / "c.csv"
+    t.to_csv(f)
+    r = cli("claim", str(f), "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["noise"]["benchmark_se_before"] == 0.004 and d["noise"]["benchmark_se_after"] == 0.005
+    assert "ethics_all_stderr" in d["noise"]["source"]
+    assert d["noise"]["terms"]["benchmark_noise"] == pytest.approx(0.004**2 + 0.005**2)
+    t["ethics_all_stderr"] = ["0.004", "n/a"]
+    t.to_csv(f)
+    bad = cli("claim", str(f), "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model")
+    assert bad.returncode == 2 and "line 3" in bad.stderr and "ethics_all_stderr" in bad.stderr
+
+
+def _simulation():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "claim_same_model.py"
+    spec = importlib.util.spec_from_file_location("claim_same_model", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_same_model_interval_covers_and_has_power_in_simulation():
+    # binomial re-evaluations of one model (benchmarks/claim_same_model.py, fewer draws): 95% coverage with and without
+    # a planted effect; a +0.05 effect on 4000 items is found almost always, never by the different-models interval
+    sim = _simulation()
+    su = sim.setup()
+    null = sim.simulate(su, n_sims=3000, delta=0.0, n_items=4000, seed=1)
+    eff = sim.simulate(su, n_sims=3000, delta=0.05, n_items=4000, seed=2)
+    assert 0.94 <= null["coverage"] <= 0.96 and 0.94 <= eff["coverage"] <= 0.96
+    assert null["power"] <= 0.06
+    assert eff["power"] >= 0.9 and eff["power_different_models"] <= 0.02
+
+
+def test_same_model_standard_errors_from_harness_logs_via_provenance(cli, tmp_path):
+    # ingest writes FILE.provenance.csv beside the matrix with the harness's stderr per (model, benchmark)
+    t = _release()
+    f = tmp_path / "m.csv"
+    t.to_csv(f)
+    cols = "model,benchmark,value,harness,source,task,metric,filter,n_shot,stderr,date,provider,raw_value,transform,note"
+    lines = [cols] + [f"{m},ethics_all,{v},lm-eval,x.json,ethics,acc,none,0,{se},2026-01-01,hf,{v},identity,"
+                      for m, v, se in zip(t.index, t["ethics_all"], (0.003, 0.0035))]
+    (tmp_path / "m.provenance.csv").write_text("\n".join(lines) + "\n")
+    r = cli("claim", str(f), "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["noise"]["benchmark_se_before"] == pytest.approx(0.003, rel=1e-6)
+    assert d["noise"]["benchmark_se_after"] == pytest.approx(0.0035, rel=1e-6)
+    assert "harness logs" in d["noise"]["source"]
+
+
+# --------------------------------------------------------------------------- issue 18, item 8: leaderboard intervals
+def test_leaderboard_intervals_are_leave_one_out_prediction_intervals_by_hand():
+    m = sw.load_panel("chat")
+    r = sw.leaderboard(m, "ethics_all")
+    s = pd.Series(sw.analyze(m).model_scores)
+    y = m.scores.loc[s.index, "ethics_all"]
+    for e in r.entries:
+        keep = s.index != e.model
+        xs, ys = s[keep].to_numpy(), y[keep].to_numpy()
+        slope, icpt = np.polyfit(xs, ys, 1)
+        n = len(xs)
+        sigma = math.sqrt(((ys - icpt - slope * xs) ** 2).sum() / (n - 2))
+        h = 1 / n + (s[e.model] - xs.mean()) ** 2 / ((xs - xs.mean()) ** 2).sum()
+        pred = icpt + slope * s[e.model]
+        half = scipy.stats.t.ppf(0.975, n - 2) * sigma * math.sqrt(1 + h)
+        assert (e.pi_low, e.pi_high) == (pytest.approx(pred - half, abs=1e-9), pytest.approx(pred + half, abs=1e-9))
+        assert (e.adjusted_low, e.adjusted_high) == (pytest.approx(e.value - pred - half, abs=1e-9),
+                                                     pytest.approx(e.value - pred + half, abs=1e-9))
+        assert e.beyond == ("above" if e.value > pred + half else "below" if e.value < pred - half else "")
+    lo = np.array([e.adjusted_low for e in r.entries])
+    hi = np.array([e.adjusted_high for e in r.entries])
+    for i, e in enumerate(r.entries):
+        assert e.rank_best == 1 + int((lo > hi[i]).sum()) and e.rank_worst == len(lo) - int((hi < lo[i]).sum())
+    # the top residual is 1.4 residual SDs: no "#1 adjusted" on ETHICS
+    assert r.entries[0].adjusted / r.resid_sd == pytest.approx(1.42, abs=0.01)
+    assert (r.entries[0].rank_best, r.entries[0].rank_worst) == (1, 26)
+
+
+def test_leaderboard_ranks_first_only_when_its_interval_excludes_the_others():
+    rng = np.random.default_rng(3)
+    c1 = np.linspace(0, 1, 30)
+    c2 = c1 + rng.normal(0, 0.05, 30)
+    t = 0.2 + 0.5 * c1 + rng.normal(0, 0.01, 30)
+    t[7] += 0.2  # one model far above what its capabilities predict
+    df = pd.DataFrame({"c1": c1, "c2": c2, "T": t}, index=[f"m{i}" for i in range(30)])
+    r = sw.leaderboard(sw.ScoreMatrix.from_frame(df, roles={"c1": "capability", "c2": "capability"}), "T",
+                       capabilities=["c1", "c2"])
+    top = r.entries[0]
+    assert top.model == "m7" and (top.rank_best, top.rank_worst) == (1, 1) and top.rank_text == "1" and top.beyond == "above"
+    assert all(e.rank_best >= 2 for e in r.entries[1:])
+    assert any("#1 adjusted: m7" in n for n in r.notes)
+
+
+def test_cli_leaderboard_table_shows_intervals_and_rank_ranges(cli):
+    t = cli("leaderboard", "--benchmark", "ethics_all")
+    assert t.returncode == 0
+    assert "95% PI of adjusted" in t.stdout and "1-26" in t.stdout
+    j = json.loads(cli("leaderboard", "--benchmark", "ethics_all", "--format", "json").stdout)
+    assert {"pi_low", "pi_high", "adjusted_low", "adjusted_high", "beyond", "rank_best", "rank_worst"} <= set(j["rows"][0])
+
+
+def test_report_claim_view_prints_no_share_when_unidentified():
+    from safetywashing.present._report import figure_claim
+
+    panel = sw.load_panel("chat")
+    t = _release()
+    d = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=0).to_dict()
+    assert d["share_identified"] is False and d["share_explained"] == pytest.approx(0.72, abs=0.01)
+    fig = figure_claim(d, sw.analyze(panel), panel)
+    assert "explained by capabilities" not in fig["layout"]["title"]["text"]

@@ -463,7 +463,7 @@ def test_cli_bad_options(cli, args, needle):
 def test_python_api_on_matrices():
     d = draw_models(make_items({"capability": 5, "safety": 5}, seed=1), 20, seed=2)
     mat = ItemMatrix("b", tuple(f"m{i}" for i in range(20)), tuple(f"i{j}" for j in range(10)), d.y)
-    rep = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(20)}, n_boot=100)
+    rep = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(20)}, bootstrap=100)
     assert rep.to_dict()["n_models"] == 20 and len(rep.to_frame()) == 10
 
 

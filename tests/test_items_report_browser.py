@@ -36,7 +36,7 @@ def test_item_view_renders(tmp_path):
     d = draw_models(bank, 60, seed=2)
     names = [SCRIPT, IMG] + [f"item-{j}" for j in range(2, 24)]
     mat = ItemMatrix(f"bench {IMG}", tuple(f"m{i}" for i in range(60)), tuple(names), d.y)
-    doc = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(60)}, n_boot=200).to_dict()
+    doc = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(60)}, bootstrap=200).to_dict()
     n_flag = sum(it["capability_driven"] for it in doc["items"])
     assert 5 <= n_flag < 24
     drawn = sum(it["correlation"] is not None for it in doc["items"])  # constant items have no correlation: not drawn

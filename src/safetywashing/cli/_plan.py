@@ -8,12 +8,13 @@ from typing import Optional
 
 import typer
 
+from ..capability import SCORE_METHODS
 from ..commands._plan import PlanResult
 from ..commands._plan import plan as run_plan
 from ..present._sheet import to_csv
 from ..sources._panels import load_panel, panel_names
 from . import app
-from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for, split_ids
+from ._common import SCORE_METHOD_HELP, choice, emit, output_format, score_method_for, split_ids
 
 PLAN_FORMATS = ("table", "json", "csv", "inspect")
 
@@ -64,7 +65,7 @@ def render_plan(res: PlanResult, fmt: str) -> str:
 
 @app.command()
 def plan(
-    panel: str = typer.Option("frontier", "--panel", "-p", help="Embedded panel to plan on (frontier)."),
+    panel: str = choice("frontier", "--panel", "-p", choices=panel_names(), help="Embedded panel to plan on (frontier)."),
     n: Optional[int] = typer.Option(None, "--n", help="How many models to plan."),
     resolution: Optional[float] = typer.Option(
         None, "--resolution", help="Or: the expected interval width wanted (correlation units, e.g. 0.5)."
@@ -81,11 +82,12 @@ def plan(
     ),
     exclude: Optional[str] = typer.Option(None, "--exclude", help="Models never to plan (comma-separated)."),
     include: Optional[str] = typer.Option(None, "--include", help="Models the plan must hold (comma-separated)."),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation of the power model: spearman or pearson."),
+    method: str = choice("spearman", "--method", "-m", choices=("spearman", "pearson"), help="Correlation of the power model."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or inspect (model strings)."),
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=PLAN_FORMATS,
+                                help="Output format (default: from --output's extension; inspect: model strings)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Which panel models should my new benchmark be evaluated on, and how many?
 
@@ -104,8 +106,7 @@ def plan(
       safetywashing plan --panel frontier --separate low,moderate --open-weights --format inspect
       safetywashing plan --panel frontier --n 12 --providers openai,anthropic --format json --output plan.json
     """
-    check_choice(fmt, PLAN_FORMATS, "--format")
-    check_choice(panel, panel_names(), "--panel")
+    fmt = output_format(fmt, output, PLAN_FORMATS)
     sep = split_ids(separate)
     if sep is not None and len(sep) != 2:
         from .._util.errors import InputError

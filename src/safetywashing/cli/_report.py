@@ -144,7 +144,7 @@ def report(
         "model_column": model_column, "lower_is_better": lower_is_better,
         "flop_column": flop_column, "params_column": params_column,
     }
-    stats = {"bootstrap": bootstrap, "seed": seed, "ci": ci, "adjust": adjust}
+    stats = {"bootstrap": bootstrap, "seed": seed, "level": ci, "adjust": adjust}
     t0 = time.perf_counter()
     n_panels = 1 if data is not None else len(_panels(panel))
     with progress_bar("report", total=2 * n_panels + 2 + (audit_file is not None or claim_file is not None)) as advance:

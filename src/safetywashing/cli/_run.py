@@ -9,10 +9,11 @@ from typing import Any, Optional
 import typer
 
 from .._util.errors import InputError
+from ..capability import SCORE_METHODS
 from ..sources._panels import load_panel, panel_names
 from . import app
 from ._audit import AUDIT_FORMATS, render_audit_markdown, render_audit_text
-from ._common import SCORE_METHOD_HELP, check_choice, emit, render_result, score_method_for, split_ids
+from ._common import FORMATS_HELP, SCORE_METHOD_HELP, choice, emit, output_format, render_result, score_method_for, split_ids
 
 
 def _task_args(values: list[str] | None) -> dict[str, Any]:
@@ -46,7 +47,7 @@ def run(
     task: str = typer.Argument(..., metavar="TASK", help="An inspect_evals task (inspect_evals/xstest) or a local task file."),
     model: Optional[str] = typer.Option(None, "--model", help="Models, comma-separated: panel ids or Inspect model strings."),
     models: Optional[Path] = typer.Option(None, "--models", help="File of models: plan's JSON or CSV, or one per line."),
-    panel: str = typer.Option("frontier", "--panel", "-p", help="Embedded panel to audit against."),
+    panel: str = choice("frontier", "--panel", "-p", choices=panel_names(), help="Embedded panel to audit against."),
     log_dir: Path = typer.Option(..., "--log-dir", help="Inspect's log folder for this eval set (reused on a rerun)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Inspect: evaluate only the first N samples."),
     max_connections: Optional[int] = typer.Option(None, "--max-connections", help="Inspect: concurrent model calls."),
@@ -62,14 +63,14 @@ def run(
         None, "--anchor-tasks", help="Anchor tasks (default gpqa_diamond,mmlu_0_shot,math; local files as file.py@name)."
     ),
     anchor_limit: int = typer.Option(200, "--anchor-limit", help="Samples per anchor task."),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman or pearson."),
+    method: str = choice("spearman", "--method", "-m", choices=("spearman", "pearson"), help="Correlation."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples of the audited models."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
     lower_is_better: Optional[str] = typer.Option(None, "--lower-is-better", help="Benchmarks where lower is better."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Audit output format: table, json, csv or markdown."),
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=AUDIT_FORMATS, help=FORMATS_HELP),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the audit to this file (atomically)."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Evaluate a task on panel models with Inspect, then audit its scores against the panel.
 
@@ -92,8 +93,7 @@ def run(
     """
     from ..commands._run import DEFAULT_ANCHORS, run_task
 
-    check_choice(fmt, AUDIT_FORMATS, "--format")
-    check_choice(panel, panel_names(), "--panel")
+    fmt = output_format(fmt, output, AUDIT_FORMATS)
     entries = _entries(model, models)
     pm = load_panel(panel)
     options = {"limit": limit, "max_connections": max_connections, "task_args": _task_args(task_arg) or None,
@@ -113,7 +113,7 @@ def run(
         res = run_task(
             task, entries, pm, log_dir, eval_options=options, anchors=anchor_list, anchor_limit=anchor_limit,
             report=report, lower_is_better=flip,
-            audit_options={"method": method, "n_boot": bootstrap, "seed": seed, "level": ci,
+            audit_options={"method": method, "bootstrap": bootstrap, "seed": seed, "level": ci,
                            "score_method": score_method_for(score_method, panel)},
         )
     except Interrupted as exc:

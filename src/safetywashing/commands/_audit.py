@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.errors import InputError, InsufficientDataError
+from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
+from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
@@ -49,8 +50,8 @@ MODEL_MAP_FILE = "safetywashing_models.json"
 HARNESS_SUFFIXES = (".eval", ".json")  # a single SCORES file with one of these is a harness output, not a table
 
 
-@dataclass(frozen=True)
-class AuditResult(ResultLookup):
+@dataclass(frozen=True, repr=False)
+class AuditResult(ResultLookup, NotebookRepr):
     """Result of :func:`audit`.
 
     Attributes
@@ -133,6 +134,19 @@ class AuditResult(ResultLookup):
             "capability_sd_ratio": self.capability_sd_ratio,
             "n_panel_scored": self.n_panel_scored,
         }
+
+    def _summary(self) -> Summary:
+        facts = (
+            ("usable models", f"{self.n_usable} ({len(self.matched)} matched, {len(self.placed)} placed, "
+                              f"{len(self.unmatched)} unmatched)"),
+            ("interval", f"{self.level:.0%}, {self.n_boot:,} bootstrap resamples, seed {self.seed}"),
+            ("capability range", "-" if self.capability_sd_ratio is None else f"SD ratio {self.capability_sd_ratio:.2f}"),
+        )
+        rows = tuple((r.benchmark, num(r.correlation), interval(r.extra.get("ci_low"), r.extra.get("ci_high")), str(r.n),
+                      r.verdict) for r in self.results)
+        return Summary(f"of {self.source or 'a table'} against panel {self.panel!r} ({self.method})", facts,
+                       ("benchmark", "r", "interval", "n", "verdict"), rows, ("r", "interval", "n"),
+                       more(len(rows), "benchmarks"), self.warnings)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per new benchmark (``panel``, ``method``, ``benchmark``, ``correlation``, ``n``, CI, ...)."""
@@ -533,13 +547,14 @@ def _points(u: _Usable, new: list[str], mm: ModelMatch, placed: _Placed, directi
     return points
 
 
+@renamed_keywords(n_boot="bootstrap")
 def audit(
     scores: ScoreMatrix,
     panel: ScoreMatrix,
     *,
     method: str = "spearman",
     capabilities: list[str] | None = None,
-    n_boot: int = 2000,
+    bootstrap: int = 2000,
     seed: int = 0,
     level: float = 0.95,
     score_method: str = "pca",
@@ -561,8 +576,9 @@ def audit(
         ``"spearman"`` (default) or ``"pearson"``.
     capabilities:
         Capability benchmark ids of the panel (default: the paper's 12).
-    n_boot, seed, level:
-        Bootstrap resamples, random seed and interval level (0.95 = 95%).
+    bootstrap, seed, level:
+        Bootstrap resamples (at least 100; ``n_boot``, the former name, still works with a DeprecationWarning),
+        random seed and interval level (0.95 = 95%).
     score_method:
         The panel's capability model: ``"pca"`` (the paper's PC1; a placed
         model needs every capability benchmark) or ``"irt"`` (the logistic
@@ -586,6 +602,7 @@ def audit(
     InputError
         Two input names matching the same panel model; no new benchmark column.
     """
+    n_boot = bootstrap
     _check_options(method, level, n_boot)
     src = scores.source or scores.name
     cfit = fit_capability_model(panel, capabilities, method, score_method)
@@ -611,7 +628,7 @@ def audit(
             f"{len(placed.unmatched)} input model(s) not in panel {panel.name!r} and not placed: "
             f"{mm.describe_unmatched(placed.unmatched)}"
         )
-    return AuditResult(
+    res = AuditResult(
         panel=panel.name, method=method, matched=dict(mm.matched), match_rules=dict(mm.rule), placed=placed.scores,
         unmatched=placed.unmatched,
         suggestions={k: v for k, v in {**mm.suggestions, **mm.ambiguous}.items() if k in placed.unmatched},
@@ -620,3 +637,5 @@ def audit(
         score_method=direction.kind, interval_method=direction.resampling_text, capability_sd_ratio=ratio,
         n_panel_scored=n_panel_scored,
     )
+    warn_all(warns, stacklevel=4)
+    return res

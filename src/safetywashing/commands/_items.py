@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.errors import InputError, InsufficientDataError
+from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
+from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from ..sources._items import ItemMatrix, read_items
 from ..sources._match import match_models
 from ..sources._matrix import ScoreMatrix
@@ -38,8 +39,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ItemsReport:
+@dataclass(frozen=True, repr=False)
+class ItemsReport(NotebookRepr):
     """Result of :func:`items`: one :class:`ItemsResult` per benchmark, plus how models were matched.
 
     ``matched``: model name in the per-sample sources -> name in the score
@@ -52,6 +53,18 @@ class ItemsReport:
     unmatched: tuple[str, ...]
     score_source: str
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def _summary(self) -> Summary:
+        facts = (("benchmarks", str(len(self.results))), ("capabilities scores", self.score_source),
+                 ("models", f"{len(self.matched)} matched, {len(self.unmatched)} left out"))
+        rows = tuple((r.benchmark, str(r.n_models), str(r.n_items), num(r.correlation), interval(r.ci_low, r.ci_high),
+                      num(r.reliability, ".2f"), str(int(r.capability_driven.sum())),
+                      "-" if r.subset is None else num(r.subset.correlation)) for r in self.results)
+        return Summary("item-level audit", facts,
+                       ("benchmark", "models", "items", "r", "interval", "reliability", "capability items", "subset r"),
+                       rows, ("models", "items", "r", "interval", "reliability", "capability items", "subset r"),
+                       more(len(rows), "benchmarks", ".results"), self.warnings)
 
     def to_dict(self) -> dict[str, Any]:
         """One benchmark: its dict (``benchmark, n_models, ..., items, subset``); several: ``{"benchmarks": [...]}``."""
@@ -120,6 +133,7 @@ def _scores_for(
     return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} ({fit.model.short_description})"
 
 
+@renamed_keywords(n_boot="bootstrap")
 def items(
     sources: list[str | os.PathLike[str]] | list[ItemMatrix],
     *,
@@ -131,7 +145,7 @@ def items(
     subset_size: int | None = None,
     max_correlation: float | None = None,
     seed: int = 0,
-    n_boot: int = 2000,
+    bootstrap: int = 2000,
     level: float = 0.95,
 ) -> ItemsReport:
     """Item-level audit of the benchmarks in per-sample ``sources``.
@@ -149,8 +163,11 @@ def items(
         audit's rules (exact, any case, normalised, display name).
     benchmark, metric:
         Keep one benchmark; the per-sample metric to read.
-    method, subset_size, max_correlation, seed, n_boot, level:
+    method, subset_size, max_correlation, seed, level:
         See :func:`audit_items`.
+    bootstrap:
+        Bootstrap resamples of the models (``n_boot`` of :func:`audit_items`; ``n_boot``, the former name here,
+        still works with a DeprecationWarning).
     """
     if (model_scores is None) == (panel is None):
         raise InputError("give the models' capabilities scores: --model-scores FILE or --panel NAME (one of them)")
@@ -166,9 +183,11 @@ def items(
     names = sorted({m for mat in mats for m in mat.models})
     scores, matched, unmatched, where = _scores_for(names, model_scores, panel)
     no_score = [n for n, v in scores.items() if not np.isfinite(v)]
+    warns: list[str] = []
     if unmatched:
         shown = ", ".join(repr(u) for u in unmatched[:8]) + (f" and {len(unmatched) - 8} more" if len(unmatched) > 8 else "")
-        notes.append(f"{len(unmatched)} model(s) without a capabilities score in {where}, left out: {shown}")
+        warns.append(f"{len(unmatched)} model(s) without a capabilities score in {where}, left out: {shown}")
+        notes.append(warns[-1])
     if no_score:
         notes.append(
             f"{len(no_score)} matched model(s) have no capabilities score in {where} (missing capability benchmarks): "
@@ -192,8 +211,9 @@ def items(
                 subset_size=subset_size,
                 max_correlation=max_correlation,
                 seed=seed,
-                n_boot=n_boot,
+                n_boot=bootstrap,
                 level=level,
             )
         )
-    return ItemsReport(tuple(results), matched, tuple(unmatched), where, tuple(notes))
+    warn_all(warns, stacklevel=4)
+    return ItemsReport(tuple(results), matched, tuple(unmatched), where, tuple(notes), warnings=tuple(warns))

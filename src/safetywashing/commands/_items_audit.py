@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError
+from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.stats import _check_method, pairwise_corr_masked
 from .._util.stats import finite_or_none as _f
 from ..inference._item_stats import (
@@ -81,8 +82,8 @@ class SubsetResult:
         }
 
 
-@dataclass(frozen=True)
-class ItemsResult:
+@dataclass(frozen=True, repr=False)
+class ItemsResult(NotebookRepr):
     """Item-level audit of one benchmark against the models' capabilities scores.
 
     Per item (arrays in ``items`` order): ``n`` models that ran it, ``mean``
@@ -131,6 +132,22 @@ class ItemsResult:
     @property
     def disattenuated_correlation(self) -> float | None:
         return disattenuate(self.correlation, self.reliability)
+
+    def _summary(self) -> Summary:
+        sub = self.subset
+        facts = (
+            ("models x items", f"{self.n_models} x {self.n_items}"),
+            ("r of the mean score", f"{num(self.correlation)} {interval(self.ci_low, self.ci_high)} ({self.level:.0%})"),
+            ("reliability", num(self.reliability, ".2f")),
+            ("capability-driven items", str(int(self.capability_driven.sum()))),
+            ("subset", "-" if sub is None else f"{sub.n_items} items, cross-fitted r {num(sub.correlation)}"),
+        )
+        order = np.argsort(-np.nan_to_num(self.correlation_items, nan=-9.0), kind="stable")
+        rows = tuple((self.items[i], str(int(self.n[i])), num(float(self.mean[i]), ".2f"),
+                      num(float(self.correlation_items[i])), format(float(self.q_value[i]), ".2g"),
+                      "yes" if self.capability_driven[i] else "") for i in order)
+        return Summary(f"{self.benchmark} ({self.method})", facts, ("item", "n", "mean", "r", "q", "capability"), rows,
+                       ("n", "mean", "r", "q"), more(len(rows), "items, highest r first"))
 
     def to_frame(self) -> pd.DataFrame:
         """The item table: ``benchmark, item, n, mean, correlation, p_value, q_value, capability_driven, in_subset``."""

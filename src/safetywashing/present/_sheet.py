@@ -41,9 +41,22 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+LIST_SEPARATOR = ";"  # a list cell in CSV: ``moderate;high`` (JSON keeps real lists)
+
+
+def flat_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose list and tuple cells are joined with :data:`LIST_SEPARATOR` (every command's CSV encoding)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[c] = out[c].map(lambda v: LIST_SEPARATOR.join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return out
+
+
 def to_csv(df: pd.DataFrame, **kw: Any) -> str:
-    """``df.to_csv(**kw)`` with text cells neutralised (:func:`safe_frame`)."""
-    return safe_frame(df).to_csv(**kw)
+    """``df.to_csv(**kw)`` with list cells joined by ``;`` (:func:`flat_lists`) and text cells neutralised
+    (:func:`safe_frame`)."""
+    return safe_frame(flat_lists(df)).to_csv(**kw)
 
 
 def _md_cell(cell: str) -> str:

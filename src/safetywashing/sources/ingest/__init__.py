@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..._util.errors import InputError
+from ..._util.errors import InputError, renamed_keywords
 from ..._util.io import record_input
 from .._matrix import ScoreMatrix
 from .._table import MAX_ABS
@@ -207,10 +207,11 @@ def _combine(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame, list[st
     return kept, superseded[PROVENANCE_COLUMNS].reset_index(drop=True), notes
 
 
+@renamed_keywords(fmt="harness")
 def ingest(
     paths: Iterable[str | os.PathLike[str]],
     *,
-    fmt: str = "auto",
+    harness: str = "auto",
     metrics: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestResult:
@@ -222,9 +223,10 @@ def ingest(
         Files or folders. Folders are searched recursively for lm-eval
         ``results_*.json``, Inspect ``.eval`` / ``.json`` logs and HELM
         ``stats.json`` (with ``run_spec.json`` beside it).
-    fmt:
+    harness:
         ``"auto"`` (by file name and content) or one harness: ``"lm-eval"``,
-        ``"inspect"``, ``"helm"``.
+        ``"inspect"``, ``"helm"`` (``fmt``, the former name, still works with
+        a DeprecationWarning).
     metrics:
         Task -> metric overrides (``{"mmlu": "acc_norm"}``; lm-eval metrics may
         carry a filter: ``"exact_match,flexible-extract"``).
@@ -237,8 +239,9 @@ def ingest(
         When a path does not exist, or no file gave a single score (the
         message lists why each file was skipped).
     """
+    fmt = harness
     if fmt not in FORMATS:
-        raise InputError(f"--format: {fmt!r} is not one of: {', '.join(FORMATS)}")
+        raise InputError(f"--harness: {fmt!r} is not one of: {', '.join(FORMATS)}")
     overrides = dict(metrics or {})
     files = _walk(paths)
     records: list[Record] = []
