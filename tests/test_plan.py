@@ -104,3 +104,31 @@ def test_planned_sets_beat_random_sets():
     assert out["width_ratio"] < 1.0
     assert out["sd_ratio_planned"] >= 1.0 and out["restricted_random"] > 0.0
     assert out["abs_error_planned"] < out["abs_error_random"]
+
+
+@pytest.mark.parametrize(
+    "name, model, rule",
+    [
+        ("openai-api/local/gpt-4o-2024-11-20", "gpt-4o-2024-11-20", "normalised"),
+        ("vllm/meta-llama/Llama-3.1-70B-Instruct", "Llama-3.1-70B-Instruct", "hugging face id"),
+        ("openai-api/vllm/Qwen/Qwen2.5-72B-Instruct", "qwen2.5-72b-instruct", "hugging face id"),
+        ("hf/meta-llama/Llama-3.3-70B-Instruct", "Llama-3.3-70B-Instruct", "hugging face id"),
+        ("openai/o3-2025-04-16_high", "o3-2025-04-16_high", "normalised"),
+        ("mockllm/grok-4-0709", "grok-4-0709", "normalised"),
+    ],
+)
+def test_inspect_model_strings_match_panel_ids(frontier, name, model, rule):
+    mm = sw.match_to_panel([name], frontier)
+    assert mm.matched.get(name) == model and mm.rule[name] == rule
+
+
+def test_panel_models_get_inspect_strings(frontier):
+    from safetywashing.sources._match import inspect_model_for, strip_inspect_provider
+
+    assert inspect_model_for("o3-2025-04-16_high", "OpenAI") == ("openai/o3-2025-04-16", {"reasoning_effort": "high"})
+    assert inspect_model_for("claude-sonnet-4-5-20250929_32K", "Anthropic") == (
+        "anthropic/claude-sonnet-4-5-20250929", {"reasoning_tokens": 32000})
+    assert inspect_model_for("gemma-2-9b-it", "Google", "google/gemma-2-9b-it") == ("vllm/google/gemma-2-9b-it", {})
+    assert inspect_model_for("PaLM 2-L", "Google") == ("", {})
+    assert strip_inspect_provider("openai-api/local/gpt-4o") == "gpt-4o"
+    assert strip_inspect_provider("meta-llama/Llama-3.1-8B") == "meta-llama/Llama-3.1-8B"

@@ -170,10 +170,9 @@ def match_models(
     first rule that finds any panel model decides: one model is a match,
     several are *ambiguous* (listed, never chosen among):
 
-    1. ``exact`` id; 2. id ignoring ``case``; 3. ``hugging face id`` (any case);
-       rules 1-3 also try the name without an Inspect provider prefix
-       (:func:`strip_inspect_provider`: ``openai/``, ``vllm/``, ``hf/``,
-       ``openai-api/<service>/``, ...);
+    1. ``exact`` id; 2. id ignoring ``case``; 3. ``hugging face id`` (any case,
+       also after an Inspect provider prefix: :func:`strip_inspect_provider`,
+       ``vllm/``, ``hf/``, ``openai-api/<service>/``, ...);
     4. ``normalised`` id (:func:`normalise_model_name`: organisation/provider
        prefixes such as ``openai/`` or ``anthropic/``, a Bedrock vendor prefix and
        version, ``-latest``, ``-hf``, case and punctuation dropped; also with the
@@ -220,10 +219,11 @@ def match_models(
         n_words = normalise_model_name(_VARIANT_WORDS.sub(" ", base))
         hf_key = bare.lower()
         candidates = [
-            ("exact", [k for k in dict.fromkeys((key, bare)) if k in idset][:1]),
-            ("case-insensitive", lower.get(key.lower(), []) or lower.get(bare.lower(), [])),
+            ("exact", [key] if key in idset else []),
+            ("case-insensitive", lower.get(key.lower(), [])),
             ("hugging face id", hf.get(key.lower(), []) or hf.get(hf_key, [])),
-            ("normalised", norm.get(n, []) or norm.get(n_words, [])),
+            ("normalised", ([bare] if bare in idset else lower.get(bare.lower(), []))
+             or norm.get(n, []) or norm.get(n_words, [])),
             ("display name", disp.get(key.lower(), []) or disp_norm.get(normalise_model_name(key), [])),
             ("only reasoning variant", variant.get(n, [])),
             ("undated alias", undated.get(n, []) or undated.get(n_words, [])),
