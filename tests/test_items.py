@@ -41,7 +41,9 @@ CONTRACT = {
     "items",
     "subset",
 }
-ITEM_KEYS = {"item", "n", "mean", "correlation", "p_value", "q_value", "capability_driven"}
+ITEM_KEYS = {"item", "n", "mean", "correlation", "p_value", "q_value", "capability_driven", "discrimination",
+             "discrimination_low", "discrimination_high", "lr_p_value", "lr_q_value", "conditional_discrimination",
+             "conditional_p_value", "conditional_q_value", "conditional_flag"}
 SUBSET_KEYS = {"items", "n_items", "correlation", "ci_low", "ci_high", "reliability", "in_sample_correlation"}
 
 
@@ -347,7 +349,16 @@ def test_cli_several_benchmarks_and_output_csv(cli, tmp_path):
         "correlation",
         "p_value",
         "q_value",
+        "discrimination",
+        "discrimination_low",
+        "discrimination_high",
+        "lr_p_value",
+        "lr_q_value",
+        "conditional_discrimination",
+        "conditional_p_value",
+        "conditional_q_value",
         "capability_driven",
+        "conditional_flag",
         "in_subset",
     ]
     assert len(df) == 22

@@ -52,7 +52,7 @@ def test_item_view_renders(tmp_path):
                                ".map(t => t.querySelectorAll('.point').length)")
         assert traces[0] == n_flag and sum(traces) == drawn
         legend = b.evaluate(s, "document.querySelector('#items .legend').textContent")
-        assert f"capability-driven (q < 0.05, r > 0): {n_flag}" in legend
+        assert f"capability-driven (LR q < 0.10, discrimination >= 0.5): {n_flag}" in legend
         assert "correlation with capabilities" in b.evaluate(s, "document.querySelector('#items .js-plotly-plot').textContent")
         assert IMG in b.evaluate(s, "document.querySelector('#items h3').textContent")
         assert b.evaluate(s, "document.querySelectorAll('img, b').length") == 0

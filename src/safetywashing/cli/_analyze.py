@@ -171,7 +171,7 @@ def parse_n_items(text: str | None) -> dict[str, float] | None:
             num = float(val)
         except ValueError:
             num = float("nan")
-        if not sep or not name.strip() or not (num >= 1 and num == int(num)):
+        if not sep or not name.strip() or not (1 <= num <= 1e12 and num == int(num)):  # finite: inf has no int
             raise InputError(f"--n-items: {part!r} is not column=COUNT with a whole COUNT >= 1 (e.g. my_acc=500)")
         out[name.strip()] = num
     return out
@@ -258,6 +258,8 @@ def models(
         df = m.models.copy()
         df["capabilities_score"] = fit.scores
         df["capabilities_score_se"] = fit.se
+        # benchmarks the fit used for each model (the panel's n_benchmarks counts every column it has a score on)
+        df["n_benchmarks_used"] = m.scores.reindex(columns=list(fit.model.benchmarks)).notna().sum(axis=1).reindex(df.index)
         df["not_scored_because"] = pd.Series(fit.drop_reasons, dtype=object).reindex(df.index)
         df["score_method"] = fit.kind
         df.insert(0, "panel", p)
@@ -279,8 +281,8 @@ def models(
         t = table()
         meta = [c for c in ("params", "flop") if df[c].notna().any()]
         meta += [c for c in ("release_date", "organisation") if c in df.columns and df[c].fillna("").astype(str).ne("").any()]
-        cols = ["panel", "rank", "model", "name", *meta, "capabilities_score"] + (["SE"] if has_se else [])
-        right = ("rank", "params", "flop", "capabilities_score", "SE")
+        cols = ["panel", "rank", "model", "name", *meta, "used", "capabilities_score"] + (["SE"] if has_se else [])
+        right = ("rank", "params", "flop", "used", "capabilities_score", "SE")
         for c in cols:
             t.add_column(c, justify="right" if c in right else "left", overflow="fold", no_wrap=c in right)
         for _, r in df.iterrows():
@@ -291,12 +293,14 @@ def models(
                     cells.append("-" if pd.isna(v) else f"{v:.3g}" if c == "params" else f"{v:.2g}")
                 else:
                     cells.append("-" if pd.isna(v) or v == "" else escape(str(v)))
+            cells.append(str(int(r["n_benchmarks_used"])))
             cells.append("-" if pd.isna(r["capabilities_score"]) else f"{r['capabilities_score']:+.3f}")
             if has_se:
                 cells.append("-" if pd.isna(r["capabilities_score_se"]) else f"{r['capabilities_score_se']:.3f}")
             t.add_row(*cells)
-        emit(rich_text(title, t), None)
+        emit(rich_text(title, t, "used: capability benchmarks of the fit the model has a score on (benchmarks the fit "
+                                 "dropped are not counted)"), None)
         unscored = df[df["capabilities_score"].isna()]
         if len(unscored):
-            print(f"{len(unscored)} model(s) without a capabilities score: "
-                  + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()))
+            emit(f"{len(unscored)} model(s) without a capabilities score: "
+                 + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()) + "\n", None)

@@ -63,10 +63,11 @@ def render_audit_text(res: AuditResult, width: int | None = None) -> str:
     )
     if res.capability_sd_ratio is not None:
         items.append(_range_line(res))
-    items += ["", "Correlation with each capability benchmark (same models):"]
+    items += ["", "Correlation with each capability benchmark (models with both values; none shown below 5 models):"]
     for r in res.results:
         caps = r.extra.get("capability_correlations", {})
-        items.append(f"  {r.benchmark}: " + ", ".join(f"{c} {_n(v)}" for c, v in caps.items()))
+        ns = r.extra.get("capability_correlations_n", {})
+        items.append(f"  {r.benchmark}: " + ", ".join(f"{c} {_n(v)} (n = {ns.get(c, '?')})" for c, v in caps.items()))
     items += ["", "Matched models (input -> panel model, rule):"]
     items += [f"  {inp} -> {mid} ({res.match_rules[inp]})" for inp, mid in res.matched.items()]
     items += [f"  {inp} -> placed, capabilities score {s:+.3f}" for inp, s in res.placed.items()]

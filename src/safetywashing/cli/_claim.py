@@ -47,11 +47,15 @@ _BENCHMARK_UNIT_QUANTITIES = (
 # --------------------------------------------------------------------------- reading
 def read_table(path: Path) -> pd.DataFrame:
     """Read a wide CSV/TSV as strings, index = the model column (``model``, ``model_name`` or ``name``, else the first)."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    import io
+
+    from .._util.io import open_regular
+    from .._util.limits import MAX_TABLE_BYTES
+
+    data = open_regular(path, max_bytes=MAX_TABLE_BYTES)  # a regular file of sensible size, recorded as read
     sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     try:
-        raw = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
+        raw = pd.read_csv(io.BytesIO(data), sep=sep, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty; expected a header line with a model column and benchmark ids") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from .._util.errors import InputError
-from .._util.io import atomic_write, check_output
+from .._util.io import atomic_write_many, check_output
 from ..present._sheet import to_csv
 from . import app
 from ._common import choice, emit
@@ -94,15 +94,13 @@ def ingest(
         if target is not None and str(target) != "-":
             check_output(target, inputs=inputs)
     prov_csv = to_csv(result.provenance, index=False, float_format="%.10g")
-    if prov_path is not None and str(prov_path) == "-":  # standard output (the matrix goes to its file)
-        emit(prov_csv, None)
-    elif prov_path is not None:
-        atomic_write(prov_path, prov_csv, inputs=inputs)
     matrix_csv = to_csv(result.to_frame(), index=False, float_format="%.10g")
+    files = [(p, text) for p, text in ((output, matrix_csv), (prov_path, prov_csv)) if p is not None and str(p) != "-"]
+    atomic_write_many(files, inputs=inputs)  # together or not at all: never a matrix without its provenance
+    if prov_path is not None and str(prov_path) == "-":  # standard output (the matrix went to its file)
+        emit(prov_csv, None)
     if to_stdout:
         emit(matrix_csv, None)
-    else:
-        atomic_write(output, matrix_csv, inputs=inputs)
     for f, reason in result.skipped[:MAX_LISTED]:
         print(f"skipped {f}: {reason}", file=sys.stderr)
     if len(result.skipped) > MAX_LISTED:

@@ -37,7 +37,7 @@ def _one(res: ItemsResult) -> list[Any]:
     from rich.padding import Padding
     from rich.text import Text
 
-    from ..commands._items_audit import Q_FLAG
+    from ..commands._items_audit import DISCRIMINATION_MIN, Q_FLAG
 
     d = res.to_dict()
     lines = [
@@ -47,9 +47,15 @@ def _one(res: ItemsResult) -> list[Any]:
         f"[{_n(res.ci_low)}, {_n(res.ci_high)}] ({res.level:.0%} bootstrap over models, n = {res.n_models})",
         f"  reliability: alpha (KR-20) {_n(res.reliability, False)}, split-half (Spearman-Brown) {_n(res.split_half, False)}; "
         f"noise ceiling {_n(d['noise_ceiling'], False)}; disattenuated correlation {_n(d['disattenuated_correlation'])}",
-        f"  capability-driven items (q < {Q_FLAG} and r > 0, Benjamini-Hochberg across {res.n_items} items): "
-        f"{d['n_capability_driven']}",
+        f"  capability-driven items (per-item logistic regression on capability: likelihood-ratio q < {Q_FLAG}, "
+        f"Benjamini-Hochberg across {res.n_items} items, and discrimination >= {DISCRIMINATION_MIN} logits per SD of "
+        f"capability): {d['n_capability_driven']}; rising with capability beyond the benchmark's own rest score "
+        f"(conditional test, q < {Q_FLAG}): {d['n_conditional_flag']}"
+        + ("; capabilities scores' SEs used (regression calibration)" if res.score_se_used else ""),
     ]
+    dim = d.get("dimensionality")
+    if dim and dim.get("warning"):
+        lines.append(f"  warning: {dim['warning']}")
     sub = res.subset
     if sub is not None:
         est = (
@@ -62,17 +68,20 @@ def _one(res: ItemsResult) -> list[Any]:
             f"  decorrelated subset: {sub.n_items} items, correlation {est}; in-sample {_n(sub.in_sample_correlation)} "
             f"(optimistic: chosen on the same models); reliability {_n(sub.reliability, False)}"
         )
-    df = res.to_frame().sort_values(["capability_driven", "correlation"], ascending=[False, False], na_position="last")
+    df = res.to_frame().sort_values(["capability_driven", "discrimination"], ascending=[False, False], na_position="last")
     t = table()
-    for head in ("item", "n", "mean", "r", "p", "q", "flag", "subset"):
-        num = head in ("n", "mean", "r", "p", "q")
+    for head in ("item", "n", "mean", "r", "disc", "95% CI", "LR q", "cond q", "flag", "sub"):
+        num = head in ("n", "mean", "r", "disc", "95% CI", "LR q", "cond q")
         t.add_column(head, justify="right" if num else "left", overflow="fold", no_wrap=num)
     for r in df.head(TABLE_ROWS).itertuples():
-        t.add_row(Text(str(r.item)[:40]), str(r.n), _n(r.mean, False), _n(r.correlation), _p(r.p_value), _p(r.q_value),
-                  "capability" if r.capability_driven else "", "yes" if r.in_subset else "")
+        flag = "+".join(f for f, on in (("cap", r.capability_driven), ("rest", r.conditional_flag)) if on)
+        t.add_row(Text(str(r.item)[:40]), str(r.n), _n(r.mean, False), _n(r.correlation), _n(r.discrimination),
+                  f"{_n(r.discrimination_low)}..{_n(r.discrimination_high)}", _p(r.lr_q_value),
+                  _p(r.conditional_q_value), flag, "yes" if r.in_subset else "")
     out: list[Any] = [*lines, "", Padding(t, (0, 0, 0, 2))]
     if res.n_items > TABLE_ROWS:
-        out.append(f"  ... {res.n_items - TABLE_ROWS} more items (highest correlation first; all with --format csv)")
+        out.append(f"  ... {res.n_items - TABLE_ROWS} more items (flagged first, then highest discrimination; all with "
+                   "--format csv)")
     out.append("")
     return out
 
@@ -85,7 +94,11 @@ def render_items_text(rep: ItemsReport, width: int | None = None) -> str:
         items += _one(res)
     items.append(
         "r: correlation of an item's score (higher = correct / safe) with the capabilities score (higher = more capable) "
-        "over the models that ran it; q: Benjamini-Hochberg; subset correlation: estimated on models it was not chosen on."
+        "over the models that ran it; disc: the item's logistic slope on capability (logits per SD, Wald 95% CI); "
+        "LR q: likelihood-ratio test of that slope, Benjamini-Hochberg; cond q: score test of capability given the item's "
+        "rest score (the benchmark's other items), Benjamini-Hochberg; flag: cap = capability-driven, rest = rises with "
+        "capability beyond the rest score; sub: in the decorrelated subset; subset correlation: estimated on models it "
+        "was not chosen on."
     )
     items += [f"note: {res.benchmark}: {note}" for res in rep.results for note in res.notes]
     items += [f"note: {note}" for note in rep.notes]
@@ -125,7 +138,7 @@ def items_cmd(
         None, "--subset-size", help="Decorrelated subset of this many items (default: half)."
     ),
     max_correlation: Optional[float] = typer.Option(
-        None, "--max-correlation", help="Or: the largest subset with correlation <= R."
+        None, "--max-correlation", help="Or: the largest subset whose correlation on held-out models (cross-fitted) is <= R."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed (bootstrap, splits, cross-fitting)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples of the models."),

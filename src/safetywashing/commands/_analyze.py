@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, renamed_keywords, warn_all
+from .._util.limits import check_work
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.stats import finite_or_none as _f
 from ..capability._model import fit_capability_model, model_class
@@ -284,6 +285,9 @@ def _options(
 ) -> Options:
     """Validate the options (one clear :class:`InputError` each) and read the family codes a clustered bootstrap needs."""
     check_options(bootstrap, ci, ci_method, permutations, compute, seed)
+    n_models, n_cols = matrix.scores.shape
+    check_work("--bootstrap", bootstrap, rows=n_models, columns=n_cols)
+    check_work("--permutations", permutations, rows=n_models, columns=n_cols)
     if impute and not model_class(score_method).can_impute:
         raise InputError(f"--impute fills gaps for the PCA score; --score-method {score_method} uses incomplete models "
                          "as they are")

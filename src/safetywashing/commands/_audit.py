@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
+from .._util.limits import check_seed, check_work
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
@@ -154,7 +155,9 @@ class AuditResult(ResultLookup, NotebookRepr):
         for r in self.results:
             d = r.to_dict()
             caps = d.pop("capability_correlations", {})
+            ns = d.pop("capability_correlations_n", {})
             d.update({f"r_{k}": v for k, v in caps.items()})
+            d.update({f"n_{k}": v for k, v in ns.items()})
             rows.append(d)
         df = pd.DataFrame(rows)
         df.insert(0, "method", self.method)
@@ -502,7 +505,7 @@ def _result_rows(
     """
     r, n = corr
     lo, hi, n_valid = interval
-    r_caps, _ = pairwise_corr_masked(np.broadcast_to(u.y, (len(caps), *u.y.shape)), u.cap_vals.T, method)  # (n_caps, k)
+    r_caps, n_caps = pairwise_corr_masked(np.broadcast_to(u.y, (len(caps), *u.y.shape)), u.cap_vals.T, method)  # (n_caps, k)
     results = []
     for j, bid in enumerate(new):
         nj = int(n[j])
@@ -524,7 +527,9 @@ def _result_rows(
             "interval_method": interval_method,
             "verdict_bands": verdict_bands(lo_j, hi_j) if rr is not None else [],
             "capability_sd_ratio": _f(float(u.s[~np.isnan(u.y[:, j])].std()) / sd_panel) if nj and sd_panel > 0 else None,
-            "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},
+            # each with its n; hidden (None) below MIN_MODELS models with both values
+            "capability_correlations": {c: _f(r_caps[i, j]) if n_caps[i, j] >= MIN_MODELS else None for i, c in enumerate(caps)},
+            "capability_correlations_n": {c: int(n_caps[i, j]) for i, c in enumerate(caps)},
         }
         results.append(_audit_row(scores.benchmarks, bid, rr, nj, (lo_j, hi_j), extra))
     return results
@@ -604,6 +609,8 @@ def audit(
     """
     n_boot = bootstrap
     _check_options(method, level, n_boot)
+    check_seed(seed)
+    check_work("--bootstrap", n_boot, rows=scores.scores.shape[0] + panel.scores.shape[0], columns=scores.scores.shape[1])
     src = scores.source or scores.name
     cfit = fit_capability_model(panel, capabilities, method, score_method)
     direction = cfit.model

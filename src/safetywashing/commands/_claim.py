@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, UnknownIdError, renamed_keywords
+from .._util.limits import check_seed, check_work
 from .._util.notebook import NotebookRepr, Summary, interval, num
 from .._util.stats import top_components, zscore
 
@@ -517,6 +518,7 @@ def claim(
     """
     n_bootstrap = bootstrap
     _check_request(matrix, benchmark, level, n_bootstrap)
+    check_seed(seed)
     if pair not in PAIR_CHOICES:
         raise InputError(f"--pair {pair!r}: choose one of {', '.join(PAIR_CHOICES)}")
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
@@ -592,6 +594,7 @@ def _check_request(matrix: ScoreMatrix, benchmark: str, level: float, n_bootstra
         raise InputError(f"--ci: level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
     if n_bootstrap < 0:
         raise InputError(f"--bootstrap: {n_bootstrap} must be >= 0")
+    check_work("--bootstrap", n_bootstrap, rows=matrix.scores.shape[0], columns=matrix.scores.shape[1])
 
 
 def _capability_values(

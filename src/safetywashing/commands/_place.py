@@ -537,19 +537,38 @@ def read_matrix_csv(path: str | Path) -> ScoreMatrix:
 
 def read_provenance_csv(path: str | Path) -> pd.DataFrame:
     """Read a provenance CSV written by ``ingest``."""
-    p = Path(path)
-    from .._util.io import record_input
+    import io
 
-    record_input(p)
+    import numpy as np
+
+    from .._util.io import open_regular
+    from .._util.limits import MAX_TABLE_BYTES
+
+    p = Path(path)
+    raw = open_regular(p, max_bytes=MAX_TABLE_BYTES, what="provenance")  # regular file, sensible size, recorded as read
     try:
-        return pd.read_csv(
-            p,
-            dtype={"model": str, "benchmark": str, "metric": str, "filter": str, "harness": str},
+        df = pd.read_csv(
+            io.BytesIO(raw),
+            dtype={"model": str, "benchmark": str, "metric": str, "filter": str, "harness": str, "n_shot": str,
+                   "value": str, "stderr": str, "raw_value": str},
             keep_default_na=False,
             na_values=[""],
         )
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: provenance file not readable ({exc.__class__.__name__})") from None
+    for col in ("n_shot", "value", "stderr", "raw_value"):  # numbers or empty; never inf or text
+        if col not in df.columns:
+            continue
+        vals = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+        bad = (np.isnan(vals) & df[col].notna().to_numpy()) | np.isinf(vals)
+        if col == "n_shot":
+            bad |= np.isfinite(vals) & ((vals < 0) | (vals != np.round(vals)) | (vals > 10**6))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{p}, line {i + 2}, column {col}: {df[col].iloc[i]!r} is not a finite number"
+                             + (" of shots (a whole number >= 0)" if col == "n_shot" else ""))
+        df[col] = vals
+    return df
 
 
 __all__ = [

@@ -17,7 +17,9 @@ import pandas as pd
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
-_NUMBER_START = re.compile(r"^[+-]?(\d|\.\d)")
+# a Markdown cell that is a number, optionally with one bracketed interval or count: "+0.96 [+0.91, +1.00]"; anything
+# after the number that could continue a formula ("-1+HYPERLINK(...)") makes it text, neutralised as CSV does
+_MD_NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?(\s*[\[(][^A-Za-z=@*/&^\[\]()]*[\])])?$")
 
 
 def neutralise(text: str) -> str:
@@ -61,7 +63,7 @@ def to_csv(df: pd.DataFrame, **kw: Any) -> str:
 
 def _md_cell(cell: str) -> str:
     s = cell.strip()
-    if not s or s == "-" or _NUMBER_START.match(s) or not s.startswith(TRIGGERS):
+    if not s or s == "-" or _MD_NUMERIC.match(s) or not s.startswith(TRIGGERS):
         return cell
     lead = cell[: len(cell) - len(cell.lstrip(" "))]
     return lead + "'" + cell.lstrip(" ")
