@@ -21,6 +21,7 @@ import pandas as pd
 from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
 from .._util.limits import check_seed, check_work
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
+from .._util.plotting import Plottable
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
@@ -52,7 +53,7 @@ HARNESS_SUFFIXES = (".eval", ".json")  # a single SCORES file with one of these 
 
 
 @dataclass(frozen=True, repr=False)
-class AuditResult(ResultLookup, NotebookRepr):
+class AuditResult(ResultLookup, NotebookRepr, Plottable):
     """Result of :func:`audit`.
 
     Attributes
