@@ -25,8 +25,12 @@ import io
 import json
 import os
 import re
+import signal
 import stat
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -503,24 +507,72 @@ def read_items(
     fetches each response as ``(cell index, float32 score)`` straight into the
     matrices. Ctrl-C during a query is a :class:`KeyboardInterrupt`.
     """
-    duckdb = _duckdb()
-    srcs = collect_sources(paths)
-    notes: list[str] = []
-    sources = tuple(str(p) for v in srcs.values() for p in v)
-    with tempfile.TemporaryDirectory(prefix="sw-items-") as spill:
-        con = duckdb.connect(
-            config={"memory_limit": DUCKDB_MEMORY, "temp_directory": spill, "threads": max(1, os.cpu_count() or 1)}
-        )
-        try:
-            con.execute("SET enable_progress_bar = false")
-            links = _Links(Path(spill))
-            parts, long_meta = _source_parts(con, srcs, metric, notes, links)
-            _define_responses(con, parts, benchmark)
-            keys = _encode(con, long_meta, benchmark, links)
-            out = _matrices(con, keys, sources, notes, links)
-        finally:
-            con.close()
+    with _ctrl_c_stops() as stop:
+        duckdb = _duckdb()
+        srcs = collect_sources(paths)
+        notes: list[str] = []
+        sources = tuple(str(p) for v in srcs.values() for p in v)
+        with tempfile.TemporaryDirectory(prefix="sw-items-") as spill:
+            con = duckdb.connect(
+                config={"memory_limit": DUCKDB_MEMORY, "temp_directory": spill, "threads": max(1, os.cpu_count() or 1)}
+            )
+            stop.con = con
+            try:
+                con.execute("SET enable_progress_bar = false")
+                links = _Links(Path(spill), stop)
+                parts, long_meta = _source_parts(con, srcs, metric, notes, links)
+                _define_responses(con, parts, benchmark)
+                keys = _encode(con, long_meta, benchmark, links)
+                out = _matrices(con, keys, sources, notes, links)
+            finally:
+                stop.con = None
+                con.close()
     return out, notes
+
+
+class _Stop:
+    """Ctrl-C seen while reading (``hit``), and the DuckDB connection to interrupt then."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self.con: Any = None
+
+    def check(self) -> None:
+        """KeyboardInterrupt when Ctrl-C was pressed."""
+        if self.hit:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def _ctrl_c_stops() -> Iterator[_Stop]:
+    """Ctrl-C interrupts the running DuckDB query and ends the block with KeyboardInterrupt.
+
+    DuckDB swallows a KeyboardInterrupt raised while its code runs (its
+    chunked fetch, even ``connect``), so the signal is also remembered and
+    interrupts the connection; the block then raises KeyboardInterrupt after
+    the current query (:meth:`_Stop.check`) or at its end. Outside the main
+    thread nothing changes.
+    """
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        stop.hit = True
+        if stop.con is not None:
+            try:
+                stop.con.interrupt()
+            except Exception:  # a closed connection: nothing to stop
+                pass
+        raise KeyboardInterrupt  # at once in Python code; inside DuckDB it is swallowed, and the flag stands in
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, old)
+    stop.check()
 
 
 class _Links:
@@ -532,8 +584,9 @@ class _Links:
     original names with :meth:`unlink_names`.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, stop: _Stop) -> None:
         self.folder = folder
+        self.stop = stop
         self.names: dict[str, Path] = {}
 
     def __call__(self, path: Path) -> str:
@@ -551,11 +604,16 @@ class _Links:
 def _query(con: Any, sql: str, links: _Links | None = None, what: str = "per-sample sources could not be read") -> Any:
     """Run ``sql``; DuckDB's interrupt is a KeyboardInterrupt (exit 130), any other DuckDB error one InputError line."""
     try:
-        return con.execute(sql)
+        res = con.execute(sql)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # duckdb raises its own error types
+        if links is not None:
+            links.stop.check()
         _reraise(exc, links, what)
+    if links is not None:
+        links.stop.check()
+    return res
 
 
 def _reraise(exc: Exception, links: _Links | None, what: str) -> None:
@@ -563,8 +621,13 @@ def _reraise(exc: Exception, links: _Links | None, what: str) -> None:
         raise KeyboardInterrupt from None
     if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException":
         raise InputError(f"{what}: out of memory ({DUCKDB_MEMORY} allowed to DuckDB; set SAFETYWASHING_DUCKDB_MEMORY)") from None
-    msg = str(exc).strip().splitlines()[0][:240] if str(exc).strip() else exc.__class__.__name__
-    raise InputError(f"{what} ({links.unlink_names(msg) if links else msg})") from None
+    full = str(exc).strip()
+    msg = full.splitlines()[0][:240] if full else exc.__class__.__name__
+    if links is None:
+        raise InputError(f"{what} ({msg})") from None
+    named = [orig for link, orig in links.names.items() if link in full]
+    where = f"{named[0]}: " if len(named) == 1 else ""
+    raise InputError(f"{where}{what} ({links.unlink_names(msg)})") from None
 
 
 def _source_parts(
@@ -694,7 +757,12 @@ def _check_size(b: str, n_models: int, n_items: int) -> None:
 def _refuse_bad_responses(con: Any, long_meta: list[tuple[Path, str, dict[str, str]]], links: _Links) -> None:
     """An error for the first bad response: by file, line and column when a long table holds it."""
     for p, src, lower in long_meta:
-        msg = _locate_bad_long(con, p, src, lower)
+        try:
+            msg = _locate_bad_long(con, p, src, lower)
+        except (KeyboardInterrupt, InputError):
+            raise
+        except Exception as exc:  # duckdb raises its own error types
+            _reraise(exc, links, "per-sample sources could not be read")
         if msg is not None:
             raise InputError(msg)
     row = _query(
@@ -734,6 +802,7 @@ def _matrices(con: Any, keys: _Keys, sources: tuple[str, ...], notes: list[str],
                 break
             buf[chunk["lin"].to_numpy()] = chunk["score"].to_numpy()
             n += len(chunk)
+            links.stop.check()
         filled = int(np.count_nonzero(~np.isnan(buf)))
         if filled < n:  # repeated responses (epochs, re-runs): average them
             _average_repeats(con, coded, buf, keys, notes, links)
