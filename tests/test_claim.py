@@ -401,7 +401,7 @@ def test_cli_claim_json_and_table(cli, claim_file):
     proc = cli("claim", str(claim_file), "--benchmark", "ethics_all", "--bootstrap", "200",
                "--before", "ours-v2", "--after", "ours-v1")
     assert proc.returncode == 0, proc.stderr
-    assert "Of the -0.100 drop on ETHICS" in proc.stdout and "beyond capabilities" in proc.stdout
+    assert "Of the -0.100 drop on ETHICS" in " ".join(proc.stdout.split()) and "beyond capabilities" in proc.stdout
     assert proc.stdout.count("Claim on ETHICS") == 1
 
 
@@ -486,3 +486,205 @@ def test_desc_ranks_equal_scipy_min_ranks():
 
     x = np.random.default_rng(0).integers(0, 6, 200).astype(float)
     np.testing.assert_array_equal(desc_ranks(x), scipy.stats.rankdata(-x, method="min"))
+
+
+# --------------------------------------------------------------------------- issue 18, item 6: --pair same-model
+def _release() -> pd.DataFrame:
+    return pd.read_csv("examples/claim_release.csv", index_col=0)
+
+
+def test_same_model_interval_matches_hand_computation():
+    # beyond +- z sqrt(v_b + v_a + b^2 (w_b + w_a) + ds^2 sigma^2 / Sxx), every term by hand (numpy/scipy)
+    panel = sw.load_panel("chat")
+    t = _release()
+    k_eth = 4000
+    r = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=0, pair="same-model", n_items={"ethics_all": k_eth})
+    caps = list(r.capability_benchmarks)
+    x = panel.scores[caps].to_numpy(dtype=float)
+    s, mu, sd, w = hand_scores(x)
+    y = panel.scores["ethics_all"].to_numpy(dtype=float)
+    slope, icpt = np.polyfit(s, y, 1)
+    sigma = math.sqrt(((y - icpt - slope * s) ** 2).sum() / (len(y) - 2))
+    sxx = ((s - s.mean()) ** 2).sum()
+    xb, xa = t.iloc[0][caps].to_numpy(float), t.iloc[1][caps].to_numpy(float)
+    sb, sa = ((xb - mu) / sd) @ w, ((xa - mu) / sd) @ w
+    k = pd.read_csv("src/safetywashing/data/registry/benchmark_items.csv", index_col=0)["n_items"].reindex(caps).to_numpy(float)
+    grad = w / sd  # the PCA score is linear in the row
+    wv = lambda row: float((grad**2 * row * (1 - row) / k).sum())  # noqa: E731
+    yb, ya = float(t.iloc[0]["ethics_all"]), float(t.iloc[1]["ethics_all"])
+    var = yb * (1 - yb) / k_eth + ya * (1 - ya) / k_eth + slope**2 * (wv(xb) + wv(xa)) + (sa - sb) ** 2 * sigma**2 / sxx
+    beyond = (ya - yb) - slope * (sa - sb)
+    half = scipy.stats.norm.ppf(0.975) * math.sqrt(var)
+    assert r.pair == "same-model"
+    assert r.beyond_capabilities == pytest.approx(beyond, abs=1e-9)
+    assert r.beyond_capabilities_se == pytest.approx(math.sqrt(var), rel=1e-6)
+    assert r.beyond_capabilities_pi_low == pytest.approx(beyond - half, rel=1e-6)
+    assert r.beyond_capabilities_pi_high == pytest.approx(beyond + half, rel=1e-6)
+    assert r.beyond_capabilities_supported == (beyond - half > 0 or beyond + half < 0)
+    # the same-model interval is far narrower than the different-models one (which adds two models' scatter)
+    d = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=0)
+    assert d.pair == "different-models"
+    assert (r.beyond_capabilities_pi_high - r.beyond_capabilities_pi_low) < 0.3 * (
+        d.beyond_capabilities_pi_high - d.beyond_capabilities_pi_low)
+
+
+def test_share_printed_only_when_the_part_beyond_capabilities_is_identified():
+    # identical capability columns, ETHICS +0.06: "Capabilities account for 0%" and "consistent with the capability
+    # change alone" must not stand in one paragraph
+    panel = sw.load_panel("chat")
+    b = _release().iloc[0].copy()
+    a = b.copy()
+    a["ethics_all"] += 0.06
+    d = sw.claim(panel, b, a, "ethics_all", n_bootstrap=200)
+    assert not d.beyond_capabilities_supported
+    assert "Capabilities account for" not in d.verdict and "not identified" in d.verdict
+    assert "capability change alone" not in d.verdict
+    row = d.to_frame().set_index("quantity").loc["share_explained"]
+    assert pd.isna(row["estimate"]) and pd.isna(row["ci_low"])
+    # the default release example (not supported) no longer prints "72% (48% to 90%)"
+    t = _release()
+    e = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=200)
+    assert not e.beyond_capabilities_supported and "Capabilities account for" not in e.verdict
+    # one model before and after with 4000 items: +0.06 with no capability change is supported, the share is 0%
+    s = sw.claim(panel, b, a, "ethics_all", n_bootstrap=200, pair="same-model", n_items={"ethics_all": 4000})
+    assert s.beyond_capabilities_supported and s.share_identified
+    assert "Capabilities account for 0% of the observed change" in s.verdict
+
+
+def test_default_output_names_the_pair_and_how_to_switch(cli):
+    r = cli("claim", "examples/claim_release.csv", "--panel", "chat", "--benchmark", "ethics_all", "--bootstrap", "100")
+    assert r.returncode == 0
+    flat = " ".join(r.stdout.split())
+    assert "Pair: different-models" in flat and "use --pair same-model" in flat
+    j = cli("claim", "examples/claim_release.csv", "--benchmark", "ethics_all", "--bootstrap", "0", "--format", "json")
+    assert json.loads(j.stdout)["pair"] == "different-models"
+
+
+def test_same_model_without_noise_source_is_one_line_exit_2(cli):
+    r = cli("claim", "examples/claim_release.csv", "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model")
+    assert r.returncode == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "--n-items ethics_all=N" in r.stderr and "ethics_all_se" in r.stderr and "Traceback" not in r.stderr
+    bad = cli("claim", "examples/claim_release.csv", "--benchmark", "ethics_all", "--pair", "same")
+    assert bad.returncode == 2 and "--pair" in bad.stderr
+
+
+def test_same_model_standard_errors_from_the_file(cli, tmp_path):
+    t = _release()
+    t["ethics_all_stderr"] = [0.004, 0.005]
+    f = tmp_path / "c.csv"
+    t.to_csv(f)
+    r = cli("claim", str(f), "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["noise"]["benchmark_se_before"] == 0.004 and d["noise"]["benchmark_se_after"] == 0.005
+    assert "ethics_all_stderr" in d["noise"]["source"]
+    assert d["noise"]["terms"]["benchmark_noise"] == pytest.approx(0.004**2 + 0.005**2)
+    t["ethics_all_stderr"] = ["0.004", "n/a"]
+    t.to_csv(f)
+    bad = cli("claim", str(f), "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model")
+    assert bad.returncode == 2 and "line 3" in bad.stderr and "ethics_all_stderr" in bad.stderr
+
+
+def _simulation():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "claim_same_model.py"
+    spec = importlib.util.spec_from_file_location("claim_same_model", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_same_model_interval_covers_and_has_power_in_simulation():
+    # binomial re-evaluations of one model (benchmarks/claim_same_model.py, fewer draws): 95% coverage with and without
+    # a planted effect; a +0.05 effect on 4000 items is found almost always, never by the different-models interval
+    sim = _simulation()
+    su = sim.setup()
+    null = sim.simulate(su, n_sims=3000, delta=0.0, n_items=4000, seed=1)
+    eff = sim.simulate(su, n_sims=3000, delta=0.05, n_items=4000, seed=2)
+    assert 0.94 <= null["coverage"] <= 0.96 and 0.94 <= eff["coverage"] <= 0.96
+    assert null["power"] <= 0.06
+    assert eff["power"] >= 0.9 and eff["power_different_models"] <= 0.02
+
+
+def test_same_model_standard_errors_from_harness_logs_via_provenance(cli, tmp_path):
+    # ingest writes FILE.provenance.csv beside the matrix with the harness's stderr per (model, benchmark)
+    t = _release()
+    f = tmp_path / "m.csv"
+    t.to_csv(f)
+    cols = "model,benchmark,value,harness,source,task,metric,filter,n_shot,stderr,date,provider,raw_value,transform,note"
+    lines = [cols] + [f"{m},ethics_all,{v},lm-eval,x.json,ethics,acc,none,0,{se},2026-01-01,hf,{v},identity,"
+                      for m, v, se in zip(t.index, t["ethics_all"], (0.003, 0.0035))]
+    (tmp_path / "m.provenance.csv").write_text("\n".join(lines) + "\n")
+    r = cli("claim", str(f), "--benchmark", "ethics_all", "--bootstrap", "0", "--pair", "same-model", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["noise"]["benchmark_se_before"] == pytest.approx(0.003, rel=1e-6)
+    assert d["noise"]["benchmark_se_after"] == pytest.approx(0.0035, rel=1e-6)
+    assert "harness logs" in d["noise"]["source"]
+
+
+# --------------------------------------------------------------------------- issue 18, item 8: leaderboard intervals
+def test_leaderboard_intervals_are_leave_one_out_prediction_intervals_by_hand():
+    m = sw.load_panel("chat")
+    r = sw.leaderboard(m, "ethics_all")
+    s = pd.Series(sw.analyze(m).model_scores)
+    y = m.scores.loc[s.index, "ethics_all"]
+    for e in r.entries:
+        keep = s.index != e.model
+        xs, ys = s[keep].to_numpy(), y[keep].to_numpy()
+        slope, icpt = np.polyfit(xs, ys, 1)
+        n = len(xs)
+        sigma = math.sqrt(((ys - icpt - slope * xs) ** 2).sum() / (n - 2))
+        h = 1 / n + (s[e.model] - xs.mean()) ** 2 / ((xs - xs.mean()) ** 2).sum()
+        pred = icpt + slope * s[e.model]
+        half = scipy.stats.t.ppf(0.975, n - 2) * sigma * math.sqrt(1 + h)
+        assert (e.pi_low, e.pi_high) == (pytest.approx(pred - half, abs=1e-9), pytest.approx(pred + half, abs=1e-9))
+        assert (e.adjusted_low, e.adjusted_high) == (pytest.approx(e.value - pred - half, abs=1e-9),
+                                                     pytest.approx(e.value - pred + half, abs=1e-9))
+        assert e.beyond == ("above" if e.value > pred + half else "below" if e.value < pred - half else "")
+    lo = np.array([e.adjusted_low for e in r.entries])
+    hi = np.array([e.adjusted_high for e in r.entries])
+    for i, e in enumerate(r.entries):
+        assert e.rank_best == 1 + int((lo > hi[i]).sum()) and e.rank_worst == len(lo) - int((hi < lo[i]).sum())
+    # the top residual is 1.4 residual SDs: no "#1 adjusted" on ETHICS
+    assert r.entries[0].adjusted / r.resid_sd == pytest.approx(1.42, abs=0.01)
+    assert (r.entries[0].rank_best, r.entries[0].rank_worst) == (1, 26)
+
+
+def test_leaderboard_ranks_first_only_when_its_interval_excludes_the_others():
+    rng = np.random.default_rng(3)
+    c1 = np.linspace(0, 1, 30)
+    c2 = c1 + rng.normal(0, 0.05, 30)
+    t = 0.2 + 0.5 * c1 + rng.normal(0, 0.01, 30)
+    t[7] += 0.2  # one model far above what its capabilities predict
+    df = pd.DataFrame({"c1": c1, "c2": c2, "T": t}, index=[f"m{i}" for i in range(30)])
+    r = sw.leaderboard(sw.ScoreMatrix.from_frame(df, roles={"c1": "capability", "c2": "capability"}), "T",
+                       capabilities=["c1", "c2"])
+    top = r.entries[0]
+    assert top.model == "m7" and (top.rank_best, top.rank_worst) == (1, 1) and top.rank_text == "1" and top.beyond == "above"
+    assert all(e.rank_best >= 2 for e in r.entries[1:])
+    assert any("#1 adjusted: m7" in n for n in r.notes)
+
+
+def test_cli_leaderboard_table_shows_intervals_and_rank_ranges(cli):
+    t = cli("leaderboard", "--benchmark", "ethics_all")
+    assert t.returncode == 0
+    assert "95% PI of adjusted" in t.stdout and "1-26" in t.stdout
+    j = json.loads(cli("leaderboard", "--benchmark", "ethics_all", "--format", "json").stdout)
+    assert {"pi_low", "pi_high", "adjusted_low", "adjusted_high", "beyond", "rank_best", "rank_worst"} <= set(j["rows"][0])
+
+
+def test_report_claim_view_prints_no_share_when_unidentified():
+    from safetywashing.present._report import figure_claim
+
+    panel = sw.load_panel("chat")
+    t = _release()
+    d = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=0).to_dict()
+    assert d["share_identified"] is False and d["share_explained"] == pytest.approx(0.72, abs=0.01)
+    fig = figure_claim(d, sw.analyze(panel), panel)
+    assert "explained by capabilities" not in fig["layout"]["title"]["text"]

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from safetywashing.cli import app
+from safetywashing.cli import app, load_commands
+
+load_commands()
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]

@@ -235,3 +235,77 @@ def test_end_to_end_lmeval_files_to_place(tmp_path, cli):
     # the provenance file beside the matrix is found and its settings checked
     assert any("org/model-c" in w and "gsm8k: 2-shot (panel: 5-shot)" in w for w in d["warnings"])
     assert "warning: org/model-c" in r.stderr
+
+
+# --- issue 18, item 5: place matches names as audit does and uses the panel ---------------------------------------
+
+
+def test_frontier_example_places_every_matched_panel_model():
+    # 18 of the example's 20 names are frontier models (display names, provider prefixes, Hugging Face ids) without
+    # any capability column: each is placed at the panel's own score; our-lab/model-y from its own values
+    from safetywashing.commands._place import read_matrix_csv
+    from safetywashing.sources._match import match_to_panel
+
+    panel = sw.load_panel("frontier")
+    m = read_matrix_csv("examples/frontier_benchmark.csv")
+    mm = match_to_panel(list(m.scores.index), panel)
+    assert len(mm.matched) == 18
+    res = sw.place(m, panel, score_method="irt")
+    fit = sw.fit_capability_model(panel, score_method="irt")
+    placed = {p.model: p for p in res.models if p.capabilities_score is not None}
+    assert set(mm.matched) <= set(placed) and "our-lab/model-y" in placed and len(placed) == 19
+    for name, pid in mm.matched.items():
+        p = placed[name]
+        assert (p.panel_model, p.score_source, p.in_panel) == (pid, "panel", True)
+        assert p.capabilities_score == pytest.approx(float(fit.scores[pid]), abs=1e-12)
+    assert placed["our-lab/model-y"].panel_model is None and placed["our-lab/model-y"].score_source == "row"
+
+
+def test_panel_model_by_display_name_without_capability_columns_is_placed_at_its_panel_score():
+    panel = sw.load_panel("chat")
+    ref = sw.analyze(panel)
+    src = "Meta-Llama-3-8B-Instruct"
+    row = pd.DataFrame({"ethics_all": [float(panel.scores.loc[src, "ethics_all"])]}, index=["Meta Llama 3 8B Instruct"])
+    res = sw.place(_matrix(row), panel)
+    m = res.models[0]
+    assert m.panel_model == src and m.score_source == "panel"
+    assert m.capabilities_score == pytest.approx(ref.model_scores[src], abs=1e-12)
+    assert [b.benchmark for b in res.benchmarks] == ["ethics_all"]
+
+
+def _loo_by_hand(s: pd.Series, y: pd.Series, model: str, value: float, level: float = 0.95) -> dict[str, float]:
+    """The leave-one-out prediction interval of ``model`` by hand: numpy.polyfit without it, scipy's t quantile."""
+    ok = s.notna() & y.notna() & (s.index != model)
+    xs, ys = s[ok].to_numpy(), y[ok].to_numpy()
+    n = len(xs)
+    slope, icpt = np.polyfit(xs, ys, 1)
+    sigma = math.sqrt(((ys - (icpt + slope * xs)) ** 2).sum() / (n - 2))
+    x0 = float(s[model])
+    h = 1 / n + (x0 - xs.mean()) ** 2 / ((xs - xs.mean()) ** 2).sum()
+    pred = icpt + slope * x0
+    q = stats.t.ppf(0.5 + level / 2, n - 2)
+    half = q * sigma * math.sqrt(1 + h)
+    return {"n": n, "predicted": pred, "pi_low": pred - half, "pi_high": pred + half, "q": q,
+            "t": (value - pred) / (sigma * math.sqrt(1 + h))}
+
+
+def test_panel_models_flag_iff_t_beyond_quantile_from_one_leave_one_out_fit():
+    # panel models' own published rows: prediction, interval, t and '*' all from the fit without the model
+    panel = sw.load_panel("chat")
+    s = pd.Series(sw.analyze(panel).model_scores).reindex(panel.scores.index)
+    models = ["Meta-Llama-3-8B-Instruct", "Llama-2-7b-chat-hf", "Qwen1.5-72B-Chat", "falcon-7b-instruct"]
+    models = [m for m in models if m in panel.scores.index]
+    assert len(models) >= 3
+    res = sw.place(_matrix(panel.scores.loc[models]), panel)
+    rows = res.benchmarks
+    assert len(rows) > 300
+    n_flag = 0
+    for r in rows:
+        want = _loo_by_hand(s, panel.scores[r.benchmark], r.model, r.value)
+        assert r.n == want["n"]
+        assert r.predicted == pytest.approx(want["predicted"], abs=1e-9)
+        assert (r.pi_low, r.pi_high) == (pytest.approx(want["pi_low"], abs=1e-9), pytest.approx(want["pi_high"], abs=1e-9))
+        assert r.studentized_residual == pytest.approx(want["t"], rel=1e-9, abs=1e-9)
+        assert r.outside_interval == (abs(want["t"]) > want["q"])
+        n_flag += r.outside_interval
+    assert n_flag > 0

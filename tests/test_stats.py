@@ -91,3 +91,42 @@ def test_bands(r, want):
 )
 def test_verdict_uses_interval(r, lo, hi, want):
     assert verdict(r, lo, hi) == want
+
+
+def test_vector_subset_ranks_equal_ranking_each_masked_column():
+    """One vector ranked within many subsets (by counting the left-out values below) = rankdata of each subset."""
+    from safetywashing._util.stats import column_order, rankdata, subset_ranks
+
+    rng = np.random.default_rng(11)
+    for _ in range(100):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+        v = np.round(rng.normal(size=n), int(rng.integers(0, 2)))  # ties on one decimal
+        v[rng.random(n) < 0.1] = np.nan
+        valid = (rng.random((n, k)) < 0.8) & ~np.isnan(v)[:, None]
+        valid[:, 0] = valid[:, -1]  # two columns with the same subset
+        got = subset_ranks(v, valid, column_order(v))
+        assert np.array_equal(got, rankdata(np.where(valid, v[:, None], np.nan)), equal_nan=True)
+
+
+def test_column_correlator_is_pairwise_deletion_bit_for_bit_and_scipy():
+    """Reusing a table's ranks across score vectors changes nothing: same r and n as pairwise_corr_masked, and
+    scipy's spearmanr on each column's complete pairs."""
+    from scipy.stats import spearmanr
+
+    from safetywashing._util.stats import ColumnCorrelator, pairwise_corr_masked
+
+    rng = np.random.default_rng(12)
+    x = np.round(rng.normal(size=(60, 4)), 1)
+    x[rng.random(x.shape) < 0.15] = np.nan
+    for method in ("spearman", "pearson"):
+        corr = ColumnCorrelator(x, method)
+        for _ in range(4):  # different missing patterns of the score, as leave-one-benchmark-out refits give
+            y = np.round(x[:, 0] + rng.normal(size=60), 1)
+            y[rng.random(60) < 0.2] = np.nan
+            r, n = corr(y)
+            r0, n0 = pairwise_corr_masked(x, y, method)
+            assert np.array_equal(r, r0, equal_nan=True) and np.array_equal(n, n0)
+            if method == "spearman":
+                for j in range(4):
+                    ok = ~np.isnan(x[:, j]) & ~np.isnan(y)
+                    assert r[j] == pytest.approx(spearmanr(x[ok, j], y[ok]).statistic, abs=1e-12)

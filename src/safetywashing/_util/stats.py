@@ -112,20 +112,84 @@ def pairwise_corr_masked(
         if method == "spearman":
             xm = rankdata(xm)
             ym = rankdata(ym)
+    return _masked_r(_centred(xm, valid, n), _centred(ym, valid, n), n), n
+
+
+def _centred(m: np.ndarray, valid: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(mean, deviations (0 outside valid), sum of squares)`` of each column of ``m`` over its valid rows."""
     cnt = np.where(n > 0, n, 1)
-    mx = np.nansum(xm, axis=-2) / cnt
-    my = np.nansum(ym, axis=-2) / cnt
-    dx = np.where(valid, xm - mx[..., None, :], 0.0)
-    dy = np.where(valid, ym - my[..., None, :], 0.0)
+    mean = np.nansum(m, axis=-2) / cnt
+    d = np.where(valid, m - mean[..., None, :], 0.0)
+    return mean, d, (d * d).sum(axis=-2)
+
+
+def _masked_r(cx: tuple[np.ndarray, ...], cy: tuple[np.ndarray, ...], n: np.ndarray) -> np.ndarray:
+    """Pearson r of centred columns (:func:`_centred`); NaN below 3 pairs or where a side is constant."""
+    (mx, dx, sxx), (my, dy, syy) = cx, cy
     num = (dx * dy).sum(axis=-2)
-    sxx = (dx * dx).sum(axis=-2)
-    syy = (dy * dy).sum(axis=-2)
     den = np.sqrt(sxx * syy)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = num / den
     ok = (n >= 3) & (sxx > 1e-12 * np.maximum(1.0, np.abs(mx) ** 2 * n)) & (syy > 1e-12 * np.maximum(1.0, np.abs(my) ** 2 * n))
-    r = np.where(ok, np.clip(r, -1.0, 1.0), np.nan)
-    return r, n
+    return np.where(ok, np.clip(r, -1.0, 1.0), np.nan)
+
+
+class ColumnCorrelator:
+    """:func:`pairwise_corr_masked` of one table ``x`` (``(n, k)``) with many score vectors ``y`` (``(n,)``).
+
+    Each column is sorted and ranked once. For a new ``y`` a model's rank within its column's subset (the models
+    with both values) is its rank among all of the column's values less the models the subset leaves out below it
+    (ties count half): those are the few models without a score, so a leave-one-capability-benchmark-out run costs
+    binary searches, not a re-ranking of every benchmark. Results are those of :func:`pairwise_corr_masked`, bit for
+    bit (ranks are exact multiples of 1/2).
+    """
+
+    def __init__(self, x: np.ndarray, method: str = "spearman") -> None:
+        _check_method(method)
+        self.x = np.asarray(x, dtype=float)
+        self.method = method
+        if method == "spearman":
+            n = self.x.shape[0]
+            self.present = ~np.isnan(self.x)
+            self.order = column_order(self.x)  # (k, n)
+            self.sorted_vals = np.take_along_axis(np.where(self.present, self.x, np.inf).T, self.order, axis=1)
+            self.full = np.empty_like(self.sorted_vals)  # average rank among the column's present values, by position
+            for j, vs in enumerate(self.sorted_vals):
+                new = np.ones(n, dtype=bool)
+                new[1:] = vs[1:] != vs[:-1]
+                end = np.ones(n, dtype=bool)
+                end[:-1] = new[1:]
+                pos = np.arange(n)
+                start = np.maximum.accumulate(np.where(new, pos, 0))
+                stop = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, n - 1))))
+                self.full[j] = (start + stop) / 2.0 + 1.0
+
+    def _x_ranks(self, y_absent: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Ranks ``(n, k)`` of each column within its subset (present in the column, ``y`` present); NaN outside."""
+        k, n = self.order.shape
+        out = np.empty((k, n))
+        absent_sorted = y_absent[self.order]  # (k, n) by sorted position
+        for j in range(k):
+            vs = self.sorted_vals[j]
+            gone = vs[absent_sorted[j] & np.isfinite(vs)]  # ascending
+            below = np.searchsorted(gone, vs, side="left")
+            out[j, self.order[j]] = self.full[j] - below - (np.searchsorted(gone, vs, side="right") - below) / 2.0
+        ranks = out.T
+        return np.where(valid, ranks, np.nan)
+
+    def __call__(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(r, n)`` of every column of the table with ``y``, each ``(k,)``."""
+        y = np.asarray(y, dtype=float)
+        absent = np.isnan(y)
+        valid = ~np.isnan(self.x) & ~absent[:, None]
+        n = valid.sum(axis=0)
+        if self.method == "spearman":
+            xm = self._x_ranks(absent, valid)
+            ym = subset_ranks(y, valid, column_order(y))
+        else:
+            xm = np.where(valid, self.x, np.nan)
+            ym = np.where(valid, np.broadcast_to(y[:, None], valid.shape), np.nan)
+        return _masked_r(_centred(xm, valid, n), _centred(ym, valid, n), n), n
 
 
 def column_order(v: np.ndarray) -> np.ndarray:
@@ -133,6 +197,40 @@ def column_order(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=float)
     key = np.where(np.isnan(v), np.inf, v)
     return np.argsort(key if key.ndim == 1 else key.T, axis=-1, kind="stable")
+
+
+def _vector_subset_ranks(v: np.ndarray, valid: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """:func:`subset_ranks` of one vector ``v`` (``(n,)``) within each column's subset ``valid[:, j]`` (``(n, k)``).
+
+    A model's average rank within a subset is its rank among all of ``v``'s values less the models left out of the
+    subset below it (ties count half): ``rank_j(i) = rank(i) - #{out_j: v < v_i} - #{out_j: v = v_i} / 2``. The
+    left-out models of a column are few (the models a benchmark lacks), so each column costs a sort of those and
+    two binary searches, not a pass over every model; columns with the same subset are ranked once. Ranks are
+    exact multiples of 1/2, so the result equals the counting route bit for bit.
+    """
+    n, k = valid.shape
+    present = ~np.isnan(v)
+    vs = np.where(present, v, np.inf)[order]  # ascending, absent values last
+    new = np.ones(n, dtype=bool)
+    new[1:] = vs[1:] != vs[:-1]
+    pos = np.arange(n)
+    end = np.ones(n, dtype=bool)
+    end[:-1] = new[1:]
+    start = np.maximum.accumulate(np.where(new, pos, 0))
+    stop = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, n - 1))))
+    full = (start + stop) / 2.0 + 1.0  # average rank among every present value, by sorted position
+    _, first, inverse = np.unique(np.packbits(valid, axis=0).T, axis=0, return_index=True, return_inverse=True)
+    inside = np.ascontiguousarray(valid.T[first])[:, order]  # (u, n) subsets, by sorted position
+    outside = present[order] & ~inside
+    ranks = np.empty((len(first), n))
+    for q in range(len(first)):
+        out_vals = vs[outside[q]]  # already ascending
+        below = np.searchsorted(out_vals, vs, side="left")  # sorted keys: the searches walk forward, in cache
+        ranks[q] = full - below - (np.searchsorted(out_vals, vs, side="right") - below) / 2.0
+    ranks[~inside] = np.nan
+    out = np.empty_like(ranks)
+    out[:, order] = ranks
+    return out[np.asarray(inverse).ravel()].T
 
 
 def subset_ranks(v: np.ndarray, valid: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -146,6 +244,8 @@ def subset_ranks(v: np.ndarray, valid: np.ndarray, order: np.ndarray) -> np.ndar
     """
     v = np.asarray(v, dtype=float)
     n, k = valid.shape
+    if v.ndim == 1:
+        return _vector_subset_ranks(v, valid, order)
     vt = valid.T
     base = (np.arange(k) * n)[:, None]  # flat indexing: numpy's take/put on flat indices beat take_along_axis 5x
     if v.ndim == 1:

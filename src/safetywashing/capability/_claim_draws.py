@@ -211,3 +211,30 @@ def bootstrap_claim(
     cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in out.items()}
     return ClaimDraws(slope=cat["slope"], intercept=cat["intercept"], score_before=cat["sb"], score_after=cat["sa"],
                       n_skipped=skipped, resampling=PCA_RESAMPLING)
+
+
+def score_measurement_variance(model, rows: np.ndarray, var_x: np.ndarray, step: float = 1e-4) -> np.ndarray:  # noqa: ANN001
+    """Measurement variance of the capabilities score of each row, from its capability benchmarks' sampling variances.
+
+    ``model``: a fitted capability model (its ``score_se``); ``rows``: ``(r, k)``
+    capability values in ``model.benchmarks`` order (NaN = missing);
+    ``var_x``: ``(r, k)`` their sampling variances (NaN = unknown, left
+    out). Delta method: ``sum_j (ds/dx_j)^2 var_j`` with the gradient by
+    central differences of the model's own score (exact for the PCA score,
+    which is linear; the logistic score's local slope). Returns ``(r,)`` in
+    squared capabilities-score units (0 where no variance is known).
+    """
+    import pandas as pd
+
+    rows = np.atleast_2d(np.asarray(rows, dtype=float))
+    var_x = np.atleast_2d(np.asarray(var_x, dtype=float))
+    r, k = rows.shape
+    cols = list(model.benchmarks)
+    eye = np.eye(k) * step
+    plus = (rows[:, None, :] + eye[None]).reshape(r * k, k)
+    minus = (rows[:, None, :] - eye[None]).reshape(r * k, k)
+    sp = model.score_se(pd.DataFrame(plus, columns=cols))["capabilities_score"].to_numpy(dtype=float)
+    sm = model.score_se(pd.DataFrame(minus, columns=cols))["capabilities_score"].to_numpy(dtype=float)
+    grad = ((sp - sm) / (2.0 * step)).reshape(r, k)
+    use = np.isfinite(grad) & np.isfinite(var_x) & ~np.isnan(rows)
+    return np.where(use, grad * grad * var_x, 0.0).sum(axis=1)

@@ -3,11 +3,11 @@
 # Each command lives in its own module under this package and registers itself on :data:`app`. Errors of the
 # project's own types become one line on stderr and exit code 2, never a traceback.
 
-
 from __future__ import annotations
 
 import errno
 import importlib
+import os
 import sys
 
 import typer
@@ -27,6 +27,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
 def _print_version(value: bool) -> None:
     if value:
         from .._util.version import __version__
@@ -37,32 +38,53 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
-    ),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
 ) -> None:
     """Does a safety benchmark measure safety, or just general capabilities?"""
 
 
-# Command modules register themselves on `app` when imported (one name per module).
-_COMMAND_MODULES = (
-    "_analyze",
-    "_audit",
-    "_claim",
-    "_ingest",
-    "_items",
-    "_place",
-    "_report",
-)
-for _name in _COMMAND_MODULES:
-    importlib.import_module(f"{__name__}.{_name}")
+# Each command and the module that registers it on `app` when imported. A run imports only the module of the
+# command it runs (click's "lazily loading subcommands" pattern): `--version` imports none, `analyze` never loads
+# the items statistics, plotting or DuckDB. `--help`, an unknown command and shell completion load them all.
+COMMANDS = {
+    "analyze": "_analyze",
+    "benchmarks": "_analyze",
+    "models": "_analyze",
+    "audit": "_audit",
+    "claim": "_claim",
+    "leaderboard": "_claim",
+    "ingest": "_ingest",
+    "items": "_items",
+    "place": "_place",
+    "report": "_report",
+    "figures": "_report",
+}
+
+
+def load_commands(names: list[str] | None = None) -> None:
+    """Register the commands ``names`` on :data:`app` (all of them when ``names`` is None)."""
+    modules = sorted(set(COMMANDS.values())) if names is None else sorted({COMMANDS[n] for n in names})
+    for module in modules:
+        importlib.import_module(f"{__name__}.{module}")
+
+
+def _commands_for(args: list[str]) -> list[str] | None:
+    """The commands a run with ``args`` needs: its own, none for ``--version``, all (None) otherwise."""
+    if any(key.endswith("_COMPLETE") for key in os.environ if key.startswith("_SAFETYWASHING")):
+        return None  # shell completion lists every command
+    first = next((a for a in args if not a.startswith("-")), None)
+    if first is None:
+        return [] if "--version" in args else None
+    return [first] if first in COMMANDS else None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``safetywashing`` console script: the exit code (0 ok, 2 bad input or environment)."""
     forget_inputs()
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        app(args=argv, prog_name="safetywashing", standalone_mode=False)
+        load_commands(_commands_for(args))
+        app(args=args, prog_name="safetywashing", standalone_mode=False)
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except typer.Abort:

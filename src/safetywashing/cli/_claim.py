@@ -12,7 +12,7 @@ import typer
 
 from .._util.errors import InputError, UnknownIdError
 from ..capability._model import model_class
-from ..commands._claim import DEFAULT_BOOTSTRAP, ClaimResult, claim_rows, fmt_value
+from ..commands._claim import DEFAULT_BOOTSTRAP, PAIR_CHOICES, ClaimResult, claim_rows, fmt_value
 from ..commands._claim import claim as run_claim
 from ..commands._leaderboard import LeaderboardResult
 from ..commands._leaderboard import leaderboard as run_leaderboard
@@ -100,11 +100,23 @@ def _claim_table(r: ClaimResult) -> str:
         f"(seed {r.seed}; {r.resampling})" if r.n_bootstrap else "no bootstrap (--bootstrap 0)"
     )
     con.print(f"n = {r.n} panel models in the fit; intervals: {boot}.")
-    con.print(
-        "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi adds "
-        f"the scatter of the two single models around the fit line (residual SD {fmt_value(r.resid_sd, r.scale, sign=False)}, "
-        f"t with {r.n - 2} df) and decides whether the part beyond capabilities is supported."
-    )
+    if r.pair == "same-model":
+        terms = r.noise.get("terms", {})
+        sd = {k: fmt_value(v**0.5, r.scale, sign=False) for k, v in terms.items()}
+        con.print(
+            "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi is the "
+            f"same-model interval (normal): the benchmark's measurement noise in both rows ({escape(r.noise.get('source', ''))}; "
+            f"SD {sd.get('benchmark_noise', '-')}), the capabilities score's measurement noise x slope (SD "
+            f"{sd.get('score_noise', '-')}) and the slope's uncertainty x the capability change (SD {sd.get('fit', '-')}); "
+            "it decides whether the part beyond capabilities is supported."
+        )
+    else:
+        con.print(
+            "Bootstrap intervals cover the uncertainty of the panel's direction and fit only; beyond_capabilities_pi adds "
+            f"the scatter of the two single models around the fit line (residual SD "
+            f"{fmt_value(r.resid_sd, r.scale, sign=False)}, t with {r.n - 2} df) and decides whether the part beyond "
+            "capabilities is supported."
+        )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
     return con.export_text()
@@ -129,24 +141,30 @@ def _lb_table(r: LeaderboardResult) -> str:
     from rich.markup import escape
     from rich.table import Table
 
-    con = Console(record=True, file=io.StringIO(), width=120, force_terminal=False, color_system=None)
+    con = Console(record=True, file=io.StringIO(), width=130, force_terminal=False, color_system=None)
+    pct = int(round(float(r.settings.get("level", 0.95)) * 100))
     t = Table(
         title=(f"{r.benchmark_name} ({r.benchmark}), {r.panel!r}: {r.n} models ranked by raw score and by score "
                "adjusted for capabilities (residual of the fit on the capabilities score)"),
         title_justify="left",
     )
     for c, j in (("adj. rank", "right"), ("model", "left"), ("capabilities", "right"), ("value", "right"),
-                 ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), ("change", "right")):
+                 ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), (f"{pct}% PI of adjusted", "right"),
+                 ("beyond", "left")):
         t.add_column(c, justify=j)
     for e in r.entries:
-        ch = "=" if e.rank_change == 0 else (f"▲{e.rank_change}" if e.rank_change > 0 else f"▼{-e.rank_change}")
-        t.add_row(str(e.adjusted_rank), escape(e.name), f"{e.capabilities_score:+.2f}", fmt_value(e.value, r.scale, sign=False),
-                  str(e.raw_rank), fmt_value(e.predicted, r.scale, sign=False), fmt_value(e.adjusted, r.scale), ch)
+        pi = "-" if e.adjusted_low != e.adjusted_low else (
+            f"[{fmt_value(e.adjusted_low, r.scale)}, {fmt_value(e.adjusted_high, r.scale)}]")
+        t.add_row(e.rank_text, escape(e.name), f"{e.capabilities_score:+.2f}", fmt_value(e.value, r.scale, sign=False),
+                  str(e.raw_rank), fmt_value(e.predicted, r.scale, sign=False), fmt_value(e.adjusted, r.scale), pi,
+                  e.beyond or "within")
     con.print(t)
     con.print(
         f"Fit over n = {r.n}: {r.benchmark} = {r.intercept:.4g} + {r.slope:.4g} x capabilities score "
         f"(residual SD {r.resid_sd:.3g}). adjusted = value - predicted (positive = better than capabilities predict); "
-        "change = raw rank - adjusted rank (▲ = moves up once capabilities are accounted for)."
+        f"{pct}% PI of adjusted = the model's value against the prediction interval of the fit without it (t with n - 3 "
+        "df); beyond = above / below when it excludes 0. adj. rank = the ranks those intervals allow: 1 + the models "
+        "whose interval lies wholly above, to n - those wholly below (one number only when the intervals fix it)."
     )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
@@ -154,12 +172,14 @@ def _lb_table(r: LeaderboardResult) -> str:
 
 
 def _lb_markdown(r: LeaderboardResult) -> str:
+    pct = int(round(float(r.settings.get("level", 0.95)) * 100))
     out = [f"### {r.benchmark_name} (`{r.benchmark}`), `{r.panel}`: raw vs capability-adjusted ranks (n = {r.n})", "",
-           "| adj. rank | model | capabilities | value | raw rank | predicted | adjusted | change |",
-           "|---|---|---|---|---|---|---|---|"]
+           f"| adj. rank | model | capabilities | value | raw rank | predicted | adjusted | {pct}% PI of adjusted | beyond |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for e in r.entries:
-        out.append(f"| {e.adjusted_rank} | {e.name} | {e.capabilities_score:+.2f} | {e.value:.4g} | {e.raw_rank} | "
-                   f"{e.predicted:.4g} | {e.adjusted:+.4g} | {e.rank_change:+d} |")
+        out.append(f"| {e.rank_text} | {e.name} | {e.capabilities_score:+.2f} | {e.value:.4g} | {e.raw_rank} | "
+                   f"{e.predicted:.4g} | {e.adjusted:+.4g} | [{e.adjusted_low:+.4g}, {e.adjusted_high:+.4g}] | "
+                   f"{e.beyond or 'within'} |")
     out += ["", f"Fit: {r.benchmark} = {r.intercept:.4g} + {r.slope:.4g} x capabilities score (n = {r.n})."]
     out += [f"- note: {n}" for n in r.notes]
     return "\n".join(out) + "\n"
@@ -179,8 +199,17 @@ def claim_from_file(
     seed: int | None = 0,
     ci: float = 0.95,
     score_method: str | None = None,
+    pair: str = "different-models",
+    n_items: str | None = None,
 ) -> ClaimResult:
-    """Read a claim FILE and run the claim check against an embedded panel (shared by ``claim`` and ``report``)."""
+    """Read a claim FILE and run the claim check against an embedded panel (shared by ``claim`` and ``report``).
+
+    With ``pair="same-model"`` the claimed benchmark's standard errors are
+    read from a column ``<benchmark>_se`` or ``<benchmark>_stderr`` of FILE
+    when it has one (both rows), else from the harness logs through the
+    provenance file ``ingest`` wrote beside FILE, else the item count
+    (``n_items``, as ``--n-items``, or the registry's) gives binomial noise.
+    """
     check_choice(panel, tuple(panel_names()), "--panel")
     check_choice(method, ("spearman", "pearson"), "--method")
     matrix = load_panel(panel)
@@ -205,15 +234,80 @@ def claim_from_file(
     bname, brow, aname, arow = claim_rows(
         table, before=before, after=after, columns=list(dict.fromkeys([*caps, benchmark])), source=str(file)
     )
+    check_choice(pair, PAIR_CHOICES, "--pair")
+    se, se_source = _standard_errors(table, benchmark, bname, aname, file) if pair == "same-model" else (None, "")
+    from ._analyze import parse_n_items
+
     progress, done = _progress(bootstrap)
     try:
         res = run_claim(
             matrix, brow, arow, benchmark, before_name=bname, after_name=aname, capabilities=caps, method=method,
             n_bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress, score_method=sm,
+            pair=pair, n_items=parse_n_items(n_items), benchmark_se=se, se_source=se_source,
         )
     finally:
         done()
     return res
+
+
+SE_SUFFIXES = ("_se", "_stderr")
+
+
+def _standard_errors(
+    table: pd.DataFrame, benchmark: str, bname: str, aname: str, file: Path
+) -> tuple[tuple[float, float] | None, str]:
+    """The claimed benchmark's standard errors in the before and after rows (column ``<benchmark>_se`` or ``_stderr``).
+
+    ``(None, "")`` when FILE has no such column; an :class:`InputError`
+    naming line and column when a cell is empty or not a number >= 0.
+    """
+    col = next((benchmark + sfx for sfx in SE_SUFFIXES if benchmark + sfx in table.columns), None)
+    if col is None:
+        return _harness_standard_errors(benchmark, bname, aname, file)
+    names = [str(i) for i in table.index]
+    out = []
+    for name in (bname, aname):
+        i = names.index(name)
+        v = pd.to_numeric(pd.Series([table.iloc[i][col]]), errors="coerce").iloc[0]
+        if pd.isna(v) or v < 0:
+            raise InputError(f"{file}, line {i + 2} (model {name!r}), column {col!r}: {table.iloc[i][col]!r} is not a "
+                             "standard error (a number >= 0)")
+        out.append(float(v))
+    return (out[0], out[1]), f"standard errors from column {col!r} of {file}"
+
+
+def _harness_standard_errors(benchmark: str, bname: str, aname: str, file: Path) -> tuple[tuple[float, float] | None, str]:
+    """The claimed benchmark's standard errors read from the harness logs, through ``ingest``'s provenance file.
+
+    FILE's provenance (``FILE-stem.provenance.csv`` beside it, as ``ingest``
+    writes it) carries each value's ``stderr`` as the harness reported it,
+    on the raw metric; it is carried through the value's transform (its
+    slope at the raw value). ``(None, "")`` when there is no provenance file
+    or either row lacks a usable stderr.
+    """
+    from ..commands._place import read_provenance_csv
+    from ..sources.ingest._common import TRANSFORMS
+    from ._ingest import provenance_path
+
+    prov_file = provenance_path(file)
+    if not prov_file.is_file():
+        return None, ""
+    prov = read_provenance_csv(prov_file)
+    if not {"model", "benchmark", "stderr", "raw_value", "transform"} <= set(prov.columns):
+        return None, ""
+    out = []
+    for name in (bname, aname):
+        hit = prov[(prov["model"] == name) & (prov["benchmark"] == benchmark)]
+        if hit.empty:
+            return None, ""
+        r = hit.iloc[-1]
+        se, raw = pd.to_numeric(pd.Series([r["stderr"], r["raw_value"]]), errors="coerce")
+        fn = TRANSFORMS.get(str(r["transform"]))
+        if pd.isna(se) or se < 0 or pd.isna(raw) or fn is None:
+            return None, ""
+        h = 1e-6
+        out.append(float(se) * abs(float(fn(raw + h)) - float(fn(raw - h))) / (2 * h))
+    return (out[0], out[1]), f"stderr from the harness logs (via {prov_file})"
 
 
 @app.command()
@@ -235,6 +329,14 @@ def claim(
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
     score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    pair: str = typer.Option(
+        "different-models", "--pair",
+        help="different-models (two models: their scatter around the fit) or same-model (one model before and after an "
+             "intervention: measurement noise).",
+    ),
+    n_items: Optional[str] = typer.Option(
+        None, "--n-items", help="Item counts for --pair same-model, e.g. ethics_all=4000 (binomial noise; registry's by default)."
+    ),
 ) -> None:
     """Split a claimed change on a benchmark into what capabilities predict and what is beyond them.
 
@@ -257,16 +359,29 @@ def claim(
     Capability values in percent where the panel has fractions, or far
     outside the panel's range, are refused.
 
+    --pair same-model (one model before and after an intervention): the
+    model's own deviation from the fit cancels, and the part beyond
+    capabilities is judged against measurement noise instead: beyond +-
+    z x sqrt(v_before + v_after + b^2 (w_before + w_after) + (s_after -
+    s_before)^2 sigma^2 / Sxx), with v the benchmark's sampling variance
+    (binomial p (1 - p) / items from --n-items or the registry, or the
+    squared standard errors of a column B_se or B_stderr in FILE, or the
+    harness's stderr from the provenance file ingest wrote beside FILE) and
+    w the capabilities score's (from the capability benchmarks' item counts).
+    Without any measurement-noise source it stops with one line (exit 2).
+
     Example (from the repository root):
 
     \b
       safetywashing claim examples/claim_release.csv --panel chat \\
           --benchmark ethics_all --seed 0
+      safetywashing claim examples/claim_release.csv --panel chat \\
+          --benchmark ethics_all --seed 0 --pair same-model --n-items ethics_all=4000
     """
     check_choice(fmt, FORMATS, "--format")
     res = claim_from_file(
         file, panel=panel, benchmark=benchmark, before=before, after=after, capabilities=capabilities,
-        method=method, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
+        method=method, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method, pair=pair, n_items=n_items,
     )
     text = render_result(res, fmt, table=_claim_table, markdown=_claim_markdown)
     emit(text, output, inputs=(file,))
@@ -290,9 +405,13 @@ def leaderboard(
     """Rank models by a benchmark, raw and adjusted for capabilities, side by side.
 
     Adjusted value = residual of the OLS fit B = a + b x capabilities score over
-    the models that have both (positive = better than capabilities predict);
-    change = raw rank - adjusted rank (positive = moves up once capabilities are
-    accounted for). Ties share the best rank.
+    the models that have both (positive = better than capabilities predict),
+    with its prediction interval (the model's value against the fit without
+    it, t with n - 3 df). The adjusted rank claims only what those intervals
+    separate: a range from 1 + the models whose interval lies wholly above to
+    n - those wholly below ("1" alone only when a model's interval lies above
+    every other's). Raw ties share the best rank. JSON keeps the point order
+    (adjusted_rank, rank_change) beside rank_best/rank_worst.
 
     Example:
 

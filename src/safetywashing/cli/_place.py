@@ -45,8 +45,12 @@ def _table(res) -> str:  # noqa: ANN001
             con.print(f"\n{escape(m.model)}: not placed ({escape(why)})", highlight=False)
             continue
         se = "" if m.capabilities_score_se is None else f" (SE {m.capabilities_score_se:.3f})"
+        pm = "" if m.panel_model is None else (
+            f" = panel model {m.panel_model} ({m.match_rule}"
+            + ("; the panel's own score" if m.score_source == "panel" else "; scored from its row") + ")"
+        )
         con.print(
-            f"\n{escape(m.model)}: capabilities score {m.capabilities_score:+.3f}{se}, "
+            f"\n{escape(m.model)}{escape(pm)}: capabilities score {m.capabilities_score:+.3f}{se}, "
             f"percentile {m.percentile:.0f} among {m.n_panel} panel models",
             highlight=False,
         )
@@ -115,6 +119,11 @@ def place(
     were run with other settings (shots, metric) than the panel's. With
     --score-method irt (the default for --panel frontier) any 3 of the panel's
     capability benchmarks place a model, and its score has a standard error.
+    Models of the panel are found by name as audit finds them (ids, display
+    names, Hugging Face ids, provider prefixes); one whose row lacks the
+    capability benchmarks is placed at the panel's own score, and a panel
+    model's prediction, interval, t and flag all come from the panel's fit
+    without it.
 
     Example (from the repository root: ingest writes matrix.csv, place reads it):
 

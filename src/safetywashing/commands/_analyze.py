@@ -208,6 +208,7 @@ def analyze(
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     panel = Panel.build(matrix, cfit, method)
     step = (stages.estimate(panel).then(stages.compute(panel, compute)).then(uncertainty(panel, opts)))
+    step = step.then(stages.partial_compute_interval(panel, compute, opts.bootstrap, step.settings.get("seed"), opts.ci))
     step = step.then(stages.permutation(panel, permutations, step.settings.get("seed")))
     step = step.then(stages.reliability(panel, n_items))
     verdicts, verdict_step = stages.verdict(panel, step.columns, step.settings, ci)
@@ -273,17 +274,18 @@ def _part_whole_note(matrix: ScoreMatrix) -> list[str]:
 
 def _rows(panel: Panel, columns: dict[str, np.ndarray], verdicts: list[str]) -> list[BenchmarkResult]:
     """One :class:`BenchmarkResult` per benchmark, with the stage columns as its typed fields."""
-    meta = panel.matrix.benchmarks
+    meta = panel.matrix.benchmarks.reindex(panel.cols)  # columns read once, not one .loc per benchmark and field
+    text = {c: [str(v) for v in meta[c].tolist()] for c in ("name", "role", "area", "metric")}
     return [
         BenchmarkResult(
             benchmark=bid,
-            name=str(meta.loc[bid, "name"]),
-            role=str(meta.loc[bid, "role"]),
-            area=str(meta.loc[bid, "area"]),
+            name=text["name"][j],
+            role=text["role"][j],
+            area=text["area"][j],
             correlation=_f(panel.r[j]),
             n=int(panel.n[j]),
             verdict=verdicts[j],
-            metric=str(meta.loc[bid, "metric"]),
+            metric=text["metric"][j],
             extra=RowFields.analysis(row_values(columns, j)),
         )
         for j, bid in enumerate(panel.cols)

@@ -47,6 +47,7 @@ from .._util.stats import top_components, zscore
 from ..capability._claim_draws import ClaimDraws, _draws, _masked_corr, bootstrap_claim, bootstrap_claim_irt  # noqa: F401
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..inference._fit import LinearFit, difference_halfwidth, fit_on_scores
+from ..inference._measurement import binomial_variance, normal_halfwidth, same_model_se
 from ..sources._matrix import ScoreMatrix
 from ._analyze import _f
 
@@ -85,7 +86,17 @@ class ClaimResult:
     ``beyond_capabilities_supported`` is True only when it excludes 0.
     ``resampling`` says what every bootstrap resample redid (from the
     capability model's draws; ``""`` without a bootstrap; not part of
-    :meth:`to_dict`).
+    :meth:`to_dict`). ``pair`` is the kind of pair the prediction interval
+    assumed: ``"different-models"`` (two models, each scattering around the
+    panel's line: the interval above) or ``"same-model"`` (one model before
+    and after an intervention: its own deviation from the line cancels and
+    the interval is ``beyond +- z sqrt(measurement noise of both rows +
+    slope^2 x the scores' measurement noise + (s_after - s_before)^2 x the
+    slope's variance)``, :mod:`safetywashing.inference._measurement`);
+    ``noise`` describes the same-model noise: ``source`` (where the
+    benchmark's measurement noise came from), ``benchmark_se_before``/
+    ``_after``, ``n_items``, the variance ``terms`` and
+    ``score_noise_missing`` (capability benchmarks without an item count).
     """
 
     panel: str
@@ -124,6 +135,17 @@ class ClaimResult:
     beyond_capabilities_se: float | None = None
     beyond_capabilities_supported: bool = False
     resampling: str = ""
+    pair: str = "different-models"
+    noise: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def share_identified(self) -> bool:
+        """Whether the split is identified: the part beyond capabilities is supported (its interval excludes 0).
+
+        Only then does "capabilities account for X%" mean something; otherwise
+        the rest is within the noise and the share is not printed.
+        """
+        return self.beyond_capabilities_supported and self.share_explained is not None
 
     @property
     def capability_score_change(self) -> float:
@@ -158,7 +180,10 @@ class ClaimResult:
             "beyond_capabilities_pi_high": self.beyond_capabilities_pi_high,
             "beyond_capabilities_se": self.beyond_capabilities_se,
             "beyond_capabilities_supported": self.beyond_capabilities_supported,
+            "pair": self.pair,
+            "noise": dict(self.noise),
             "share_explained": self.share_explained,
+            "share_identified": self.share_identified,
             "slope": self.slope,
             "intercept": self.intercept,
             "resid_sd": self.resid_sd,
@@ -194,21 +219,26 @@ class ClaimResult:
             ("observed_change", self.observed_change, bu),
             ("predicted_change", self.predicted_change, bu),
             ("beyond_capabilities", self.beyond_capabilities, f"{bu}, interval of the fit only"),
-            ("share_explained", self.share_explained, "share of observed change"),
+            ("share_explained", self.share_explained if self.share_identified else None,
+             "share of observed change" if self.share_identified else
+             "share of observed change: not identified (the part beyond capabilities is within the noise)"),
             ("slope", self.slope, "benchmark units per capabilities-score unit"),
             ("intercept", self.intercept, bu),
         ]
         recs = []
         for q, est, units in rows:
-            lo, hi = self.ci(q)
+            lo, hi = self.ci(q) if q != "share_explained" or self.share_identified else (None, None)
             recs.append({"panel": self.panel, "benchmark": self.benchmark, "quantity": q, "estimate": est,
                          "ci_low": lo, "ci_high": hi, "n": self.n, "units": units})
             if q == "beyond_capabilities":
                 recs.append({"panel": self.panel, "benchmark": self.benchmark, "quantity": "beyond_capabilities_pi",
                              "estimate": est, "ci_low": self.beyond_capabilities_pi_low,
                              "ci_high": self.beyond_capabilities_pi_high, "n": self.n,
-                             "units": f"{bu}, prediction interval"})
-        return pd.DataFrame(recs)
+                             "units": f"{bu}, prediction interval" if self.pair == "different-models"
+                             else f"{bu}, interval vs measurement noise (same model)"})
+        out = pd.DataFrame(recs)
+        out["pair"] = self.pair
+        return out
 
 
 def leave_pair_out(
@@ -320,8 +350,47 @@ def fmt_value(x: float | None, scale: str, spread: float | None = None, sign: bo
     return f"{x:+.{nd}f}" if sign else f"{x:.{nd}f}"
 
 
+PAIR_CHOICES = ("different-models", "same-model")
+
+
+def pair_sentence(r: ClaimResult) -> str:
+    """Which kind of pair the interval assumed, and how to switch (for every output of a claim)."""
+    if r.pair == "same-model":
+        return ("Pair: same-model (one model before and after an intervention: its own deviation from the fit cancels, "
+                f"and the interval holds measurement noise ({r.noise.get('source', '')}) and the fit's uncertainty); for "
+                "two different models use --pair different-models.")
+    return ("Pair: different-models (the two rows are treated as two different models, each scattering around the fit); "
+            "for one model before and after an intervention use --pair same-model (with the benchmark's item count, "
+            "--n-items, or standard errors in the file).")
+
+
+def _lead(r: ClaimResult, f: Callable[[float | None], str], pct: int) -> str:
+    """The verdict's first sentence: is the part beyond capabilities supported, against which noise."""
+    b = f(r.beyond_capabilities)
+    plo, phi = r.beyond_capabilities_pi_low, r.beyond_capabilities_pi_high
+    if plo is None or phi is None:
+        return f"The part beyond capabilities ({b}) has no interval (residual SD undefined)."
+    same = r.pair == "same-model"
+    against = ("the measurement noise of one model's two evaluations and the fit's uncertainty" if same
+               else "the scatter of single models around the panel's fit")
+    kind = "interval" if same else "prediction interval"
+    if r.beyond_capabilities_supported:
+        return (f"Part beyond capabilities supported: the {b} lies outside {against} ({pct}% {kind} {f(plo)} to "
+                f"{f(phi)}, excludes 0).")
+    obs = r.observed_change
+    what = "change" if obs == 0 else ("gain" if obs > 0 else "drop")
+    return (f"Part beyond capabilities not supported: the {b} is within {against} ({pct}% {kind} {f(plo)} to {f(phi)} "
+            f"includes 0); the {what} is consistent with what the capability change predicts ({f(r.predicted_change)}) "
+            f"plus that noise, and how much of it capabilities account for is not identified.")
+
+
 def verdict_sentence(r: ClaimResult, spread: float | None = None) -> str:
-    """The plain-language verdict of a claim (what the README calls the claim check)."""
+    """The plain-language verdict of a claim (what the README calls the claim check).
+
+    Leads with the decision on the part beyond capabilities; the capability
+    share ("Capabilities account for X%") is given only when that part is
+    supported (:attr:`ClaimResult.share_identified`); ends with the pair type.
+    """
     f = lambda v: fmt_value(v, r.scale, spread)  # noqa: E731
     unit = "-point" if r.scale == "percent" else ""
     scale_note = " (fraction scale)" if r.scale == "fraction" else ""
@@ -331,17 +400,7 @@ def verdict_sentence(r: ClaimResult, spread: float | None = None) -> str:
     lo, hi = r.ci("predicted_change")
     pci = f" ({pct}% bootstrap interval {f(lo)} to {f(hi)})" if lo is not None else ""
     b = f(r.beyond_capabilities)
-    plo, phi = r.beyond_capabilities_pi_low, r.beyond_capabilities_pi_high
-    if plo is None or phi is None:
-        lead = f"The part beyond capabilities ({b}) has no prediction interval (residual SD undefined)."
-    elif r.beyond_capabilities_supported:
-        lead = (f"Part beyond capabilities supported: the {b} lies outside the scatter of single models around the panel's "
-                f"fit ({pct}% prediction interval {f(plo)} to {f(phi)}, excludes 0).")
-    else:
-        alone = "the change" if obs == 0 else f"the {kind}"
-        lead = (f"Part beyond capabilities not supported: the {b} is within the scatter of single models around the panel's "
-                f"fit ({pct}% prediction interval {f(plo)} to {f(phi)} includes 0); {alone} is consistent with the "
-                "capability change alone.")
+    lead = _lead(r, f, pct)
     if obs == 0:
         head = f" {r.benchmark_name} did not change{scale_note}; the capability change predicts {f(r.predicted_change)}{pci}."
     else:
@@ -349,14 +408,17 @@ def verdict_sentence(r: ClaimResult, spread: float | None = None) -> str:
                 f"capability change predicts{pci} and {b} is beyond capabilities.")
     rsd = fmt_value(r.resid_sd, r.scale, spread, False) if math.isfinite(r.resid_sd) else "-"
     tail = f" Panel models scatter around the fit line with a residual SD of {rsd}."
+    if r.pair == "same-model" and r.beyond_capabilities_se is not None:
+        tail += (f" One model's two evaluations differ by measurement noise alone with an SE of "
+                 f"{fmt_value(r.beyond_capabilities_se, r.scale, spread, False)} (with the fit's uncertainty).")
     share = ""
-    if r.share_explained is not None:
+    if r.share_identified and r.share_explained is not None:
         slo, shi = r.ci("share_explained")
         sci = f" ({pct}% bootstrap interval {slo:.0%} to {shi:.0%})" if slo is not None and shi is not None else ""
         share = f" Capabilities account for {r.share_explained:.0%} of the observed change{sci}."
     sc = (f" Capabilities score {r.capability_score_before:+.2f} -> {r.capability_score_after:+.2f} "
           f"(slope {f(r.slope)} per score unit, fit over n = {r.n} panel models).")
-    return lead + head + tail + share + sc
+    return lead + head + tail + share + sc + " " + pair_sentence(r)
 
 
 def claim(
@@ -375,6 +437,10 @@ def claim(
     source: str = "claim",
     progress: Callable[[int], None] | None = None,
     score_method: str = "pca",
+    pair: str = "different-models",
+    n_items: Mapping[str, float] | None = None,
+    benchmark_se: tuple[float, float] | None = None,
+    se_source: str = "standard errors given",
 ) -> ClaimResult:
     """Split the change ``after[benchmark] - before[benchmark]`` into capability-predicted and beyond parts.
 
@@ -401,6 +467,19 @@ def claim(
         them; each row's score has a standard error; intervals resample the
         panel's models with every score drawn from N(estimate, SE^2), the
         model's benchmark parameters fixed).
+    pair:
+        ``"different-models"`` (default: the rows are two models, the
+        prediction interval adds both models' scatter around the fit) or
+        ``"same-model"`` (one model before and after an intervention: the part
+        beyond capabilities is judged against measurement noise plus the
+        fit's uncertainty x the capability change; see
+        :mod:`safetywashing.inference._measurement`).
+    n_items, benchmark_se, se_source:
+        The same-model measurement noise: item counts by benchmark id (over
+        the registry's; binomial noise of the claimed benchmark and of the
+        capability benchmarks) or the claimed benchmark's standard errors in
+        the before and after rows (``se_source`` says where they came from).
+        ``same-model`` without either raises :class:`InputError`.
 
     Returns
     -------
@@ -420,15 +499,21 @@ def claim(
         message names the columns); a missing or non-numeric value.
     """
     _check_request(matrix, benchmark, level, n_bootstrap)
+    if pair not in PAIR_CHOICES:
+        raise InputError(f"--pair {pair!r}: choose one of {', '.join(PAIR_CHOICES)}")
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     rows = _score_rows(matrix, cfit.model, benchmark, _row(before), _row(after), before_name, after_name, source)
     split = _split_change(matrix, benchmark, cfit.scores, rows, level)
+    noise: dict[str, Any] = {}
+    if pair == "same-model":
+        split, noise = _same_model_split(matrix, benchmark, cfit, rows, split, level, n_items, benchmark_se, se_source)
     draws = None
     if n_bootstrap > 0:
         draws = _claim_draws(matrix, benchmark, cfit, rows, n_bootstrap=n_bootstrap, seed=seed, method=method,
                              progress=progress)
     res = _result(matrix, benchmark, cfit, rows, split, draws, method=method, n_bootstrap=n_bootstrap, seed=seed,
                   level=level)
+    res = _with_pair(res, pair, noise)
     spread = float(np.nanstd(matrix.scores[benchmark].to_numpy(dtype=float)))
     return _replace_verdict(res, verdict_sentence(res, spread))
 
@@ -563,6 +648,82 @@ def _split_change(matrix: ScoreMatrix, benchmark: str, scores: pd.Series, rows: 
     # excludes 0, and is more than rounding noise (a perfect panel fit has a zero-width interval)
     supported = bool((pi_lo > 0 or pi_hi < 0) and abs(beyond) > 1e-9 * max(1.0, abs(obs), abs(pred)))
     return _Split(fit, obs, pred, beyond, share, pi_lo, pi_hi, se, supported)
+
+
+def _with_pair(res: ClaimResult, pair: str, noise: dict[str, Any]) -> ClaimResult:
+    """The result with its pair type and same-model noise (a note when capability benchmarks lack an item count)."""
+    from dataclasses import replace
+
+    extra = []
+    miss = noise.get("score_noise_missing") or []
+    if miss:
+        more = f" and {len(miss) - 8} more" if len(miss) > 8 else ""
+        extra.append(f"same-model interval: no item count for {len(miss)} capability benchmark(s) of the rows "
+                     f"({', '.join(miss[:8])}{more}); their measurement noise in the capabilities score is left out "
+                     "(the interval is too narrow by that much)")
+    return replace(res, pair=pair, noise=noise, notes=res.notes + tuple(extra))
+
+
+def _benchmark_noise(
+    matrix: ScoreMatrix, benchmark: str, rows: _ClaimRows, items: Mapping[str, float],
+    benchmark_se: tuple[float, float] | None, se_source: str,
+) -> tuple[float, float, dict[str, Any]]:
+    """The claimed benchmark's measurement variance in the before and after rows, and where it came from.
+
+    Standard errors given win; else binomial from the item count (``items``:
+    the caller's over the registry's) for values on the 0-1 scale; else an
+    :class:`InputError` naming the ways to give one.
+    """
+    if benchmark_se is not None:
+        seb, sea = (float(v) for v in benchmark_se)
+        if not (math.isfinite(seb) and math.isfinite(sea) and seb >= 0 and sea >= 0):
+            raise InputError(f"{se_source}: the standard errors of {benchmark!r} must be numbers >= 0 in both rows")
+        return seb**2, sea**2, {"source": se_source, "benchmark_se_before": seb, "benchmark_se_after": sea}
+    k = float(items.get(benchmark, math.nan))
+    vb, va = binomial_variance(rows.y_before, k), binomial_variance(rows.y_after, k)
+    if math.isfinite(k) and math.isfinite(vb) and math.isfinite(va):
+        return vb, va, {"source": f"binomial, {int(k)} items", "n_items": int(k),
+                        "benchmark_se_before": math.sqrt(vb), "benchmark_se_after": math.sqrt(va)}
+    why = (f"its values are not accuracies on the 0-1 scale ({rows.y_before:g}, {rows.y_after:g})" if math.isfinite(k)
+           else "no item count is known for it")
+    raise InputError(
+        f"--pair same-model: no measurement noise for {benchmark!r} ({why}); give --n-items {benchmark}=N (its number of "
+        f"items), or standard errors in a column {benchmark}_se of both rows (or ingest's provenance file beside the "
+        "file, from the harness logs), or use --pair different-models"
+    )
+
+
+def _same_model_split(
+    matrix: ScoreMatrix, benchmark: str, cfit: CapabilityFit, rows: _ClaimRows, split: _Split, level: float,
+    n_items: Mapping[str, float] | None, benchmark_se: tuple[float, float] | None, se_source: str,
+) -> tuple[_Split, dict[str, Any]]:
+    """The split judged as one model before and after: interval from measurement noise and the fit's uncertainty.
+
+    See :mod:`safetywashing.inference._measurement`. The capabilities score's
+    own measurement noise is propagated from the capability benchmarks' item
+    counts (those without one are listed in ``score_noise_missing``).
+    """
+    from ..capability._claim_draws import score_measurement_variance
+    from ..inference._reliability_fields import item_counts
+
+    items = {**item_counts()["n_items"].to_dict(), **dict(n_items or {})}
+    vb, va, noise = _benchmark_noise(matrix, benchmark, rows, items, benchmark_se, se_source)
+    caps = list(cfit.model.benchmarks)
+    k = np.array([float(items.get(c, math.nan)) for c in caps])
+    x = np.vstack([rows.x_before, rows.x_after])
+    wv = score_measurement_variance(cfit.model, x, binomial_variance(x, k[None, :]))
+    fit = split.fit
+    se, terms = same_model_se(vb, va, fit.slope, float(wv[0]), float(wv[1]), rows.s_after - rows.s_before,
+                              fit.resid_sd, fit.sxx)
+    hw = normal_halfwidth(se, level)
+    lo, hi = split.beyond - hw, split.beyond + hw
+    supported = bool((lo > 0 or hi < 0) and abs(split.beyond) > 1e-9 * max(1.0, abs(split.observed), abs(split.predicted)))
+    given = ~np.isnan(x).all(axis=0)  # capability benchmarks either row has
+    missing = [c for c, kk, g in zip(caps, k, given) if g and not math.isfinite(kk)]
+    noise.update({"terms": terms, "score_noise_missing": missing, "interval": "normal"})
+    from dataclasses import replace
+
+    return replace(split, pi_low=lo, pi_high=hi, se=se, supported=supported), noise
 
 
 def _claim_draws(

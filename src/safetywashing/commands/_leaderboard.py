@@ -6,7 +6,20 @@ The adjusted value of a model is the residual of the OLS fit
 positive = better on B than the model's capabilities predict. Ranks are 1 =
 best (highest), ties share the best rank ("competition" ranking); the rank
 change is ``raw_rank - adjusted_rank`` (positive = the model moves up once
-capabilities are accounted for). Pure functions, no I/O.
+capabilities are accounted for).
+
+Intervals and ranks: each model's value gets the prediction interval of the
+panel's fit *without it* (leave-one-out, Student's t with ``n - 3`` df, as
+``place`` gives a panel model): ``pi_low``/``pi_high``. ``adjusted_low`` /
+``adjusted_high`` is the same interval on the residual scale (value minus
+the interval: centred on the leave-one-out residual); ``beyond`` says whether
+it excludes 0 (``"above"``/``"below"`` what capabilities predict, beyond the
+scatter of models; ``""`` within it). The adjusted ranking claims only what
+those intervals separate: model ``i``'s rank range is ``rank_best = 1 + #{j:
+adjusted_low_j > adjusted_high_i}`` to ``rank_worst = n - #{j: adjusted_high_j <
+adjusted_low_i}``; a model is "#1 adjusted" only when its range is 1-1, i.e.
+its interval lies wholly above every other model's. ``adjusted_rank`` stays
+the point order of the residuals. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -36,10 +49,24 @@ class LeaderboardEntry:
     raw_rank: int
     adjusted_rank: int
     rank_change: int
+    pi_low: float = float("nan")
+    pi_high: float = float("nan")
+    adjusted_low: float = float("nan")
+    adjusted_high: float = float("nan")
+    beyond: str = ""
+    rank_best: int = 0
+    rank_worst: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return dict(self.__dict__)
+        """JSON-ready dict (NaN interval bounds as None)."""
+        from .._util.stats import finite_or_none
+
+        return {k: (finite_or_none(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+    @property
+    def rank_text(self) -> str:
+        """``"3"`` when the intervals fix the rank, else the range they allow (``"1-24"``)."""
+        return str(self.rank_best) if self.rank_best == self.rank_worst else f"{self.rank_best}-{self.rank_worst}"
 
 
 @dataclass(frozen=True)
@@ -100,6 +127,43 @@ def desc_ranks(x: np.ndarray) -> np.ndarray:
     return (1 + np.searchsorted(np.sort(neg), neg, side="left")).astype(int)
 
 
+def loo_intervals(s: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-out residual and prediction half-width of every model: ``(d, hw)``, each ``(n,)``, benchmark units.
+
+    ``d_i = y_i - prediction of the fit without model i = e_i / (1 - h_i)``;
+    ``hw_i = t_{n-3} s_(i) sqrt(1 + h_(i)) = t_{n-3} s_(i) / sqrt(1 - h_i)``
+    with ``s_(i)^2 = (SSE - e_i^2 / (1 - h_i)) / (n - 3)`` (closed forms of
+    the refit without it). NaN for fewer than 4 models.
+    """
+    from scipy.stats import t as tdist
+
+    s = np.asarray(s, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(s)
+    if n < 4:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    ds = s - s.mean()
+    sxx = float((ds * ds).sum())
+    b = float((ds * (y - y.mean())).sum() / sxx)
+    e = y - y.mean() - b * ds
+    h = 1.0 / n + ds * ds / sxx
+    s2 = (float((e * e).sum()) - e * e / (1.0 - h)) / (n - 3)
+    q = float(tdist.ppf(0.5 + level / 2.0, n - 3))
+    return e / (1.0 - h), q * np.sqrt(np.clip(s2, 0.0, None) / (1.0 - h))
+
+
+def separated_ranks(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank range each interval allows (1 = best): ``(best, worst)``.
+
+    ``best_i = 1 + #{j: low_j > high_i}`` (intervals wholly above i's),
+    ``worst_i = n - #{j: high_j < low_i}`` (wholly below).
+    """
+    lo, hi = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    above = (lo[None, :] > hi[:, None]).sum(axis=1)
+    below = (hi[None, :] < lo[:, None]).sum(axis=1)
+    return 1 + above, len(lo) - below
+
+
 def leaderboard(
     matrix: ScoreMatrix,
     benchmark: str,
@@ -107,6 +171,7 @@ def leaderboard(
     capabilities: list[str] | None = None,
     method: str = "spearman",
     score_method: str = "pca",
+    level: float = 0.95,
 ) -> LeaderboardResult:
     """Rank ``matrix``'s models by raw ``benchmark`` and by its residual on the capabilities score.
 
@@ -120,6 +185,9 @@ def leaderboard(
         Capability set and correlation method of the capabilities score (as ``analyze``).
     score_method:
         The capability model: ``"pca"`` (the paper's) or ``"irt"`` (the logistic model for sparse tables).
+    level:
+        Level of each model's leave-one-out prediction interval (0.95); the
+        adjusted rank ranges come from these intervals (module docstring).
 
     Returns
     -------
@@ -145,17 +213,31 @@ def leaderboard(
     pred = fit.intercept + fit.slope * s
     adj = v - pred
     rr, ar = desc_ranks(v), desc_ranks(adj)
+    d, hw = loo_intervals(s, v, level)
+    best, worst = separated_ranks(d - hw, d + hw)
     order = np.lexsort((rr, ar))
     entries = tuple(
         LeaderboardEntry(
             model=str(models[i]), name=matrix.display_name(models[i]), capabilities_score=float(s[i]), value=float(v[i]),
             predicted=float(pred[i]), adjusted=float(adj[i]), raw_rank=int(rr[i]), adjusted_rank=int(ar[i]),
-            rank_change=int(rr[i] - ar[i]),
+            rank_change=int(rr[i] - ar[i]), pi_low=float(v[i] - d[i] - hw[i]), pi_high=float(v[i] - d[i] + hw[i]),
+            adjusted_low=float(d[i] - hw[i]), adjusted_high=float(d[i] + hw[i]),
+            beyond="above" if d[i] - hw[i] > 0 else ("below" if d[i] + hw[i] < 0 else ""),
+            rank_best=int(best[i]), rank_worst=int(worst[i]),
         )
         for i in order
     )
     excluded = tuple(str(m) for m in matrix.scores.index[~ok])
     notes = list(matrix.notes)
+    n_fixed = sum(e.rank_best == e.rank_worst for e in entries)
+    top = [e for e in entries if e.rank_best == 1 and e.rank_worst == 1]
+    notes.append(
+        f"adjusted ranks are the ranges the {level:.0%} leave-one-out prediction intervals allow (1 + the models whose "
+        f"interval lies wholly above, to n - those wholly below): {n_fixed} of {len(entries)} rank(s) fixed; "
+        + (f"#1 adjusted: {top[0].name}" if top else "no model is #1 adjusted on its own (its interval overlaps another's)")
+        + f"; {sum(e.beyond == 'above' for e in entries)} above and {sum(e.beyond == 'below' for e in entries)} below "
+        "what capabilities predict beyond the scatter of models"
+    )
     if excluded:
         notes.append(f"{len(excluded)} model(s) lack {benchmark!r} or a capabilities score and are not ranked: "
                      f"{', '.join(excluded)}")
@@ -164,5 +246,5 @@ def leaderboard(
         panel=matrix.name, benchmark=benchmark, benchmark_name=str(meta.get("name", "") or benchmark),
         scale=str(meta.get("scale", "") or ""), method=method, capability_benchmarks=direction.benchmarks,
         n=fit.n, slope=fit.slope, intercept=fit.intercept, resid_sd=fit.resid_sd, entries=entries,
-        excluded=excluded, notes=tuple(notes), settings={"method": method, "score_method": score_method},
+        excluded=excluded, notes=tuple(notes), settings={"method": method, "score_method": score_method, "level": level},
     )

@@ -40,6 +40,12 @@ class ModelPlacement:
     no score; with the logistic model a score needs any 3 of them).
     ``capabilities_score_se`` is the score's standard error (logistic model;
     None for PCA, whose score is an exact function of the row).
+    ``panel_model`` is the panel model the name matched (the rules of
+    :func:`~safetywashing.sources._match.match_to_panel`, as ``audit``; None
+    for a model the panel lacks) and ``match_rule`` the rule that matched it;
+    ``score_source`` says where the score came from: ``"row"`` (the model's
+    own capability benchmark values) or ``"panel"`` (a panel model whose row
+    lacks them: the panel's own score for it).
     """
 
     model: str
@@ -49,6 +55,9 @@ class ModelPlacement:
     missing: tuple[str, ...] = ()
     in_panel: bool = False
     capabilities_score_se: float | None = None
+    panel_model: str | None = None
+    match_rule: str | None = None
+    score_source: str = "row"
 
 
 @dataclass(frozen=True)
@@ -65,8 +74,12 @@ class BenchmarkPlacement:
     ``studentized_residual`` = residual / (residual SD x sqrt(1 + leverage)),
     Student's t with ``n - 2`` df if the panel's scatter were normal (the
     panel's real tails are in :attr:`PlacementResult.tails`). For a model
-    that is itself in the panel, the studentized residual comes from the fit
-    without it (the externally studentized residual).
+    that is itself in the panel every field (``predicted``, the residuals,
+    the interval, ``leverage``, ``n``, ``slope``, ``fit_resid_sd``,
+    ``outside_interval`` and the studentized residual: the externally
+    studentized one) comes from one fit, the panel's fit without that model,
+    so ``outside_interval`` is exactly ``|studentized_residual| >`` the t
+    quantile with ``n - 2`` df.
     """
 
     model: str
@@ -115,6 +128,8 @@ class PlacementResult:
             base = {
                 "panel": self.panel,
                 "model": m.model,
+                "panel_model": m.panel_model,
+                "score_source": m.score_source,
                 "capabilities_score": m.capabilities_score,
                 "capabilities_score_se": m.capabilities_score_se,
                 "percentile": m.percentile,
@@ -129,6 +144,8 @@ class PlacementResult:
         cols = [
             "panel",
             "model",
+            "panel_model",
+            "score_source",
             "capabilities_score",
             "capabilities_score_se",
             "percentile",
@@ -229,42 +246,62 @@ class _Scored:
 
     ``s``/``s_se``: ``(n,)`` capabilities scores and SEs (NaN = not placed;
     SE NaN for PCA); ``ps``: the panel models' own scores (NaN = unscored);
-    ``models``: one :class:`ModelPlacement` per row.
+    ``models``: one :class:`ModelPlacement` per row; ``panel_ids``: ``(n,)``
+    the panel model each row matched (None = not a panel model).
     """
 
     s: np.ndarray
     s_se: np.ndarray
     ps: np.ndarray
     models: list[ModelPlacement]
+    panel_ids: list[str | None]
+
+
+def _panel_ids(matrix: ScoreMatrix, panel: ScoreMatrix, src: str, notes: list[str]) -> tuple[list[str | None], dict[str, str]]:
+    """The panel model each row names (``audit``'s matching rules; None = not in the panel) and the rule per match.
+
+    Two input names on one panel model are refused (:class:`InputError`);
+    matches that filled in a date or a reasoning variant are noted.
+    """
+    from ._audit import _match_inputs
+
+    mm = _match_inputs(matrix, panel, src, notes)
+    return [mm.matched.get(m) for m in matrix.scores.index], dict(mm.rule)
 
 
 def _score_models(
-    matrix: ScoreMatrix, panel: ScoreMatrix, direction: AnyCapabilityModel, pscores: pd.Series, src: str, notes: list[str]
+    matrix: ScoreMatrix, panel: ScoreMatrix, direction: AnyCapabilityModel, pscores: pd.Series, pse: pd.Series, src: str,
+    notes: list[str],
 ) -> _Scored:
     """Score every model of ``matrix`` with the panel's capability model; its percentile among the panel's models.
 
-    Notes each model that cannot be placed (what it lacks) or is itself a
-    panel model; raises :class:`InputError` when the table has no capability
-    column and :class:`InsufficientDataError` when no model is placed.
+    A row that names a panel model (:func:`_panel_ids`) and lacks the
+    capability benchmarks a score needs is placed at the panel's own score
+    for that model (``pscores``/``pse``); any other row is scored from its own
+    capability values. Notes each model that cannot be placed (what it lacks)
+    and each panel model (which id, which score); raises
+    :class:`InsufficientDataError` when no model is placed.
     """
     caps = list(direction.benchmarks)
     need = direction.min_benchmarks
-    if not any(c in matrix.scores.columns for c in caps):
-        raise InputError(
-            f"{src}: no capability benchmark column of panel {panel.name!r}; a model needs "
-            f"{'all' if need == len(caps) else f'any {need}'} of: {', '.join(caps)}"
-        )
+    pids, rules = _panel_ids(matrix, panel, src, notes)
     frame = matrix.scores.reindex(columns=caps)
     scored = direction.score_se(frame)
-    s = scored["capabilities_score"].to_numpy(dtype=float)
-    s_se = scored["capabilities_score_se"].to_numpy(dtype=float)
+    s = scored["capabilities_score"].to_numpy(dtype=float).copy()
+    s_se = scored["capabilities_score_se"].to_numpy(dtype=float).copy()
+    source = ["row"] * len(s)
+    for i, pid in enumerate(pids):
+        if pid is not None and np.isnan(s[i]) and np.isfinite(pscores.get(pid, np.nan)):
+            s[i], s_se[i], source[i] = float(pscores[pid]), float(pse.get(pid, np.nan)), "panel"
     ps = pscores.to_numpy()
     n_panel = int((~np.isnan(ps)).sum())
     pct = percentile_of(s, ps)
     models: list[ModelPlacement] = []
     for i, m in enumerate(matrix.scores.index):
         miss = tuple(c for c in caps if pd.isna(frame.iloc[i][c]))
-        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, m in panel.scores.index, _f(s_se[i])))
+        pid = pids[i]
+        models.append(ModelPlacement(str(m), _f(s[i]), _f(pct[i]), n_panel, miss, pid is not None, _f(s_se[i]), pid,
+                                     rules.get(m) if pid is not None else None, source[i]))
         if np.isnan(s[i]):
             have = len(caps) - len(miss)
             notes.append(
@@ -272,16 +309,27 @@ def _score_models(
                 + (f" (has {have}, needs {need})" if need < len(caps) else "")
                 + f": {', '.join(miss)}"
             )
-        elif m in panel.scores.index:
-            notes.append(f"{m}: is itself a model of panel {panel.name!r} (and so is in the fits)")
+    in_panel = [m for m in models if m.panel_model is not None and m.capabilities_score is not None]
+    if in_panel:
+        k = sum(m.score_source == "panel" for m in in_panel)
+        notes.append(
+            f"{len(in_panel)} model(s) matched to models of panel {panel.name!r} by name ({k} placed at the panel's own "
+            f"capabilities score, their rows lacking the capability benchmarks; {len(in_panel) - k} from their own "
+            "capability values); each one's residuals, interval and t come from the panel's fits without it"
+        )
+    if not any(c in matrix.scores.columns for c in caps) and all(p is None for p in pids):
+        raise InputError(
+            f"{src}: no capability benchmark column of panel {panel.name!r} and no model of the panel; a model needs "
+            f"{'all' if need == len(caps) else f'any {need}'} of: {', '.join(caps)}, or a panel model's name"
+        )
     if np.isnan(s).all():
         lacks = "; ".join(f"{m.model} lacks {', '.join(m.missing)}" for m in models[:3])
         raise InsufficientDataError(
             f"{src}: no model has {'all' if need == len(caps) else f'at least {need} of the'} {len(caps)} capability "
-            f"benchmarks of panel {panel.name!r} ({lacks}"
-            f"{'; ...' if len(models) > 3 else ''}); run the missing tasks or add their columns"
+            f"benchmarks of panel {panel.name!r} or is a model of the panel ({lacks}"
+            f"{'; ...' if len(models) > 3 else ''}); run the missing tasks, add their columns or use the panel's model names"
         )
-    return _Scored(s, s_se, ps, models)
+    return _Scored(s, s_se, ps, models, pids)
 
 
 def _range_and_unit_warnings(matrix: ScoreMatrix, panel: ScoreMatrix, sc: _Scored) -> list[str]:
@@ -305,16 +353,19 @@ def _range_and_unit_warnings(matrix: ScoreMatrix, panel: ScoreMatrix, sc: _Score
     return out
 
 
-def _loo_studentized(panel: ScoreMatrix, ps: np.ndarray, b: str, m: Any, sv: float, yv: float) -> float:
-    """Studentized residual of panel model ``m`` (score ``sv``, value ``yv`` on ``b``) against the fit without it."""
-    yp = panel.scores[b].to_numpy(dtype=float).copy()
-    yp[list(panel.scores.index).index(m)] = np.nan
-    try:
-        f2 = fit_on_scores(ps, yp, what=f"panel {panel.name!r} / {b} without {m}")
-        d2 = f2.resid_sd * math.sqrt(1.0 + float(leverage(f2, sv)))
-        return float(f2.residual(sv, yv)) / d2 if d2 > 0 else math.nan
-    except InsufficientDataError:
-        return math.nan
+def _one_fit_placement(fit, sv: float, yv: float, level: float) -> dict[str, float]:  # noqa: ANN001
+    """Prediction, residuals, interval, leverage and studentized residual of one row against one fit (benchmark units)."""
+    rsd = fit.resid_sd
+    pred = float(fit.predict(sv))
+    res = yv - pred
+    hw = float(fit.prediction_halfwidth(sv, level))
+    lev = float(leverage(fit, sv))
+    return {
+        "predicted": pred, "residual": res, "residual_sd": res / rsd if rsd > 0 else math.nan,
+        "pi_low": pred - hw, "pi_high": pred + hw, "n": fit.n, "slope": fit.slope, "fit_resid_sd": rsd,
+        "outside_interval": bool(abs(res) > hw), "leverage": lev,
+        "studentized_residual": res / (rsd * math.sqrt(1.0 + lev)) if rsd > 0 else math.nan,
+    }
 
 
 def _placements_on(
@@ -323,52 +374,38 @@ def _placements_on(
     """Each placed model's value on benchmark ``b`` against the panel's linear fit of ``b`` on the capabilities score.
 
     Prediction, residual (in units and residual SDs), ``level`` prediction
-    interval, leverage and studentized residual (leave-one-out for a model
-    that is itself in the panel). No fit (a note) when the panel has too few
-    models on ``b``.
+    interval, leverage and studentized residual, all from one fit: the
+    panel's, or for a panel model the panel's without it (leave-one-out, so
+    the flag and the studentized residual agree). No fit (a note) when the
+    panel has too few models on ``b``.
     """
     y_new = matrix.scores[b].to_numpy(dtype=float)
     use = ~np.isnan(sc.s) & ~np.isnan(y_new)
     if not use.any():
         return []
+    yp = panel.scores[b].to_numpy(dtype=float)
     try:
-        fit = fit_on_scores(sc.ps, panel.scores[b].to_numpy(dtype=float), what=f"panel {panel.name!r} / {b}")
+        fit = fit_on_scores(sc.ps, yp, what=f"panel {panel.name!r} / {b}")
     except InsufficientDataError as exc:
         notes.append(f"{b}: no fit ({exc})")
         return []
-    sv, yv = sc.s[use], y_new[use]
-    pred = fit.predict(sv)
-    res = fit.residual(sv, yv)
-    hw = fit.prediction_halfwidth(sv, level)
-    rsd = fit.resid_sd
-    lev = leverage(fit, sv)
-    stud = res / (rsd * np.sqrt(1.0 + lev)) if rsd > 0 else np.full(len(sv), math.nan)
     meta = panel.benchmarks
+    pos = {m: k for k, m in enumerate(panel.scores.index)}
     rows = []
-    for j, m in enumerate(matrix.scores.index[use]):
-        if m in panel.scores.index:  # its own row is in the fit: studentize against the fit without it
-            stud[j] = _loo_studentized(panel, sc.ps, b, m, sv[j], yv[j])
-        rows.append(
-            BenchmarkPlacement(
-                model=str(m),
-                benchmark=b,
-                name=str(meta.loc[b, "name"]),
-                role=str(meta.loc[b, "role"]),
-                area=str(meta.loc[b, "area"]),
-                value=float(yv[j]),
-                predicted=float(pred[j]),
-                residual=float(res[j]),
-                residual_sd=float(res[j] / rsd) if rsd > 0 else math.nan,
-                pi_low=float(pred[j] - hw[j]),
-                pi_high=float(pred[j] + hw[j]),
-                n=fit.n,
-                slope=fit.slope,
-                fit_resid_sd=rsd,
-                outside_interval=bool(abs(res[j]) > hw[j]),
-                leverage=float(lev[j]),
-                studentized_residual=float(stud[j]),
-            )
-        )
+    for i in np.flatnonzero(use):
+        m, pid = matrix.scores.index[i], sc.panel_ids[i]
+        f = fit
+        if pid is not None and not np.isnan(yp[pos[pid]]):  # its own row is in the fit: use the fit without it
+            y_loo = yp.copy()
+            y_loo[pos[pid]] = np.nan
+            try:
+                f = fit_on_scores(sc.ps, y_loo, what=f"panel {panel.name!r} / {b} without {pid}")
+            except InsufficientDataError:
+                continue
+        rows.append(BenchmarkPlacement(
+            model=str(m), benchmark=b, name=str(meta.loc[b, "name"]), role=str(meta.loc[b, "role"]),
+            area=str(meta.loc[b, "area"]), value=float(y_new[i]), **_one_fit_placement(f, float(sc.s[i]), float(y_new[i]), level),
+        ))
     return rows
 
 
@@ -414,7 +451,7 @@ def place(
     direction = cfit.model
     caps = list(direction.benchmarks)
     notes: list[str] = []
-    sc = _score_models(matrix, panel, direction, cfit.scores, matrix.source or matrix.name, notes)
+    sc = _score_models(matrix, panel, direction, cfit.scores, cfit.se, matrix.source or matrix.name, notes)
     warns = _range_and_unit_warnings(matrix, panel, sc)
     rows: list[BenchmarkPlacement] = []
     for b in [b for b in matrix.scores.columns if b in panel.scores.columns and b not in caps]:

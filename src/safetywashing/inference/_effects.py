@@ -94,7 +94,7 @@ def partial_compute_correlations(x: np.ndarray, scores: np.ndarray, log_c: np.nd
     panel cannot separate capabilities from scale and the partial correlation
     rests on little variation. NaN with fewer than 4 models or a constant side.
     """
-    from .._util.stats import _check_method, rankdata
+    from .._util.stats import _check_method
 
     _check_method(method)
     x = np.asarray(x, dtype=float)
@@ -102,27 +102,139 @@ def partial_compute_correlations(x: np.ndarray, scores: np.ndarray, log_c: np.nd
     c = np.asarray(log_c, dtype=float)
     ok = ~np.isnan(x) & ~np.isnan(s)[:, None] & ~np.isnan(c)[:, None]
     n = ok.sum(axis=0)
-    X = np.where(ok, x, np.nan)
-    S = np.where(ok, s[:, None], np.nan)
-    C = np.where(ok, c[:, None], np.nan)
-    if method == "spearman":
-        X, S, C = rankdata(X), rankdata(S), rankdata(C)
-
-    def corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        cnt = np.maximum(n, 1)
-        da = np.where(ok, a - np.nansum(a, axis=0) / cnt, 0.0)
-        db = np.where(ok, b - np.nansum(b, axis=0) / cnt, 0.0)
-        den = np.sqrt((da * da).sum(axis=0) * (db * db).sum(axis=0))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den > 0, (da * db).sum(axis=0) / np.where(den > 0, den, 1.0), np.nan)
-
-    r_xs, r_xc, r_sc = corr(X, S), corr(X, C), corr(S, C)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        den = np.sqrt((1.0 - r_xc**2) * (1.0 - r_sc**2))
-        pr = np.where(den > 1e-12, (r_xs - r_xc * r_sc) / np.where(den > 1e-12, den, 1.0), np.nan)
+    pr, r_sc = _partial(x, s[:, None], c[:, None], ok, method)
     good = n >= 4
     return {
         "partial": np.where(good, np.clip(pr, -1.0, 1.0), np.nan),
         "n": n,
         "score_compute": np.where(good, r_sc, np.nan),
     }
+
+
+def _partial(x: np.ndarray, s: np.ndarray, c: np.ndarray, ok: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Partial correlation of ``x`` with ``s`` given ``c`` per column over the rows ``ok``; and ``corr(s, c)`` there.
+
+    Arrays ``(..., n, p)`` (``s``, ``c`` and ``ok`` may be ``(..., n, 1)``:
+    one set of rows for every column), models along axis ``-2`` (leading
+    axes are resamples); Spearman ranks within each column's own rows.
+    Returns ``(partial, r_sc)``, each ``(..., p)`` (or ``(..., 1)`` for
+    ``r_sc`` with a shared ``ok``).
+    """
+    from .._util.stats import rankdata
+
+    n = ok.sum(axis=-2)
+    X, S, C = np.where(ok, x, np.nan), np.where(ok, s, np.nan), np.where(ok, c, np.nan)
+    if method == "spearman":
+        X, S, C = rankdata(X), rankdata(S), rankdata(C)
+    cnt = np.maximum(n, 1)[..., None, :]
+
+    def corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        da = np.where(ok, a - np.nansum(a, axis=-2, keepdims=True) / cnt, 0.0)
+        db = np.where(ok, b - np.nansum(b, axis=-2, keepdims=True) / cnt, 0.0)
+        den = np.sqrt((da * da).sum(axis=-2) * (db * db).sum(axis=-2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, (da * db).sum(axis=-2) / np.where(den > 0, den, 1.0), np.nan)
+
+    r_xs, r_xc, r_sc = corr(X, S), corr(X, C), corr(S, C)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        den = np.sqrt((1.0 - r_xc**2) * (1.0 - r_sc**2))
+        pr = np.where(den > 1e-12, (r_xs - r_xc * r_sc) / np.where(den > 1e-12, den, 1.0), np.nan)
+    return pr, r_sc
+
+
+def _below(v: np.ndarray) -> np.ndarray:
+    """``(n, n * p)`` comparison matrix of fixed values ``v`` ``(n, p)``: 1 where ``v_j < v_i``, 1/2 where tied (row j)."""
+    n, p = v.shape
+    return ((v[:, None, :] < v[None, :, :]) + 0.5 * (v[:, None, :] == v[None, :, :])).reshape(n, n * p)
+
+
+def _weighted_ranks(below: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Average ranks of fixed values in resamples given as counts: ``below`` from :func:`_below`, ``w`` ``(B, n)``.
+
+    Returns ``(B, n, p)``. Model ``i`` drawn in a resample ranks ``L + (m + 1) / 2``,
+    with ``L`` the drawn models below it and ``m`` those tied with it (itself
+    included), each counted as often as drawn: the ranks of the resample's
+    rows with ties averaged, as :func:`~safetywashing._util.stats.rankdata`
+    gives them. One matrix product per batch (BLAS).
+    """
+    b, n = w.shape
+    return (w @ below).reshape(b, n, -1) + 0.5
+
+
+def _weighted_partial(
+    x: np.ndarray, s: np.ndarray, c: np.ndarray, w: np.ndarray, method: str, below: tuple[np.ndarray, ...] | None = None
+) -> np.ndarray:
+    """Partial correlation of each column of ``x`` ``(n, p)`` with ``s`` given ``c`` in resamples of counts ``w`` ``(B, n)``.
+
+    Every model with a positive count must have all three values. Weighted
+    moments by matrix products (a model drawn k times counts k times);
+    ``below``: the :func:`_below` matrices of ``x``, ``s``, ``c`` (Spearman;
+    computed when not given). Returns ``(B, p)``.
+    """
+    if method == "spearman":
+        bx, bs, bc = below if below is not None else (_below(x), _below(s[:, None]), _below(c[:, None]))
+        X, S, C = _weighted_ranks(bx, w), _weighted_ranks(bs, w)[..., 0], _weighted_ranks(bc, w)[..., 0]
+    else:
+        X, S, C = x, np.broadcast_to(s, w.shape), np.broadcast_to(c, w.shape)
+    tot = w.sum(axis=1)
+
+    def wsum(weights: np.ndarray, a: np.ndarray) -> np.ndarray:  # sum_i weights[b, i] a[(b,) i, p] -> (B, p)
+        return weights @ a if a.ndim == 2 else np.matmul(weights[:, None, :], a)[:, 0, :]
+
+    mx, ms, mc = wsum(w, X) / tot[:, None], (w * S).sum(1) / tot, (w * C).sum(1) / tot
+    vx = wsum(w, X * X) / tot[:, None] - mx * mx
+    vs, vc = (w * S * S).sum(1) / tot - ms * ms, (w * C * C).sum(1) / tot - mc * mc
+    cxs = wsum(w * S, X) / tot[:, None] - mx * ms[:, None]
+    cxc = wsum(w * C, X) / tot[:, None] - mx * mc[:, None]
+    csc = (w * S * C).sum(1) / tot - ms * mc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_xs = cxs / np.sqrt(vx * vs[:, None])
+        r_xc = cxc / np.sqrt(vx * vc[:, None])
+        r_sc = (csc / np.sqrt(vs * vc))[:, None]
+        den = np.sqrt((1.0 - r_xc**2) * (1.0 - r_sc**2))
+        ok = (vx > 1e-12) & (vs > 1e-12)[:, None] & (vc > 1e-12)[:, None] & (den > 1e-12)
+        return np.where(ok, (r_xs - r_xc * r_sc) / np.where(ok, den, 1.0), np.nan)
+
+
+def bootstrap_partial_compute(
+    x: np.ndarray, scores: np.ndarray, log_c: np.ndarray, method: str, *, n_boot: int, level: float,
+    rng: np.random.Generator, chunk: int = 500,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval of every column's :func:`partial_compute_correlations`.
+
+    The ``n`` models (rows of ``x``: ``(n, p)``; ``scores``, ``log_c``:
+    ``(n,)``) are resampled with replacement ``n_boot`` times
+    (``rng.integers(0, n, (n_boot, n))``) with each model's capabilities score
+    held fixed (the capability direction's own uncertainty is not redone);
+    the partial correlation is recomputed over each resample's models with
+    all three values (ranks within the resample for Spearman, ties averaged),
+    from each model's count in the resample (no resampled copy of the data),
+    in batches of ``chunk`` resamples. A resample with fewer than 4 distinct
+    such models, or a constant side, is left out of that column. Returns
+    ``(low, high, n_valid)``, each ``(p,)``.
+    """
+    x = np.asarray(x, dtype=float)
+    s = np.asarray(scores, dtype=float)
+    c = np.asarray(log_c, dtype=float)
+    n, p = x.shape
+    idx = rng.integers(0, n, (n_boot, n))
+    counts = np.zeros((n_boot, n))
+    np.add.at(counts, (np.repeat(np.arange(n_boot), n), idx.ravel()), 1.0)
+    out = np.full((n_boot, p), np.nan)
+    have = ~np.isnan(x) & ~np.isnan(s)[:, None] & ~np.isnan(c)[:, None]
+    patterns, group = np.unique(have.T, axis=0, return_inverse=True)  # columns sharing their models share s's, c's ranks
+    for g, pat in enumerate(patterns):
+        cols = np.flatnonzero(np.ravel(group) == g)
+        if pat.sum() < 4:
+            continue
+        xs, ss, cs = np.where(pat[:, None], x[:, cols], 0.0), np.where(pat, s, 0.0), np.where(pat, c, 0.0)
+        below = (_below(xs), _below(ss[:, None]), _below(cs[:, None])) if method == "spearman" else None
+        for a in range(0, n_boot, chunk):
+            w = counts[a:a + chunk] * pat
+            pr = _weighted_partial(xs, ss, cs, w, method, below)
+            out[a:a + chunk, cols] = np.where(((w > 0).sum(axis=1) >= 4)[:, None], np.clip(pr, -1.0, 1.0), np.nan)
+    q = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
+    valid = (~np.isnan(out)).sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        lo, hi = (np.nanquantile(out, q, axis=0) if out.size and valid.any() else (np.full(p, np.nan), np.full(p, np.nan)))
+    return np.where(valid > 0, lo, np.nan), np.where(valid > 0, hi, np.nan), valid

@@ -10,7 +10,8 @@ knows them)::
 * :func:`estimate`: slope, slope in SD units and spread of every benchmark
   over its own models (the correlations themselves are the panel's ``r``);
 * :func:`compute`: correlation with log10 compute and the partial correlation
-  controlling for it;
+  controlling for it (its interval: :func:`partial_compute_interval`, after
+  the uncertainty stage, from the seed it recorded);
 * uncertainty: :func:`safetywashing.inference._uncertainty.uncertainty`, the
   resampling the capability model names (refit PC1 in every resample, or draw
   each score from its standard error), then intervals and their adjustment;
@@ -140,6 +141,30 @@ def compute(panel: Panel, what: str | None) -> Step:
             "log compute)"
         )
     return step
+
+
+def partial_compute_interval(panel: Panel, what: str | None, n_boot: int, seed: int | None, level: float) -> Step:
+    """Percentile bootstrap interval of ``partial_compute_correlation`` (``partial_compute_ci_low``/``_high``).
+
+    Models resampled ``n_boot`` times with their capabilities scores held
+    fixed (:func:`~safetywashing.inference._effects.bootstrap_partial_compute`),
+    from a stream of ``seed`` of its own (the bootstrap's and the
+    permutations' stay as they were); unadjusted, at ``level``. Capability
+    columns get NaN. Nothing without ``what`` or a bootstrap.
+    """
+    if what is None or n_boot <= 0:
+        return Step()
+    from ._effects import bootstrap_partial_compute
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+    lc = log_compute(panel.matrix.models, what)
+    keep = ~panel.is_cap
+    lo, hi = np.full(panel.p, np.nan), np.full(panel.p, np.nan)
+    if keep.any():
+        lo[keep], hi[keep], _ = bootstrap_partial_compute(panel.x[:, keep], panel.scores, lc, panel.method, n_boot=n_boot,
+                                                          level=level, rng=rng)
+    return Step({"partial_compute_ci_low": lo, "partial_compute_ci_high": hi},
+                {"partial_compute_interval": f"percentile bootstrap, {n_boot} resamples of the models, scores held fixed"})
 
 
 def permutation(panel: Panel, permutations: int, seed: int | None) -> Step:

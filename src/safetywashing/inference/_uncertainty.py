@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .._util.errors import InputError, SafetywashingError
-from .._util.stats import column_order, pairwise_corr_masked
+from .._util.stats import ColumnCorrelator
 from ._bootstrap import (
     CI_METHODS,
     JACKKNIFE_EXACT_MAX,
@@ -165,13 +165,13 @@ def _loo_ranges(panel: Panel, loo: Any) -> Step:
     step.columns["loo_model_min"], step.columns["loo_model_max"] = lo_m, hi_m
     if len(panel.caps) >= 3:
         rows = []
-        xo = column_order(panel.x) if panel.method == "spearman" else None  # one sort of each column for every re-run
+        correlate = ColumnCorrelator(panel.x, panel.method)  # the benchmarks ranked once for every re-run
         for c in panel.caps:
             try:
                 sc = model.refit_without(panel.matrix, c)
             except SafetywashingError:
                 continue
-            rows.append(pairwise_corr_masked(panel.x, sc, panel.method, x_order=xo)[0])
+            rows.append(correlate(sc)[0])
         lo_b, hi_b = _range(np.array(rows)) if rows else (np.full(p, np.nan), np.full(p, np.nan))
     else:
         lo_b = hi_b = np.full(p, np.nan)

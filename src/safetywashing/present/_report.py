@@ -329,7 +329,7 @@ def figure_claim(claim: dict[str, Any], result: AnalysisResult | None, matrix: S
                    "marker": {"size": 12, "color": ["#4477AA", "#EE6677"], "line": {"width": 1, "color": "#000"}},
                    "hovertemplate": "%{text}: capabilities %{x:.2f}, score %{y:.3g}<extra></extra>"})
     beyond = g["beyond"]
-    share = _num(claim.get("share_explained"))
+    share = _num(claim.get("share_explained")) if claim.get("share_identified", True) else None
     ann = [
         {"x": xa, "y": ypred, "ax": xb, "ay": yb, "xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True,
          "arrowhead": 3, "arrowwidth": 2, "arrowcolor": "#228833", "text": ""},
@@ -559,6 +559,8 @@ def _claim_step(
     res_m = pr.get(str(claim.get("panel", ""))) or (results[0], matrices[0])
     extra["claim"] = figure_claim(claim, *res_m)
     claim_view = {k: claim.get(k) for k in _CLAIM_FIELDS}
+    if not claim.get("share_identified", True):  # the part beyond capabilities is within the noise: no share to report
+        claim_view["share_explained"] = None
     claim_view["name"] = claim.get("benchmark_name") or claim.get("benchmark")
     claim_view["verdict"] = claim.get("verdict") if isinstance(claim.get("verdict"), str) else None
     return claim_view

@@ -100,7 +100,8 @@ class ScoreMatrix:
     @property
     def capability_benchmarks(self) -> list[str]:
         """Columns whose role is ``capability`` (the default capability set)."""
-        return [b for b in self.scores.columns if self.benchmarks.loc[b, "role"] == "capability"]
+        roles = self.benchmarks["role"].reindex(self.scores.columns).to_numpy()
+        return [b for b, role in zip(self.scores.columns, roles) if role == "capability"]
 
     def resolve_capabilities(self, capabilities: list[str] | None = None) -> list[str]:
         """Validate a capability set (default: registry capability columns present here)."""
@@ -151,7 +152,7 @@ def validate_scores(scores: pd.DataFrame, *, source: str) -> None:
     if scores.columns.has_duplicates:
         dup = scores.columns[scores.columns.duplicated()].unique().tolist()
         raise InputError(f"{source}: duplicate benchmark column(s): {', '.join(map(str, dup[:5]))}")
-    bad = [c for c in scores.columns if not np.issubdtype(scores[c].dtype, np.floating)]
+    bad = [c for c, dt in zip(scores.columns, scores.dtypes) if not np.issubdtype(dt, np.floating)]
     if bad:
         raise InputError(f"{source}: non-float column(s) in score matrix: {', '.join(bad[:5])}")
     vals = scores.to_numpy()

@@ -116,26 +116,19 @@ def benchmark_metadata(ids: list[str], as_published: bool = False) -> pd.DataFra
             reg = reg.copy()
             for b in transformed & set(ids) & set(reg.index):
                 reg.loc[b, "metric"] = _load().loc[b, "metric"]
-    rows = []
-    for bid in ids:
-        if bid in reg.index:
-            r = reg.loc[bid]
-            rows.append({"id": bid, **{c: r[c] for c in REGISTRY_COLUMNS}, "registered": True})
-        else:
-            rows.append(
-                {
-                    "id": bid,
-                    "name": bid,
-                    "metric": "",
-                    "higher_is_better": True,
-                    "role": "other",
-                    "area": "",
-                    "scale": "",
-                    "in_panels": "",
-                    "registered": False,
-                }
-            )
-    return pd.DataFrame(rows, columns=["id", *REGISTRY_COLUMNS, "registered"]).set_index("id")
+    ids = [str(b) for b in ids]
+    known = reg.index.intersection(pd.Index(ids))
+    out = reg.loc[known, REGISTRY_COLUMNS].reindex(pd.Index(ids, name="id"))  # one lookup for every id, not per row
+    unknown = ~out.index.isin(known)
+    if unknown.any():
+        defaults = {"metric": "", "higher_is_better": True, "role": "other", "area": "", "scale": "", "in_panels": ""}
+        out = out.astype(object)
+        for col, value in defaults.items():
+            out.loc[unknown, col] = value
+        out.loc[unknown, "name"] = out.index[unknown]
+    out["registered"] = ~unknown
+    out.index.name = "id"
+    return out
 
 
 TRANSFORMS = {"neg_abs": ("-|x|", lambda v: -v.abs())}
