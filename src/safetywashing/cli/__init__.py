@@ -84,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         load_commands(_commands_for(args))
-        app(args=args, prog_name="safetywashing", standalone_mode=False)
+        rv = app(args=args, prog_name="safetywashing", standalone_mode=False)
+        if rv == 130:  # typer turns Ctrl-C (KeyboardInterrupt) into the return value 130
+            print("safetywashing: interrupted", file=sys.stderr)
+            return 130
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except typer.Abort:

@@ -617,6 +617,9 @@ def _query(con: Any, sql: str, links: _Links | None = None, what: str = "per-sam
 
 
 def _reraise(exc: Exception, links: _Links | None, what: str) -> None:
+    """Raise ``exc`` as the user should see it: KeyboardInterrupt after Ctrl-C ("Query interrupted"), else one line."""
+    if links is not None:
+        links.stop.check()
     if type(exc).__name__ == "InterruptException":
         raise KeyboardInterrupt from None
     if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException":
