@@ -119,6 +119,8 @@ CASES = [
       write("ms.csv", SCORES), out=r'"n_items": 4,'),
     C("glob-folder-name", f"items {{d}}/lm* {MS} --format json", 0, r"", copy(LMEVAL, "lm*"),
       renamed_model("lmx/org__model-1", "org/model-9"), write("ms.csv", LM_SCORES), out=r'"n_models": 6,'),
+    C("trailing-slash-is-a-folder", f"items {{d}}/t.csv/ {MS}", 2, r"t\.csv/: names a folder",
+      write("t.csv", long_table(6, ["a", "b"])), write("ms.csv", SCORES)),
     # every file read is an input: an output onto one is refused, nothing replaced
     C("output-onto-lmeval-results", f"items {{d}}/lm {MS} -o {{d}}/lm/{RESULTS_1}", 2, r"refusing to overwrite an input", *LM,
       unchanged=(f"lm/{RESULTS_1}",)),

@@ -154,6 +154,8 @@ def collect_sources(paths: list[str | os.PathLike[str]]) -> dict[str, list[Path]
         p = Path(raw)
         if not p.exists():
             raise InputError(f"{p}: no such file or folder")
+        if str(raw).endswith(os.sep) and not p.is_dir():
+            raise InputError(f"{raw}: names a folder (trailing {os.sep}) but is a file; drop the {os.sep} to read the file")
         if not p.is_dir():
             regular_file(p)
             record_input(p)
