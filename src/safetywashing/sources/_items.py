@@ -593,7 +593,12 @@ class _Links:
 
     def __call__(self, path: Path) -> str:
         link = self.folder / f"f{len(self.names)}{''.join(path.suffixes[-1:]).lower()}"
-        os.symlink(os.path.abspath(path), link)
+        try:
+            os.symlink(os.path.abspath(path), link)
+        except OSError:  # no symbolic links here (some Windows setups): a name without wildcards is literal already
+            if any(c in str(path) for c in "*?[]{}"):
+                raise InputError(f"{path}: DuckDB would read this name as a wildcard; rename the file") from None
+            return str(path)
         self.names[str(link)] = path
         return str(link)
 
