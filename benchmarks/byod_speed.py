@@ -46,7 +46,7 @@ def main() -> None:
         user.rename_axis("model").to_csv(g)
         table = sw.read_table(g)
         for b in (2000, 10000):
-            t = _time(lambda b=b: sw.audit(table, panel, n_boot=b))
+            t = _time(lambda b=b: sw.audit(table, panel, bootstrap=b))
             print(f"audit: {len(user)} models x {len(cols)} benchmarks, {b} bootstrap resamples: {t:.2f} s")
 
 

@@ -14,10 +14,10 @@ import safetywashing as sw
 def main() -> None:
     m = sw.load_panel("chat")
     before, after = m.scores.iloc[2], m.scores.iloc[3]
-    sw.claim(m, before, after, "ethics_all", n_bootstrap=100)  # warm-up
+    sw.claim(m, before, after, "ethics_all", bootstrap=100)  # warm-up
     for n_boot in (0, 2000, 10000, 50000):
         t = time.perf_counter()
-        r = sw.claim(m, before, after, "ethics_all", n_bootstrap=n_boot, seed=0)
+        r = sw.claim(m, before, after, "ethics_all", bootstrap=n_boot, seed=0)
         dt = time.perf_counter() - t
         rate = f"{n_boot / dt:,.0f} resamples/s" if n_boot else "point estimate only"
         print(f"claim chat/ethics_all  bootstrap={n_boot:>6}: {dt:6.3f} s  ({rate}; {r.n_bootstrap_skipped} skipped)")

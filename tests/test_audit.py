@@ -40,7 +40,7 @@ def test_copy_of_panel_column_gives_its_correlation_over_the_subset(tmp_path, re
     col = "ethics_all"
     f = tmp_path / "copy.csv"
     _write(f, {hf: {"my_copy": panel.scores.loc[mid, col]} for hf, mid in HF.items()})
-    res = audit(read_table(f), panel, n_boot=500, seed=1)
+    res = audit(read_table(f), panel, bootstrap=500, seed=1)
     assert res.matched == HF and res.unmatched == ()
     ref = reference["panels"]["chat"]["spearman"]["model_capability_scores"]
     mids = list(HF.values())
@@ -79,7 +79,7 @@ def test_new_model_placed_with_hand_computed_score(tmp_path, reference):
     rows["our-lab/odd-model"] = {"bench": 7.5, **odd.to_dict()}
     f = tmp_path / "new.csv"
     _write(f, rows)
-    res = audit(read_table(f), panel, n_boot=200)
+    res = audit(read_table(f), panel, bootstrap=200)
     ref = reference["panels"]["chat"]["spearman"]["model_capability_scores"]
     assert res.placed["our-lab/twin-of-yi"] == pytest.approx(ref["Yi-34B-Chat"], abs=1e-5)
     hand = float((((odd - mu) / sd).to_numpy()) @ w)
@@ -95,7 +95,7 @@ def test_bootstrap_equals_loop_over_resamples(tmp_path):
     vals = {hf: {"b": float(v)} for hf, v in zip(HF, rng0.normal(size=len(HF)))}
     f = tmp_path / "b.csv"
     _write(f, vals)
-    res = audit(read_table(f), panel, n_boot=300, seed=42, level=0.9)
+    res = audit(read_table(f), panel, bootstrap=300, seed=42, level=0.9)
     s = np.array([p["capabilities_score"] for p in res.points])
     y = np.array([p["b"] for p in res.points])
     idx = np.random.default_rng(42).integers(0, len(s), size=(300, len(s)))
@@ -107,7 +107,7 @@ def test_bootstrap_equals_loop_over_resamples(tmp_path):
     row = res.result("b")
     assert row.extra["ci_low"] == pytest.approx(lo, abs=1e-10)
     assert row.extra["ci_high"] == pytest.approx(hi, abs=1e-10)
-    again = audit(read_table(f), panel, n_boot=300, seed=42, level=0.9).result("b")
+    again = audit(read_table(f), panel, bootstrap=300, seed=42, level=0.9).result("b")
     assert again.extra == row.extra
 
 
@@ -115,7 +115,7 @@ def test_capability_correlations_and_frame(tmp_path):
     panel = sw.load_panel("chat")
     f = tmp_path / "c.csv"
     _write(f, {hf: {"my_mmlu": panel.scores.loc[m, "mmlu"]} for hf, m in HF.items()})
-    res = audit(read_table(f), panel, n_boot=200)
+    res = audit(read_table(f), panel, bootstrap=200)
     cc = res.result("my_mmlu").extra["capability_correlations"]
     assert cc["mmlu"] == pytest.approx(1.0)
     mids = list(HF.values())
@@ -165,7 +165,7 @@ def test_cli_example_table(cli):
 def test_constant_new_benchmark_is_undefined_not_an_error(tmp_path, recwarn):
     f = tmp_path / "k.csv"
     _write(f, {hf: {"flat": 1.0, "ok": float(i)} for i, hf in enumerate(HF)})
-    res = audit(read_table(f), sw.load_panel("chat"), n_boot=200)
+    res = audit(read_table(f), sw.load_panel("chat"), bootstrap=200)
     flat = res.result("flat")
     assert flat.correlation is None and flat.verdict == "undefined" and flat.extra["ci_low"] is None
     assert res.result("ok").correlation is not None
@@ -180,7 +180,7 @@ def test_placed_model_in_wrong_units_is_warned(tmp_path):
     rows["our-lab/percent-model"] = {"bench": 3.0, **(panel.scores.loc["Yi-6B-Chat", caps] * 100).to_dict()}
     f = tmp_path / "u.csv"
     _write(f, rows)
-    res = audit(read_table(f), panel, n_boot=200)
+    res = audit(read_table(f), panel, bootstrap=200)
     assert any("panel's units" in w and "our-lab/percent-model" in w for w in res.warnings)
 
 
@@ -203,7 +203,7 @@ def test_capability_sd_ratio_by_hand_and_restricted_range_warning(tmp_path, refe
     ref = pd.Series(reference["panels"]["chat"]["spearman"]["model_capability_scores"])
     f = tmp_path / "wide.csv"
     _write(f, {hf: {"mine": panel.scores.loc[mid, "ethics_all"]} for hf, mid in HF.items()})
-    res = audit(read_table(f), panel, n_boot=200)
+    res = audit(read_table(f), panel, bootstrap=200)
     want = ref[list(HF.values())].std(ddof=0) / ref.std(ddof=0)
     assert res.capability_sd_ratio == pytest.approx(want, abs=1e-6)
     assert res.n_panel_scored == 26 and res.to_dict()["capability_sd_ratio"] == res.capability_sd_ratio
@@ -213,7 +213,7 @@ def test_capability_sd_ratio_by_hand_and_restricted_range_warning(tmp_path, refe
     weak = ref.sort_values().index[:13]
     g = tmp_path / "weak.csv"
     _write(g, {mid: {"mine": panel.scores.loc[mid, "ethics_all"]} for mid in weak})
-    res2 = audit(read_table(g), panel, n_boot=200)
+    res2 = audit(read_table(g), panel, bootstrap=200)
     u = ref[weak].std(ddof=0) / ref.std(ddof=0)
     assert res2.capability_sd_ratio == pytest.approx(u, abs=1e-6) and u < 0.8
     w = [x for x in res2.warnings if "restricted range" in x]

@@ -85,7 +85,7 @@ def test_same_optimum_as_scipy_minimize():
 def test_scoring_a_row_reproduces_its_fitted_capability():
     """A model scored against the fitted benchmarks (benchmarks fixed) lands where the joint fit put it."""
     y, _, _, _ = synth(n=200, k=20, seed=6)
-    fit = fit_irt(y)
+    fit = fit_irt(y, calibrate=0)  # the joint fit itself (no bootstrap bias correction)
     m = fit.model
     theta, se, nb = score_rows(y[np.ix_(fit.kept_rows, fit.kept_cols)], np.array(m.difficulties), np.array(m.slopes),
                                dispersion=m.dispersion, weights=1 / np.array(m.benchmark_dispersion), ridge=m.ridge,
@@ -148,7 +148,13 @@ def test_interface_is_shared():
         assert isinstance(fit.model.describe(), str)
         out = fit.model.score_se(m.scores)
         assert list(out.columns) == ["capabilities_score", "capabilities_score_se", "n_benchmarks"]
-        pd.testing.assert_series_equal(out["capabilities_score"], fit.scores, check_names=False, atol=1e-6)
+        # a panel model's score carries the fit's bootstrap bias correction; rescored with the benchmarks fixed it
+        # gets the conditional estimate: they agree well within an SE
+        if method == "pca":
+            pd.testing.assert_series_equal(out["capabilities_score"], fit.scores, check_names=False, atol=1e-6)
+        else:
+            gap = ((out["capabilities_score"] - fit.scores).abs() / fit.se).to_numpy()
+            assert gap.max() < 1.0 and np.median(gap) < 0.4
 
 
 def test_irt_scores_a_row_with_three_benchmarks_only():

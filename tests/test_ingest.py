@@ -200,7 +200,7 @@ def test_inspect_and_lmeval_together_with_format_filter():
     _inspect_log()
     both = sw.ingest([HARNESS])
     assert set(both.provenance["harness"]) == {"lm-eval", "inspect", "helm"}
-    only = sw.ingest([HARNESS], fmt="lm-eval")
+    only = sw.ingest([HARNESS], harness="lm-eval")
     assert set(only.provenance["harness"]) == {"lm-eval"}
     assert all("not recognised" in r for _, r in only.skipped)
 
@@ -277,7 +277,7 @@ def test_helm_runs_mean_over_subjects(tmp_path):
     _helm_run(runs, "mmlu:subject=philosophy,model=meta/llama-3-8b", "meta/llama-3-8b", "mmlu", 0.7)
     _helm_run(runs, "mmlu:subject=anatomy,model=openai/gpt2", "openai/gpt2", "mmlu", 0.2)
     _helm_run(runs, "truthful_qa:task=mc_single,model=openai/gpt2", "openai/gpt2", "truthful_qa", 0.25, shots=0)
-    res = sw.ingest([tmp_path], fmt="helm")
+    res = sw.ingest([tmp_path], harness="helm")
     assert res.scores.loc["meta/llama-3-8b", "mmlu"] == pytest.approx(0.6, abs=1e-15)
     assert res.scores.loc["openai/gpt2", "mmlu"] == 0.2
     assert res.scores.loc["openai/gpt2", "truthful_qa"] == 0.25

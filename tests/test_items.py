@@ -41,7 +41,9 @@ CONTRACT = {
     "items",
     "subset",
 }
-ITEM_KEYS = {"item", "n", "mean", "correlation", "p_value", "q_value", "capability_driven"}
+ITEM_KEYS = {"item", "n", "mean", "correlation", "p_value", "q_value", "capability_driven", "discrimination",
+             "discrimination_low", "discrimination_high", "lr_p_value", "lr_q_value", "conditional_discrimination",
+             "conditional_p_value", "conditional_q_value", "conditional_flag"}
 SUBSET_KEYS = {"items", "n_items", "correlation", "ci_low", "ci_high", "reliability", "in_sample_correlation"}
 
 
@@ -347,7 +349,16 @@ def test_cli_several_benchmarks_and_output_csv(cli, tmp_path):
         "correlation",
         "p_value",
         "q_value",
+        "discrimination",
+        "discrimination_low",
+        "discrimination_high",
+        "lr_p_value",
+        "lr_q_value",
+        "conditional_discrimination",
+        "conditional_p_value",
+        "conditional_q_value",
         "capability_driven",
+        "conditional_flag",
         "in_subset",
     ]
     assert len(df) == 22
@@ -463,7 +474,7 @@ def test_cli_bad_options(cli, args, needle):
 def test_python_api_on_matrices():
     d = draw_models(make_items({"capability": 5, "safety": 5}, seed=1), 20, seed=2)
     mat = ItemMatrix("b", tuple(f"m{i}" for i in range(20)), tuple(f"i{j}" for j in range(10)), d.y)
-    rep = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(20)}, n_boot=100)
+    rep = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(20)}, bootstrap=100)
     assert rep.to_dict()["n_models"] == 20 and len(rep.to_frame()) == 10
 
 

@@ -36,7 +36,7 @@ def test_item_view_renders(tmp_path):
     d = draw_models(bank, 60, seed=2)
     names = [SCRIPT, IMG] + [f"item-{j}" for j in range(2, 24)]
     mat = ItemMatrix(f"bench {IMG}", tuple(f"m{i}" for i in range(60)), tuple(names), d.y)
-    doc = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(60)}, n_boot=200).to_dict()
+    doc = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(60)}, bootstrap=200).to_dict()
     n_flag = sum(it["capability_driven"] for it in doc["items"])
     assert 5 <= n_flag < 24
     drawn = sum(it["correlation"] is not None for it in doc["items"])  # constant items have no correlation: not drawn
@@ -52,7 +52,7 @@ def test_item_view_renders(tmp_path):
                                ".map(t => t.querySelectorAll('.point').length)")
         assert traces[0] == n_flag and sum(traces) == drawn
         legend = b.evaluate(s, "document.querySelector('#items .legend').textContent")
-        assert f"capability-driven (q < 0.05, r > 0): {n_flag}" in legend
+        assert f"capability-driven (LR q < 0.10, discrimination >= 0.5): {n_flag}" in legend
         assert "correlation with capabilities" in b.evaluate(s, "document.querySelector('#items .js-plotly-plot').textContent")
         assert IMG in b.evaluate(s, "document.querySelector('#items h3').textContent")
         assert b.evaluate(s, "document.querySelectorAll('img, b').length") == 0

@@ -184,7 +184,8 @@ def test_result_frame_and_dict():
     assert d["benchmarks"][0]["n"] == 26
 
 
-def test_cli_place(tmp_path, cli):
+def test_cli_place(tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")  # wide enough that the table keeps every id on one line
     panel = sw.load_panel("chat")
     df = panel.scores.loc[["Meta-Llama-3-8B-Instruct"], [*CAPS, "truthfulqa_mc1"]].rename(index=lambda _: "new-model")
     df.index.name = "model"

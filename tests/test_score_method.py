@@ -86,7 +86,7 @@ def test_audit_against_a_sparse_panel():
     users = panel.scores.index[:30]
     new = pd.DataFrame({"my_bench": th[:30] + rng.normal(scale=0.5, size=30)}, index=users)
     res = sw.audit(sw.ScoreMatrix.from_frame(new, name="mine"), panel, score_method="irt",
-                   capabilities=list(panel.scores.columns), n_boot=500, seed=0)
+                   capabilities=list(panel.scores.columns), bootstrap=500, seed=0)
     r = res.result("my_bench")
     assert r.n == 30 and r.correlation > 0.7
     assert "N(estimate, SE^2)" in res.to_dict()["interval"]["method"]
@@ -111,7 +111,7 @@ def test_claim_with_irt():
     panel = sw.load_panel("chat")
     before = {"mmlu": 0.55, "gsm8k": 0.35, "bbh": 0.45, "ethics_all": 0.70}
     after = {"mmlu": 0.62, "gsm8k": 0.50, "bbh": 0.60, "ethics_all": 0.76}
-    res = sw.claim(panel, before, after, "ethics_all", score_method="irt", n_bootstrap=500, seed=0)
+    res = sw.claim(panel, before, after, "ethics_all", score_method="irt", bootstrap=500, seed=0)
     assert res.capability_score_after > res.capability_score_before
     lo, hi = res.intervals["predicted_change"]
     assert lo < res.predicted_change < hi

@@ -410,7 +410,7 @@ def test_cli_json_rows_carry_every_field(cli):
         (["--bootstrap", "-1"], "bootstrap"),
         (["--bootstrap", "50"], "bootstrap"),
         (["--ci", "1.5"], "ci"),
-        (["--ci-method", "studentized"], "ci_method"),
+        (["--ci-method", "studentized"], "--ci-method"),  # the option as typed, its choices listed
         (["--compute", "tokens"], "--compute"),
         (["--permutations", "-3"], "permutations"),
     ],
@@ -440,3 +440,21 @@ def test_progress_callback_counts_every_resample():
     seen = []
     sw.analyze(small_panel(), bootstrap=700, seed=0, progress=seen.append)
     assert sum(seen) == 700 and len(seen) >= 1
+
+
+def test_both_panels_side_by_side_equal_one_at_a_time():
+    """`analyze` runs the two panels on two threads: the values are those of each panel run alone, bit for bit."""
+    import json
+
+    from conftest import run_cli_inprocess
+
+    args = ["--bootstrap", "300", "--seed", "3", "--format", "json"]
+    both = json.loads(run_cli_inprocess("analyze", *args).stdout)["panels"]
+    alone = [json.loads(run_cli_inprocess("analyze", "--panel", p, *args).stdout)["panels"][0] for p in ("base", "chat")]
+
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if not k.startswith("elapsed")}
+        return [strip(v) for v in x] if isinstance(x, list) else x
+
+    assert strip(both) == strip(alone)

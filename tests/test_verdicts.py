@@ -424,7 +424,7 @@ def test_audit_rows_carry_verdict_bands():
     res0 = sw.analyze(panel)
     s = np.array([res0.model_scores[m] for m in models])
     df = pd.DataFrame({"my_bench": 0.5 * s + rng.normal(size=len(models))}, index=models)
-    res = sw.audit(sw.ScoreMatrix.from_frame(df), panel, n_boot=300)
+    res = sw.audit(sw.ScoreMatrix.from_frame(df), panel, bootstrap=300)
     row = res.results[0]
     assert row.extra["verdict_bands"] == _bands_by_thresholds(row.extra["ci_low"], row.extra["ci_high"])
     b = row.extra["verdict_bands"]

@@ -10,7 +10,7 @@ Public API::
 
 from typing import TYPE_CHECKING
 
-from ._util.errors import InputError, InsufficientDataError, SafetywashingError, UnknownIdError
+from ._util.errors import InputError, InsufficientDataError, SafetywashingError, SafetywashingWarning, UnknownIdError
 from ._util.lazy import lazy_exports
 from ._util.version import __version__
 
@@ -143,6 +143,7 @@ __all__ = [
     "PlacementResult",
     "Reliability",
     "SafetywashingError",
+    "SafetywashingWarning",
     "SCORE_METHODS",
     "ScoreMatrix",
     "UnknownIdError",

@@ -242,6 +242,20 @@ def _fit_pca_matrix(matrix: ScoreMatrix, capabilities: list[str] | None, method:
                          tuple(dropped), reasons, table_capabilities=tuple(direction.benchmarks))
 
 
+_IRT_CACHE: dict[tuple, Any] = {}
+
+
+def _fit_irt_cached(y: np.ndarray, a_idx: int | None, caps: tuple, scales: tuple, src: str, chance: tuple) -> Any:
+    """:func:`fit_irt` of this exact table, remembered (the last 4 tables): the fit is deterministic and its
+    calibration (a parametric bootstrap) costs a few tenths of a second, and commands refit the same panel."""
+    key = (y.tobytes(), y.shape, a_idx, caps, scales, src, chance)
+    if key not in _IRT_CACHE:
+        if len(_IRT_CACHE) >= 4:
+            _IRT_CACHE.pop(next(iter(_IRT_CACHE)))
+        _IRT_CACHE[key] = fit_irt(y, anchor=a_idx, names=list(caps), unit_scale=list(scales), source=src, chance=list(chance))
+    return _IRT_CACHE[key]
+
+
 def _fit_irt_matrix(matrix: ScoreMatrix, capabilities: list[str] | None, anchor: str | None) -> CapabilityFit:
     src = matrix.source or matrix.name
     caps = matrix.resolve_capabilities(capabilities)
@@ -258,7 +272,11 @@ def _fit_irt_matrix(matrix: ScoreMatrix, capabilities: list[str] | None, anchor:
         if anchor not in caps:
             raise InputError(f"{src}: anchor {anchor!r} is not one of the capability benchmarks ({', '.join(caps)})")
         a_idx = caps.index(anchor)
-    fit = fit_irt(y, anchor=a_idx, names=caps, unit_scale=scales, source=src)
+    from ..sources._registry import chance_levels
+
+    # guessing floor of multiple-choice benchmarks (registry/chance_levels.csv); none for a lower-is-better column
+    chance = [c if not s.startswith("flipped") else 0.0 for c, s in zip(chance_levels(caps), scales)]
+    fit = _fit_irt_cached(y, a_idx, tuple(caps), tuple(scales), src, tuple(chance))
     idx = matrix.scores.index
     scores = pd.Series(np.nan, index=idx, name="capabilities_score")
     se = pd.Series(np.nan, index=idx, name="capabilities_score_se")

@@ -9,11 +9,12 @@ import errno
 import importlib
 import os
 import sys
+import warnings
 
 import typer
 
-from .._util.errors import SafetywashingError
-from .._util.io import discard_stdout, forget_inputs
+from .._util.errors import SafetywashingError, SafetywashingWarning
+from .._util.io import StdoutClosed, discard_stdout, forget_inputs
 
 app = typer.Typer(
     name="safetywashing",
@@ -22,7 +23,7 @@ app = typer.Typer(
         "Example:\n\n\b\n  safetywashing analyze --panel chat"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -66,6 +67,10 @@ def load_commands(names: list[str] | None = None) -> None:
     modules = sorted(set(COMMANDS.values())) if names is None else sorted({COMMANDS[n] for n in names})
     for module in modules:
         importlib.import_module(f"{__name__}.{module}")
+    if modules:
+        from ._common import use_shell_conventions
+
+        use_shell_conventions(app)  # readable value names in every --help (cli/_common.py)
 
 
 def _commands_for(args: list[str]) -> list[str] | None:
@@ -78,27 +83,66 @@ def _commands_for(args: list[str]) -> list[str] | None:
     return [first] if first in COMMANDS else None
 
 
+INTERRUPTED = 130  # 128 + SIGINT, the shell's convention for a run ended by Ctrl-C
+PIPE_CLOSED = 141  # 128 + SIGPIPE: the reader of standard output went away (`| head`); quiet, as the shell's tools
+_FILE_OUTPUTS = ("-o", "--output")
+
+
+def _interrupted() -> int:
+    """One line on stderr for Ctrl-C (outputs are atomic: nothing partial was written)."""
+    try:
+        print("safetywashing: interrupted", file=sys.stderr)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return INTERRUPTED
+
+
+def _check_file_outputs(argv: list[str]) -> None:
+    """An ``--output``/``-o`` value written with a trailing ``/`` names a folder: refused before anything runs.
+
+    (The option reaches the commands as a ``Path``, which drops the slash.)
+    """
+    names = _FILE_OUTPUTS + (("--provenance",) if argv[:1] == ["ingest"] else ())  # place reads --provenance
+    for i, arg in enumerate(argv):
+        value = None
+        if arg in names and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith(tuple(f"{n}=" for n in names if n.startswith("--"))):
+            value = arg.split("=", 1)[1]
+        if value is not None and value.endswith(("/", os.sep)):
+            raise SafetywashingError(f"{value}: names a folder (it ends with '/'); give the path of a file to write")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``safetywashing`` console script: the exit code (0 ok, 2 bad input or environment)."""
+    """Entry point of the ``safetywashing`` console script.
+
+    The exit code: 0 ok, 2 bad input or environment (one line on stderr), 130 interrupted (Ctrl-C, one line, no
+    partial output), 141 standard output closed by its reader (``| head``: quiet, as the shell's own tools).
+    """
     forget_inputs()
     args = sys.argv[1:] if argv is None else list(argv)
     try:
+        _check_file_outputs(args)
         load_commands(_commands_for(args))
-        rv = app(args=args, prog_name="safetywashing", standalone_mode=False)
-        if rv == 130:  # typer turns Ctrl-C (KeyboardInterrupt) into the return value 130
-            print("safetywashing: interrupted", file=sys.stderr)
-            return 130
+        with warnings.catch_warnings():  # the commands print their own warning lines: not Python's as well
+            warnings.simplefilter("ignore", SafetywashingWarning)
+            rv = app(args=args, prog_name="safetywashing", standalone_mode=False)
     except typer.Exit as exc:
-        return int(getattr(exc, "exit_code", 0) or 0)
-    except typer.Abort:
-        print("safetywashing: interrupted", file=sys.stderr)
-        return 130
+        code = int(getattr(exc, "exit_code", 0) or 0)
+        return _interrupted() if code == INTERRUPTED else code
+    except (typer.Abort, KeyboardInterrupt):
+        return _interrupted()
     except SafetywashingError as exc:
-        print(f"safetywashing: error: {exc}", file=sys.stderr)
+        from ._common import shown_message
+
+        print(f"safetywashing: error: {shown_message(str(exc))}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as the shell's own tools do
+    except StdoutClosed:
         discard_stdout()
-        return 141
+        return PIPE_CLOSED
+    except MemoryError:
+        print("safetywashing: error: out of memory; use smaller inputs or fewer resamples", file=sys.stderr)
+        return 2
     except OSError as exc:  # the environment, not the input: full disk, permissions, ...
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"safetywashing: error: {where}{exc.strerror or exc}", file=sys.stderr)
@@ -113,10 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    except KeyboardInterrupt:
-        print("safetywashing: interrupted", file=sys.stderr)
-        return 130
-    return 0
+    finally:
+        if f"{__name__}._common" in sys.modules:  # a command ran: remove any spooled copy of stdin
+            sys.modules[f"{__name__}._common"].forget_stdin()
+    # typer turns a KeyboardInterrupt inside a command into the return value 130 (standalone_mode=False)
+    return _interrupted() if rv == INTERRUPTED else 0
 
 
 def _usage_error(exc: Exception) -> int:
@@ -131,12 +176,17 @@ def _usage_error(exc: Exception) -> int:
 
 def run() -> None:
     """Console-script wrapper: exit with :func:`main`'s code (a failed final flush of stdout is one line too)."""
-    code = main()
     try:
-        sys.stdout.flush()
-    except OSError as exc:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C between typer's handler and ours
+        code = _interrupted()
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError) as exc:
         discard_stdout()
-        if exc.errno != errno.EPIPE:
-            print(f"safetywashing: error: standard output: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        if not (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"safetywashing: error: standard output: cannot write ({why})", file=sys.stderr)
             code = code or 2
     sys.exit(code)

@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
 from .._util.errors import InputError
+from ..capability import SCORE_METHODS
+from ..capability._pca_engine import single_blas_thread, worker_threads
 from ..commands._analyze import analyze as run_analysis
-from ..present._render import FORMATS, render, render_summary
+from ..inference._multiplicity import ADJUST_CHOICES
+from ..present._render import FORMATS, console_width, render, render_summary
 from ..present._sheet import to_csv
 from ..sources._panels import COMPLETE_PANELS, load_panel, panel_names
 from . import app
-from ._common import SCORE_METHOD_HELP, bootstrap_progress, check_choice, emit, score_method_for, split_ids
+from ._common import (
+    FORMATS_HELP,
+    SCORE_METHOD_HELP,
+    bootstrap_progress,
+    check_choice,
+    choice,
+    emit,
+    output_format,
+    rich_text,
+    score_method_for,
+    split_ids,
+    stdin_input,
+    table,
+)
+
+METHODS = ("spearman", "pearson")
+PANEL_HELP = "Embedded panel: base, chat, frontier or all (base and chat)."
 
 
 def _panels(panel: str) -> list[str]:
@@ -24,14 +43,16 @@ def _panels(panel: str) -> list[str]:
 
 @app.command()
 def analyze(
-    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
+    panel: str = choice("all", "--panel", "-p", choices=(*panel_names(), "all"), help=PANEL_HELP),
+    method: str = choice("spearman", "--method", "-m", choices=METHODS, help="Correlation: spearman (the paper's) or pearson."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
     ),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Your own table (CSV/TSV, wide or long) instead of the panels."),
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=FORMATS, help=FORMATS_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically); - = stdout."),
+    data: Optional[Path] = typer.Option(
+        None, "--data", help="Your own table (CSV/TSV, wide or long; - = stdin) instead of the panels."
+    ),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="--data: column of model names."),
     lower_is_better: Optional[str] = typer.Option(None, "--lower-is-better", help="--data: columns where lower is better."),
     flop_column: Optional[str] = typer.Option(None, "--flop-column", help="--data: training-compute column (metadata)."),
@@ -40,32 +61,30 @@ def analyze(
         2000, "--bootstrap", help="Bootstrap resamples of models for the intervals (0 = point estimates only)."
     ),
     ci: float = typer.Option(0.95, "--ci", help="Confidence level of the intervals."),
-    ci_method: str = typer.Option(
-        "bca", "--ci-method", help="bca (default: corrects the bias and skew of r near +-1) or percentile."
+    ci_method: str = choice(
+        "bca", "--ci-method", choices=("bca", "percentile"), help="bca (corrects the bias and skew of r near +-1) or percentile."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of resampling and permutations (same seed = same output)."),
     permutations: int = typer.Option(0, "--permutations", help="Permutations for a p-value per benchmark (0 = none)."),
-    compute: str = typer.Option("flop", "--compute", help="Correlate with log10 of: flop, params, or none."),
+    compute: str = choice("flop", "--compute", choices=("flop", "params", "none"), help="Correlate with log10 of it (or none)."),
     impute: bool = typer.Option(
         False, "--impute", help="Impute missing capability scores (rank-2 PCA) instead of dropping models."
     ),
-    sensitivity: bool = typer.Option(
-        True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."
-    ),
+    sensitivity: bool = typer.Option(True, "--sensitivity/--no-sensitivity", help="Leave-one-out ranges and PC1-3 shares."),
     full: bool = typer.Option(
         False, "--full", help="Table format: every benchmark grouped by area (default: a one-screen summary per panel)."
     ),
-    adjust: str = typer.Option(
-        "fcr", "--adjust", help="Multiplicity adjustment of the intervals behind the verdicts: fcr (default), bonferroni, none."
+    adjust: str = choice(
+        "fcr", "--adjust", choices=ADJUST_CHOICES, help="Multiplicity adjustment of the intervals behind the verdicts."
     ),
-    cluster: str = typer.Option("none", "--cluster", help="Resample model families (family) instead of models (none)."),
+    cluster: str = choice("none", "--cluster", choices=("none", "family"), help="Resample model families instead of models."),
     n_items: Optional[str] = typer.Option(
         None, "--n-items", help="Item counts for reliability, e.g. my_acc=500,other=120 (fraction-scale accuracies)."
     ),
     as_published: bool = typer.Option(
         False, "--as-published", help="The paper's values and roles exactly (no registry corrections)."
     ),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Capabilities correlation of every benchmark (the paper's analysis), with intervals.
 
@@ -90,10 +109,10 @@ def analyze(
       safetywashing analyze --data examples/my_leaderboard.csv \\
           --capabilities MMLU,GSM8K,ARC-C,HellaSwag
     """
-    from ..inference._multiplicity import ADJUST_CHOICES
     from ._data import data_matrices
 
-    check_choice(fmt, FORMATS, "--format")
+    fmt = output_format(fmt, output, FORMATS)
+    data = stdin_input(data)
     check_choice(compute, ("flop", "params", "none"), "--compute")
     check_choice(adjust, ADJUST_CHOICES, "--adjust")
     check_choice(cluster, ("none", "family"), "--cluster")
@@ -108,20 +127,35 @@ def analyze(
         matrices = data_matrices(data, panel=panel, capabilities=caps, **data_opts)
     else:
         matrices = [load_panel(p, as_published=as_published) for p in _panels(panel)]
-    opts = dict(bootstrap=bootstrap, ci=ci, ci_method=ci_method, seed=seed, permutations=permutations,
+    opts = dict(bootstrap=bootstrap, level=ci, ci_method=ci_method, seed=seed, permutations=permutations,
                 compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity,
                 adjust=adjust, cluster=None if cluster == "none" else cluster, n_items=items)
     with bootstrap_progress(bootstrap * len(matrices)) as tick:
-        results = [
-            run_analysis(m, capabilities=caps, method=method, progress=tick,
-                         score_method=score_method_for(score_method, None if data is not None else m.name), **opts)
-            for m in matrices
-        ]
+        results = each_panel(
+            lambda m: run_analysis(m, capabilities=caps, method=method, progress=tick,
+                                   score_method=score_method_for(score_method, None if data is not None else m.name), **opts),
+            matrices,
+        )
     if params_column is not None and compute != "params":
         print(f"hint: --params-column {params_column} is model metadata; correlate with it through --compute params",
               file=sys.stderr)
-    text = render_summary(results) if fmt == "table" and not full else render(results, fmt)
+    text = render_summary(results, width=min(console_width(), 80)) if fmt == "table" and not full else render(results, fmt)
     emit(text, output, inputs=(data,) if data is not None else ())
+
+
+def each_panel(run: Any, matrices: list[Any]) -> list[Any]:
+    """``[run(m) for m in matrices]``, the panels side by side on two threads when there are several and two CPUs.
+
+    Each panel's analysis is independent (its own seeded streams) and numpy releases the GIL in its loops, so on an
+    idle 2-core machine two panels take about the time of one. BLAS stays on one thread throughout, so the values
+    are those of a run one panel at a time, bit for bit.
+    """
+    if len(matrices) < 2 or worker_threads() < 2:
+        return [run(m) for m in matrices]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with single_blas_thread(), ThreadPoolExecutor(2) as pool:
+        return list(pool.map(run, matrices))
 
 
 def parse_n_items(text: str | None) -> dict[str, float] | None:
@@ -137,7 +171,7 @@ def parse_n_items(text: str | None) -> dict[str, float] | None:
             num = float(val)
         except ValueError:
             num = float("nan")
-        if not sep or not name.strip() or not (num >= 1 and num == int(num)):
+        if not sep or not name.strip() or not (1 <= num <= 1e12 and num == int(num)):  # finite: inf has no int
             raise InputError(f"--n-items: {part!r} is not column=COUNT with a whole COUNT >= 1 (e.g. my_acc=500)")
         out[name.strip()] = num
     return out
@@ -146,9 +180,9 @@ def parse_n_items(text: str | None) -> dict[str, float] | None:
 @app.command()
 def benchmarks(
     area: Optional[str] = typer.Option(None, "--area", help="Only this safety area (e.g. machine_ethics)."),
-    role: Optional[str] = typer.Option(None, "--role", help="Only this role: capability, safety or other."),
-    in_panel: Optional[str] = typer.Option(None, "--panel", "-p", help="Only this panel's benchmarks: base, chat or frontier."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    role: Optional[str] = choice(None, "--role", choices=("capability", "safety", "other"), help="Only this role."),
+    in_panel: Optional[str] = choice(None, "--panel", "-p", choices=panel_names(), help="Only this panel's benchmarks."),
+    fmt: str = choice("table", "--format", "-f", choices=("table", "csv", "json"), help="Output format."),
 ) -> None:
     """List the benchmark registry (id, name, metric, role, area, panels).
 
@@ -179,24 +213,22 @@ def benchmarks(
     elif fmt == "json":
         emit(reg.to_json(orient="records", indent=2, force_ascii=False) + "\n", None)
     else:
-        from rich.console import Console
-        from rich.markup import escape
-        from rich.table import Table
+        from rich.text import Text
 
-        t = Table(title=f"{len(reg)} benchmarks", title_justify="left")
+        t = table()
         for c in ("id", "name", "metric", "role", "area", "in_panels"):
             t.add_column(c, overflow="fold")
         for _, r in reg.iterrows():
-            t.add_row(*(escape(str(r[c])) for c in ("id", "name", "metric", "role", "area", "in_panels")))
-        Console(width=140).print(t)
+            t.add_row(*(Text(str(r[c])) for c in ("id", "name", "metric", "role", "area", "in_panels")))
+        emit(rich_text(f"{len(reg)} benchmarks", t), None)
 
 
 @app.command()
 def models(
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
-    method: str = typer.Option("spearman", "--method", "-m", help="spearman or pearson."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    panel: str = choice("chat", "--panel", "-p", choices=(*panel_names(), "all"), help=PANEL_HELP),
+    method: str = choice("spearman", "--method", "-m", choices=METHODS, help="Correlation of the capability direction."),
+    fmt: str = choice("table", "--format", "-f", choices=("table", "csv", "json"), help="Output format."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
     top: int = typer.Option(0, "--top", "-n", min=0, help="Only the N most capable models of each panel (0 = all)."),
 ) -> None:
     """List a panel's models with their capabilities scores (higher = more capable).
@@ -226,6 +258,8 @@ def models(
         df = m.models.copy()
         df["capabilities_score"] = fit.scores
         df["capabilities_score_se"] = fit.se
+        # benchmarks the fit used for each model (the panel's n_benchmarks counts every column it has a score on)
+        df["n_benchmarks_used"] = m.scores.reindex(columns=list(fit.model.benchmarks)).notna().sum(axis=1).reindex(df.index)
         df["not_scored_because"] = pd.Series(fit.drop_reasons, dtype=object).reindex(df.index)
         df["score_method"] = fit.kind
         df.insert(0, "panel", p)
@@ -240,19 +274,17 @@ def models(
     elif fmt == "json":
         emit(json.dumps(json.loads(df.to_json(orient="records")), indent=2) + "\n", None)
     else:
-        from rich.console import Console
         from rich.markup import escape
-        from rich.table import Table
 
         has_se = bool(df["capabilities_score_se"].notna().any())
         title = "Models by capabilities score (higher = more capable)\n" + "\n".join(titles)
-        t = Table(title=escape(title), title_justify="left")
+        t = table()
         meta = [c for c in ("params", "flop") if df[c].notna().any()]
         meta += [c for c in ("release_date", "organisation") if c in df.columns and df[c].fillna("").astype(str).ne("").any()]
-        cols = ["panel", "rank", "model", "name", *meta, "capabilities_score"] + (["SE"] if has_se else [])
-        right = ("rank", "params", "flop", "capabilities_score", "SE")
+        cols = ["panel", "rank", "model", "name", *meta, "used", "capabilities_score"] + (["SE"] if has_se else [])
+        right = ("rank", "params", "flop", "used", "capabilities_score", "SE")
         for c in cols:
-            t.add_column(c, justify="right" if c in right else "left")
+            t.add_column(c, justify="right" if c in right else "left", overflow="fold", no_wrap=c in right)
         for _, r in df.iterrows():
             cells = [r["panel"], "-" if pd.isna(r["rank"]) else str(int(r["rank"])), escape(r["model"]), escape(str(r["name"]))]
             for c in meta:
@@ -261,12 +293,14 @@ def models(
                     cells.append("-" if pd.isna(v) else f"{v:.3g}" if c == "params" else f"{v:.2g}")
                 else:
                     cells.append("-" if pd.isna(v) or v == "" else escape(str(v)))
+            cells.append(str(int(r["n_benchmarks_used"])))
             cells.append("-" if pd.isna(r["capabilities_score"]) else f"{r['capabilities_score']:+.3f}")
             if has_se:
                 cells.append("-" if pd.isna(r["capabilities_score_se"]) else f"{r['capabilities_score_se']:.3f}")
             t.add_row(*cells)
-        Console(width=140).print(t)
+        emit(rich_text(title, t, "used: capability benchmarks of the fit the model has a score on (benchmarks the fit "
+                                 "dropped are not counted)"), None)
         unscored = df[df["capabilities_score"].isna()]
         if len(unscored):
-            print(f"{len(unscored)} model(s) without a capabilities score: "
-                  + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()))
+            emit(f"{len(unscored)} model(s) without a capabilities score: "
+                 + "; ".join(f"{r['model']} ({r['not_scored_because']})" for _, r in unscored.iterrows()) + "\n", None)

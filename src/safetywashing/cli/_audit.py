@@ -9,14 +9,28 @@ from typing import Any, Optional
 
 import typer
 
+from ..capability import SCORE_METHODS
 from ..commands._audit import AuditResult
 from ..commands._audit import audit as run_audit
 from ..sources._panels import load_panel, panel_names
 from ..sources._table import read_table
 from . import app
-from ._common import SCORE_METHOD_HELP, check_choice, emit, render_result, score_method_for, split_ids
+from ._common import (
+    FORMATS_HELP,
+    SCORE_METHOD_HELP,
+    check_choice,
+    choice,
+    emit,
+    output_format,
+    render_result,
+    rich_text,
+    score_method_for,
+    split_ids,
+    stdin_input,
+    table,
+)
 
-AUDIT_FORMATS = ("table", "json", "csv", "markdown")
+AUDIT_FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
 def _n(x: Any) -> str:
@@ -28,44 +42,36 @@ def _ci(r: Any) -> str:
     return "-" if lo is None or hi is None else f"[{lo:+.2f}, {hi:+.2f}]"
 
 
-def render_audit_text(res: AuditResult) -> str:
-    """Plain-text report: matching summary, one line per benchmark, capability correlations, notes."""
-    lines = [
-        f"Audit of {res.source} against panel {res.panel!r} ({res.method}; capabilities score: {res.score_method}): "
-        f"{res.n_usable} usable models "
-        f"({len(res.matched)} matched, {len(res.placed)} placed in panel coordinates, {len(res.unmatched)} unmatched)",
-        "",
-    ]
-    head = ("benchmark", "r", f"{res.level:.0%} CI", "n", "verdict")
-    rows = [(r.benchmark, _n(r.correlation), _ci(r), str(r.n), r.verdict) for r in res.results]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
-    right = (False, True, True, True, False)
+def render_audit_text(res: AuditResult, width: int | None = None) -> str:
+    """Text report that fits the terminal: matching summary, one row per benchmark, capability correlations, notes."""
+    from rich.text import Text
 
-    def fmt(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if rt else c.ljust(w) for c, w, rt in zip(cells, widths, right)).rstrip()
-
-    lines += [fmt(head), fmt(tuple("-" * w for w in widths)), *(fmt(row) for row in rows), ""]
-    lines.append(
+    title = (f"Audit of {res.source} against panel {res.panel!r} ({res.method}; capabilities score: {res.score_method}): "
+             f"{res.n_usable} usable models ({len(res.matched)} matched, {len(res.placed)} placed in panel coordinates, "
+             f"{len(res.unmatched)} unmatched)")
+    t = table()
+    for head, right in (("benchmark", False), ("r", True), (f"{res.level:.0%} CI", True), ("n", True), ("verdict", False)):
+        t.add_column(head, justify="right" if right else "left", no_wrap=right, overflow="fold")
+    for r in res.results:
+        t.add_row(Text(r.benchmark), _n(r.correlation), _ci(r), str(r.n), Text(r.verdict))
+    items: list[Any] = [title, t, ""]
+    items.append(
         "r: correlation with the panel's capabilities score over the usable models (higher = rises with capabilities); "
         f"CI: {res.interval_method}, {res.n_boot} resamples, seed {res.seed}; not adjusted for multiplicity "
         f"({len(res.results)} benchmark(s) audited). Verdict: the bands the interval overlaps (one band only when one remains)."
     )
     if res.capability_sd_ratio is not None:
-        lines.append(_range_line(res))
-    lines.append("")
-    lines.append("Correlation with each capability benchmark (same models):")
+        items.append(_range_line(res))
+    items += ["", "Correlation with each capability benchmark (models with both values; none shown below 5 models):"]
     for r in res.results:
         caps = r.extra.get("capability_correlations", {})
-        lines.append(f"  {r.benchmark}: " + ", ".join(f"{c} {_n(v)}" for c, v in caps.items()))
-    lines.append("")
-    lines.append("Matched models (input -> panel model, rule):")
-    for inp, mid in res.matched.items():
-        lines.append(f"  {inp} -> {mid} ({res.match_rules[inp]})")
-    for inp, s in res.placed.items():
-        lines.append(f"  {inp} -> placed, capabilities score {s:+.3f}")
-    for note in res.notes:
-        lines.append(f"note: {note}")
-    return "\n".join(lines) + "\n"
+        ns = r.extra.get("capability_correlations_n", {})
+        items.append(f"  {r.benchmark}: " + ", ".join(f"{c} {_n(v)} (n = {ns.get(c, '?')})" for c, v in caps.items()))
+    items += ["", "Matched models (input -> panel model, rule):"]
+    items += [f"  {inp} -> {mid} ({res.match_rules[inp]})" for inp, mid in res.matched.items()]
+    items += [f"  {inp} -> placed, capabilities score {s:+.3f}" for inp, s in res.placed.items()]
+    items += [f"note: {note}" for note in res.notes]
+    return rich_text(*items, width=width)
 
 
 def _range_line(res: AuditResult) -> str:
@@ -113,25 +119,27 @@ def audit_from_file(
     check_choice(panel, panel_names(), "--panel")
     table = read_table(scores, model_column=model_column, lower_is_better=split_ids(lower_is_better))
     return run_audit(
-        table, load_panel(panel), method=method, capabilities=split_ids(capabilities), n_boot=bootstrap, seed=seed, level=ci,
+        table, load_panel(panel), method=method, capabilities=split_ids(capabilities), bootstrap=bootstrap, seed=seed, level=ci,
         score_method=score_method_for(score_method, panel),
     )
 
 
 @app.command()
 def audit(
-    scores: Path = typer.Argument(..., metavar="SCORES", help="CSV/TSV: a model column and your benchmark columns."),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel to audit against: chat, base or frontier."),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman or pearson."),
+    scores: Path = typer.Argument(
+        ..., metavar="SCORES", help="CSV/TSV: a model column and your benchmark columns (- = stdin)."
+    ),
+    panel: str = choice("chat", "--panel", "-p", choices=panel_names(), help="Embedded panel to audit against."),
+    method: str = choice("spearman", "--method", "-m", choices=("spearman", "pearson"), help="Correlation."),
     capabilities: Optional[str] = typer.Option(None, "--capabilities", help="Panel capability ids (default: the paper's 12)."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="Column of model names (default: model/name)."),
     lower_is_better: Optional[str] = typer.Option(None, "--lower-is-better", help="Columns where lower is better (negated)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples of the audited models."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=AUDIT_FORMATS, help=FORMATS_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically); - = stdout."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Is my new benchmark just capabilities? Audit it against an embedded panel.
 
@@ -150,7 +158,8 @@ def audit(
       safetywashing audit examples/my_benchmark.csv --panel chat
       safetywashing audit examples/frontier_benchmark.csv --panel frontier --lower-is-better jailbreak_asr
     """
-    check_choice(fmt, AUDIT_FORMATS, "--format")
+    fmt = output_format(fmt, output, AUDIT_FORMATS)
+    scores = stdin_input(scores)
     res = audit_from_file(
         scores, panel=panel, method=method, capabilities=capabilities, model_column=model_column,
         lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,

@@ -11,17 +11,33 @@ import pandas as pd
 import typer
 
 from .._util.errors import InputError, UnknownIdError
+from ..capability import SCORE_METHODS
 from ..capability._model import model_class
 from ..commands._claim import DEFAULT_BOOTSTRAP, PAIR_CHOICES, ClaimResult, claim_rows, fmt_value
 from ..commands._claim import claim as run_claim
 from ..commands._leaderboard import LeaderboardResult
 from ..commands._leaderboard import leaderboard as run_leaderboard
+from ..present._render import console_width
 from ..sources._matrix import ScoreMatrix
 from ..sources._panels import load_panel, panel_names
 from . import app
-from ._common import SCORE_METHOD_HELP, check_choice, emit, render_result, score_method_for, split_ids
+from ._common import (
+    FORMATS_HELP,
+    SCORE_METHOD_HELP,
+    check_choice,
+    choice,
+    emit,
+    output_format,
+    render_result,
+    score_method_for,
+    split_ids,
+    stdin_input,
+    strip_lines,
+    table,
+)
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
+METHODS = ("spearman", "pearson")
 _MODEL_COLUMNS = ("model", "model_name", "name")
 _BENCHMARK_UNIT_QUANTITIES = (
     "benchmark_before", "benchmark_after", "observed_change", "predicted_change", "beyond_capabilities", "intercept",
@@ -31,11 +47,15 @@ _BENCHMARK_UNIT_QUANTITIES = (
 # --------------------------------------------------------------------------- reading
 def read_table(path: Path) -> pd.DataFrame:
     """Read a wide CSV/TSV as strings, index = the model column (``model``, ``model_name`` or ``name``, else the first)."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    import io
+
+    from .._util.io import open_regular
+    from .._util.limits import MAX_TABLE_BYTES
+
+    data = open_regular(path, max_bytes=MAX_TABLE_BYTES)  # a regular file of sensible size, recorded as read
     sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     try:
-        raw = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
+        raw = pd.read_csv(io.BytesIO(data), sep=sep, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty; expected a header line with a model column and benchmark ids") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -66,18 +86,16 @@ def read_matrix(path: Path) -> ScoreMatrix:
 def _claim_table(r: ClaimResult) -> str:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    con = Console(record=True, file=io.StringIO(), width=110, force_terminal=False, color_system=None)
+    con = Console(record=True, file=io.StringIO(), width=console_width(), force_terminal=False, color_system=None)
     pct = int(round(r.level * 100))
-    t = Table(
-        title=f"Claim on {r.benchmark_name} ({r.benchmark}), panel {r.panel!r}: {escape(r.before)} -> {escape(r.after)}",
-        title_justify="left",
-    )
-    t.add_column("quantity")
-    t.add_column("estimate", justify="right")
-    t.add_column(f"{pct}% interval", justify="right")
-    t.add_column("units")
+    con.print(f"Claim on {r.benchmark_name} ({r.benchmark}), panel {r.panel!r}: {r.before} -> {r.after}", markup=False,
+              highlight=False)
+    t = table()
+    t.add_column("quantity", overflow="fold")
+    t.add_column("estimate", justify="right", no_wrap=True)
+    t.add_column(f"{pct}% interval", justify="right", no_wrap=True)
+    t.add_column("units", overflow="fold")
     for _, row in r.to_frame().iterrows():
         q, est = row["quantity"], row["estimate"]
         units = str(row["units"])
@@ -119,7 +137,7 @@ def _claim_table(r: ClaimResult) -> str:
         )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
-    return con.export_text()
+    return strip_lines(con.export_text())
 
 
 def _claim_markdown(r: ClaimResult) -> str:
@@ -139,19 +157,16 @@ def _claim_markdown(r: ClaimResult) -> str:
 def _lb_table(r: LeaderboardResult) -> str:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    con = Console(record=True, file=io.StringIO(), width=130, force_terminal=False, color_system=None)
+    con = Console(record=True, file=io.StringIO(), width=console_width(), force_terminal=False, color_system=None)
     pct = int(round(float(r.settings.get("level", 0.95)) * 100))
-    t = Table(
-        title=(f"{r.benchmark_name} ({r.benchmark}), {r.panel!r}: {r.n} models ranked by raw score and by score "
-               "adjusted for capabilities (residual of the fit on the capabilities score)"),
-        title_justify="left",
-    )
+    con.print(f"{r.benchmark_name} ({r.benchmark}), {r.panel!r}: {r.n} models ranked by raw score and by score "
+              "adjusted for capabilities (residual of the fit on the capabilities score)", markup=False, highlight=False)
+    t = table()
     for c, j in (("adj. rank", "right"), ("model", "left"), ("capabilities", "right"), ("value", "right"),
                  ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), (f"{pct}% PI of adjusted", "right"),
                  ("beyond", "left")):
-        t.add_column(c, justify=j)
+        t.add_column(c, justify=j, overflow="fold", no_wrap=j == "right")  # numbers keep their width
     for e in r.entries:
         pi = "-" if e.adjusted_low != e.adjusted_low else (
             f"[{fmt_value(e.adjusted_low, r.scale)}, {fmt_value(e.adjusted_high, r.scale)}]")
@@ -168,7 +183,7 @@ def _lb_table(r: LeaderboardResult) -> str:
     )
     for note in r.notes:
         con.print(f"note: {escape(note)}")
-    return con.export_text()
+    return strip_lines(con.export_text())
 
 
 def _lb_markdown(r: LeaderboardResult) -> str:
@@ -242,7 +257,7 @@ def claim_from_file(
     try:
         res = run_claim(
             matrix, brow, arow, benchmark, before_name=bname, after_name=aname, capabilities=caps, method=method,
-            n_bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress, score_method=sm,
+            bootstrap=bootstrap, seed=seed, level=ci, source=str(file), progress=progress, score_method=sm,
             pair=pair, n_items=parse_n_items(n_items), benchmark_se=se, se_source=se_source,
         )
     finally:
@@ -313,24 +328,24 @@ def _harness_standard_errors(benchmark: str, bname: str, aname: str, file: Path)
 @app.command()
 def claim(
     file: Path = typer.Argument(
-        ..., metavar="FILE", help="CSV with a model column and the before/after rows (capability benchmarks + B)."
+        ..., metavar="FILE", help="CSV with a model column and the before/after rows (capability benchmarks + B; - = stdin)."
     ),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Reference panel: chat, base or frontier."),
+    panel: str = choice("chat", "--panel", "-p", choices=panel_names(), help="Reference panel."),
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id the claim is about (e.g. ethics_all)."),
     before: Optional[str] = typer.Option(None, "--before", help="Model name of the before row (default: first row)."),
     after: Optional[str] = typer.Option(None, "--after", help="Model name of the after row (default: second row)."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
     ),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation of the capability direction: spearman|pearson."),
+    method: str = choice("spearman", "--method", "-m", choices=METHODS, help="Correlation of the capability direction."),
     bootstrap: int = typer.Option(DEFAULT_BOOTSTRAP, "--bootstrap", help="Bootstrap resamples of the panel models (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
-    pair: str = typer.Option(
-        "different-models", "--pair",
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=FORMATS, help=FORMATS_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically); - = stdout."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
+    pair: str = choice(
+        "different-models", "--pair", choices=PAIR_CHOICES,
         help="different-models (two models: their scatter around the fit) or same-model (one model before and after an "
              "intervention: measurement noise).",
     ),
@@ -378,7 +393,8 @@ def claim(
       safetywashing claim examples/claim_release.csv --panel chat \\
           --benchmark ethics_all --seed 0 --pair same-model --n-items ethics_all=4000
     """
-    check_choice(fmt, FORMATS, "--format")
+    fmt = output_format(fmt, output, FORMATS)
+    file = stdin_input(file)
     res = claim_from_file(
         file, panel=panel, benchmark=benchmark, before=before, after=after, capabilities=capabilities,
         method=method, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method, pair=pair, n_items=n_items,
@@ -389,18 +405,18 @@ def claim(
 
 @app.command()
 def leaderboard(
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel: chat, base or frontier (ignored with --data)."),
+    panel: str = choice("chat", "--panel", "-p", choices=panel_names(), help="Embedded panel (ignored with --data)."),
     benchmark: str = typer.Option(..., "--benchmark", "-b", help="Benchmark id to rank by (e.g. ethics_all)."),
     data: Optional[Path] = typer.Option(
-        None, "--data", help="Your own wide CSV instead of a panel: a model column and one column per benchmark id."
+        None, "--data", help="Your own wide CSV instead of a panel: a model column and one column per benchmark id (- = stdin)."
     ),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12 present)."
     ),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation of the capability direction: spearman|pearson."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv or markdown."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    method: str = choice("spearman", "--method", "-m", choices=METHODS, help="Correlation of the capability direction."),
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=FORMATS, help=FORMATS_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically); - = stdout."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Rank models by a benchmark, raw and adjusted for capabilities, side by side.
 
@@ -418,8 +434,9 @@ def leaderboard(
     \b
       safetywashing leaderboard --panel chat --benchmark ethics_all
     """
-    check_choice(fmt, FORMATS, "--format")
-    check_choice(method, ("spearman", "pearson"), "--method")
+    fmt = output_format(fmt, output, FORMATS)
+    check_choice(method, METHODS, "--method")
+    data = stdin_input(data)
     if data is not None:
         matrix = read_matrix(data)
     else:

@@ -9,10 +9,12 @@ from typing import Optional
 import typer
 
 from .._util.errors import InputError
-from .._util.io import atomic_write, check_output
+from .._util.io import atomic_write_many, check_output
 from ..present._sheet import to_csv
 from . import app
-from ._common import check_choice
+from ._common import choice, emit
+
+HARNESSES = ("auto", "lm-eval", "inspect", "helm")
 
 MAX_LISTED = 20
 
@@ -24,18 +26,21 @@ def provenance_path(output: Path) -> Path:
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Harness output files or folders (searched recursively)."),
+    paths: list[Path] = typer.Argument(..., metavar="PATHS", help="Harness output files or folders (searched recursively)."),
     output: Path = typer.Option(
-        ..., "--output", "-o", help="Wide matrix CSV to write (model column + one column per benchmark)."
+        ..., "--output", "-o", help="Wide matrix CSV to write (model column + one column per benchmark); - = stdout."
     ),
-    fmt: str = typer.Option("auto", "--format", help="Which harness wrote the files: auto, lm-eval, inspect or helm."),
+    harness: str = choice("auto", "--harness", choices=HARNESSES, help="Which harness wrote the files."),
+    old_format: Optional[str] = choice(
+        None, "--format", choices=HARNESSES, help="Deprecated name of --harness (the output is always a CSV matrix)."
+    ),
     metric: Optional[list[str]] = typer.Option(
         None,
         "--metric",
         help="TASK=METRIC to choose a task's metric (repeatable), e.g. mmlu=acc_norm or gsm8k=exact_match,flexible-extract.",
     ),
     provenance: Optional[Path] = typer.Option(
-        None, "--provenance", help="Provenance CSV to write (default: OUTPUT's stem + .provenance.csv beside it)."
+        None, "--provenance", help="Provenance CSV to write (default: OUTPUT's stem + .provenance.csv beside it; - = stdout)."
     ),
 ) -> None:
     """Read lm-eval, Inspect and HELM outputs into a matrix that analyze --data, audit and place read.
@@ -59,27 +64,43 @@ def ingest(
     from ..sources.ingest import FORMATS, parse_metric_overrides
     from ..sources.ingest import ingest as run_ingest
 
-    check_choice(fmt, FORMATS, "--format")
+    if old_format is not None:
+        if harness != "auto" and harness != old_format:
+            raise InputError(f"--format {old_format} and --harness {harness}: --format is the old name of --harness; give one")
+        print("safetywashing: note: ingest --format is deprecated (it names the harness); use --harness", file=sys.stderr)
+        harness = old_format
+    assert set(HARNESSES) == set(FORMATS)
     overrides = parse_metric_overrides(metric)
-    prov_path = provenance or provenance_path(output)
-    if str(output).strip() and prov_path.resolve() == output.resolve():
+    to_stdout = str(output) == "-"
+    prov_path = provenance or (None if to_stdout else provenance_path(output))
+    if to_stdout and str(provenance) == "-":
+        raise InputError("--provenance -: standard output already carries the matrix (--output -); give a file")
+    if prov_path is not None and not to_stdout and str(output).strip() and prov_path.resolve() == output.resolve():
         raise InputError(f"--provenance {prov_path}: must differ from --output")
-    check_output(output)
-    check_output(prov_path)
+    for target in (output, prov_path):
+        if target is not None and str(target) != "-":
+            check_output(target)
     err = Console(stderr=True)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("reading harness files", total=None)
         result = run_ingest(
             [str(p) for p in paths],
-            fmt=fmt,
+            harness=harness,
             metrics=overrides,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     inputs = tuple(str(p) for p in paths)  # and every file read inside the folders (recorded as read)
     for target in (output, prov_path):  # both checked before either is written
-        check_output(target, inputs=inputs)
-    atomic_write(output, to_csv(result.to_frame(), index=False, float_format="%.10g"), inputs=inputs)
-    atomic_write(prov_path, to_csv(result.provenance, index=False, float_format="%.10g"), inputs=inputs)
+        if target is not None and str(target) != "-":
+            check_output(target, inputs=inputs)
+    prov_csv = to_csv(result.provenance, index=False, float_format="%.10g")
+    matrix_csv = to_csv(result.to_frame(), index=False, float_format="%.10g")
+    files = [(p, text) for p, text in ((output, matrix_csv), (prov_path, prov_csv)) if p is not None and str(p) != "-"]
+    atomic_write_many(files, inputs=inputs)  # together or not at all: never a matrix without its provenance
+    if prov_path is not None and str(prov_path) == "-":  # standard output (the matrix went to its file)
+        emit(prov_csv, None)
+    if to_stdout:
+        emit(matrix_csv, None)
     for f, reason in result.skipped[:MAX_LISTED]:
         print(f"skipped {f}: {reason}", file=sys.stderr)
     if len(result.skipped) > MAX_LISTED:
@@ -93,4 +114,8 @@ def ingest(
         f"{len(result.superseded)} older run value(s) replaced by newer ones",
         file=sys.stderr,
     )
-    print(f"wrote {output} and {prov_path}", file=sys.stderr)
+    wrote = [str(p) for p in (output, prov_path) if p is not None and str(p) != "-"]
+    if wrote:
+        print(f"wrote {' and '.join(wrote)}", file=sys.stderr)
+    if prov_path is None:
+        print("note: no provenance file with --output - (add --provenance FILE to keep it)", file=sys.stderr)

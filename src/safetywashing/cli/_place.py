@@ -9,9 +9,24 @@ from typing import Optional
 
 import typer
 
+from ..capability import SCORE_METHODS
+from ..present._render import console_width
 from ..present._sheet import to_csv
+from ..sources._panels import panel_names
 from . import app
-from ._common import SCORE_METHOD_HELP, check_choice, emit, score_method_for
+from ._common import (
+    FORMATS_HELP,
+    SCORE_METHOD_HELP,
+    choice,
+    emit,
+    output_format,
+    score_method_for,
+    stdin_input,
+    strip_lines,
+    table,
+)
+
+PLACE_FORMATS = ("table", "json", "csv", "html")
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -21,9 +36,8 @@ def _fmt(x: float | None, spec: str) -> str:
 def _table(res) -> str:  # noqa: ANN001
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    con = Console(width=140, force_terminal=False)
+    con = Console(width=console_width(), force_terminal=False, color_system=None)
     con.begin_capture()
     con.print(
         f"Panel {res.panel!r} coordinates: capabilities score = {res.direction.describe()}.\n"
@@ -58,10 +72,12 @@ def _table(res) -> str:  # noqa: ANN001
         if not rows:
             con.print("  no safety or other benchmark in common with the panel", highlight=False)
             continue
-        t = Table(title_justify="left", show_edge=True)
+        t = table()
         pi = f"{int(res.level * 100)}% PI"
         for c in ("benchmark", "role / area", "value", "predicted", "residual", "resid SD", "stud. t", pi, "n"):
-            t.add_column(c, justify="left" if c in ("benchmark", "role / area") else "right")
+            text = c in ("benchmark", "role / area", pi)  # these wrap; the single numbers keep their width
+            t.add_column(c, justify="left" if c in ("benchmark", "role / area") else "right", overflow="fold",
+                         no_wrap=not text)
         for b in sorted(rows, key=lambda r: (r.role != "safety", r.area, r.benchmark)):
             t.add_row(
                 escape(b.benchmark),
@@ -93,21 +109,23 @@ def _table(res) -> str:  # noqa: ANN001
         if ": not placed, lacks" in n:  # already said above, per model
             continue
         con.print(f"note: {n}", highlight=False, markup=False)
-    return con.end_capture()
+    return strip_lines(con.end_capture())
 
 
 @app.command()
 def place(
-    matrix: Path = typer.Argument(..., help="Matrix CSV written by 'safetywashing ingest' (model column + benchmark columns)."),
-    panel: str = typer.Option("chat", "--panel", "-p", help="Embedded panel whose coordinates to use: chat, base or frontier."),
+    matrix: Path = typer.Argument(
+        ..., metavar="MATRIX", help="Matrix CSV written by 'safetywashing ingest' (model column + benchmark columns; - = stdin)."
+    ),
+    panel: str = choice("chat", "--panel", "-p", choices=panel_names(), help="Embedded panel whose coordinates to use."),
     provenance: Optional[Path] = typer.Option(
         None, "--provenance", help="Provenance CSV from ingest (default: MATRIX's stem + .provenance.csv, if it exists)."
     ),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation for the panel's PC1: spearman or pearson."),
+    method: str = choice("spearman", "--method", "-m", choices=("spearman", "pearson"), help="Correlation for the panel's PC1."),
     level: float = typer.Option(0.95, "--level", help="Prediction-interval level."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically) instead of stdout."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    fmt: Optional[str] = choice(None, "--format", "-f", choices=PLACE_FORMATS, help=FORMATS_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically); - = stdout."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Place new models in a panel's coordinates: capabilities score, percentile, safety beyond capabilities.
 
@@ -134,18 +152,23 @@ def place(
     """
     from ..commands._place import place as run_place
     from ..commands._place import read_matrix_csv, read_provenance_csv
-    from ..sources._panels import load_panel, panel_names
+    from ..sources._panels import load_panel
     from ._ingest import provenance_path
 
-    check_choice(panel, tuple(panel_names()), "--panel")
-    check_choice(fmt, ("table", "json", "csv"), "--format")
+    fmt = output_format(fmt, output, PLACE_FORMATS)
+    stdin = str(matrix) == "-"
+    matrix = stdin_input(matrix)
     m = read_matrix_csv(matrix)
-    prov_file = provenance if provenance is not None else provenance_path(matrix)
-    prov = read_provenance_csv(prov_file) if (provenance is not None or prov_file.is_file()) else None
+    prov_file = provenance if provenance is not None else None if stdin else provenance_path(matrix)
+    prov = read_provenance_csv(prov_file) if prov_file is not None and (provenance or prov_file.is_file()) else None
     res = run_place(
         m, load_panel(panel), provenance=prov, method=method, level=level, score_method=score_method_for(score_method, panel)
     )
-    if fmt == "json":
+    if fmt == "html":
+        from ..present._render import html_page
+
+        text = html_page([res])
+    elif fmt == "json":
         text = json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
     elif fmt == "csv":
         text = to_csv(res.to_frame(), index=False, float_format="%.10g")

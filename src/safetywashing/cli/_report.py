@@ -144,7 +144,7 @@ def report(
         "model_column": model_column, "lower_is_better": lower_is_better,
         "flop_column": flop_column, "params_column": params_column,
     }
-    stats = {"bootstrap": bootstrap, "seed": seed, "ci": ci, "adjust": adjust}
+    stats = {"bootstrap": bootstrap, "seed": seed, "level": ci, "adjust": adjust}
     t0 = time.perf_counter()
     n_panels = 1 if data is not None else len(_panels(panel))
     with progress_bar("report", total=2 * n_panels + 2 + (audit_file is not None or claim_file is not None)) as advance:
@@ -234,17 +234,10 @@ def _write_report(output: Path, html: str, inputs: tuple[Path, ...], advance: An
 
 def _read_items_json(path: Path) -> dict[str, Any]:
     """The JSON written by ``safetywashing items --format json`` (one benchmark or ``{"benchmarks": [...]}``)."""
-    import json
+    from .._util.io import load_json_file
+    from .._util.limits import MAX_JSON_BYTES
 
-    from .._util.io import record_input
-
-    record_input(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not readable JSON ({exc.__class__.__name__})") from None
+    doc = load_json_file(path, max_bytes=MAX_JSON_BYTES)  # a regular file of sensible size (recorded as read)
     benches = doc.get("benchmarks", [doc]) if isinstance(doc, dict) else None
     if not isinstance(benches, list) or not all(isinstance(b, dict) and "items" in b and "benchmark" in b for b in benches):
         raise InputError(f"{path}: not the JSON of 'safetywashing items --format json' (no 'benchmark' and 'items')")
@@ -293,7 +286,8 @@ def figures(
           --capabilities MMLU,GSM8K,ARC-C,HellaSwag --params-column params \\
           --output-dir figs
     """
-    from .._util.io import atomic_write
+    from .._util.io import atomic_write_many
+    from .._util.limits import MAX_FIGURE_MODELS
     from ..present._figures import FORMATS, figure_plan, render_figures
 
     fmts = split_ids(fmt) or []
@@ -319,14 +313,19 @@ def figures(
             if model_column or lower_is_better or flop_column or params_column:
                 raise InputError("--model-column/--lower-is-better/--flop-column/--params-column apply to --data FILE")
             results, matrices = _analyses(panel, method, capabilities, advance, stats=stats, score_method=score_method)
+    most = max((m.scores.shape[0] for m in matrices), default=0)
+    if most > MAX_FIGURE_MODELS:
+        raise InputError(f"{most:,} models: more than a figure can show ({MAX_FIGURE_MODELS:,} at most); "
+                         "use analyze for the numbers, or a smaller table")
     plan = figure_plan(results, matrices, benchmarks=bench_ids)
+    files = []
+    with progress_bar("figures", total=len(plan) * len(fmts)) as advance:
+        for name, data in render_figures(results, matrices, formats=fmts, benchmarks=bench_ids, dpi=dpi):
+            files.append((output_dir / name, data))
+            advance(name)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--output-dir: cannot create {output_dir}: {exc.strerror}") from None
-    written = []
-    with progress_bar("figures", total=len(plan) * len(fmts)) as advance:
-        for name, data in render_figures(results, matrices, formats=fmts, benchmarks=bench_ids, dpi=dpi):
-            written.append(atomic_write(output_dir / name, data))
-            advance(name)
+    written = atomic_write_many(files)  # all or none: Ctrl-C or a full disk leaves no partial set of figures
     print(f"wrote {len(written)} figure file(s) to {output_dir} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.errors import InputError
+from .._util.errors import InputError, renamed_keywords, warn_all
+from .._util.limits import check_work
+from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.stats import finite_or_none as _f
 from ..capability._model import fit_capability_model, model_class
 from ..capability._pca import MIN_MODELS, CapabilityDirection, capability_direction
@@ -21,8 +23,8 @@ from ..sources._matrix import ScoreMatrix
 
 __all__ = ["MIN_MODELS", "AnalysisResult", "BenchmarkResult", "CapabilityDirection", "analyze", "capability_direction"]
 
-@dataclass(frozen=True)
-class BenchmarkResult:
+@dataclass(frozen=True, repr=False)
+class BenchmarkResult(NotebookRepr):
     """One benchmark's capabilities correlation.
 
     ``correlation`` is Spearman or Pearson r with the capabilities score
@@ -70,6 +72,11 @@ class BenchmarkResult:
         d.update(self.extra)
         return d
 
+    def _summary(self) -> Summary:
+        ci = interval(self.extra.get("ci_low"), self.extra.get("ci_high"))
+        facts = (("r", num(self.correlation)), ("interval", ci), ("n", str(self.n)), ("verdict", self.verdict))
+        return Summary(f"{self.benchmark} ({self.name}; {self.role}{', ' + self.area if self.area else ''})", facts)
+
 
 class ResultLookup:
     """``result(benchmark)`` for result objects holding ``results`` rows (analysis, audit)."""
@@ -84,8 +91,8 @@ class ResultLookup:
         raise KeyError(benchmark)
 
 
-@dataclass(frozen=True)
-class AnalysisResult(ResultLookup):
+@dataclass(frozen=True, repr=False)
+class AnalysisResult(ResultLookup, NotebookRepr):
     """Result of :func:`analyze` for one score matrix (panel)."""
 
     panel: str
@@ -102,6 +109,31 @@ class AnalysisResult(ResultLookup):
     settings: dict[str, Any] = field(default_factory=dict)
     score_method: str = "pca"
     model_score_se: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def _summary(self) -> Summary:
+        """Title, the score's description, verdict counts and the benchmarks that track capabilities most."""
+        rows = [r for r in self.results if r.role == "safety"] or [r for r in self.results if r.role != "capability"]
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        verdicts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:4])
+        boot = int(self.settings.get("bootstrap") or 0)
+        facts = (
+            ("models", f"{self.n_models} ({len(self.model_scores)} scored)"),
+            ("capabilities score", self.direction.label(len(self.model_scores))),
+            ("benchmarks", f"{len(rows)} {'safety' if rows and rows[0].role == 'safety' else 'non-capability'}"),
+            ("intervals", f"{boot:,} bootstrap resamples, adjust {self.settings.get('adjust', 'none')}" if boot else "none"),
+            ("verdicts", verdicts + (", ..." if len(counts) > 4 else "")),
+        )
+        top = sorted((r for r in rows if r.correlation is not None), key=lambda r: (-r.correlation, r.benchmark))
+        table = tuple((r.name, r.benchmark, num(r.correlation), interval(r.extra.get("ci_low"), r.extra.get("ci_high")),
+                       str(r.n), r.verdict) for r in top)
+        return Summary(
+            f"panel {self.panel!r}, {self.method} correlation with the capabilities score", facts,
+            ("benchmark", "id", "r", "interval", "n", "verdict"), table, ("r", "interval", "n"),
+            more(len(table), "benchmarks, highest r first", ".to_frame(); one row: .result(id)"), self.warnings,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``analyze --format json`` contract for one panel)."""
@@ -121,6 +153,7 @@ class AnalysisResult(ResultLookup):
             "model_score_se": dict(self.model_score_se),
             "dropped_models": list(self.dropped_models),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
             "settings": dict(self.settings),
             "results": [r.to_dict() for r in self.results],
         }
@@ -134,13 +167,14 @@ class AnalysisResult(ResultLookup):
 
 
 
+@renamed_keywords(ci="level")
 def analyze(
     matrix: ScoreMatrix,
     capabilities: list[str] | None = None,
     method: str = "spearman",
     *,
     bootstrap: int = 0,
-    ci: float = 0.95,
+    level: float = 0.95,
     ci_method: str = "bca",
     seed: int | None = None,
     permutations: int = 0,
@@ -166,7 +200,8 @@ def analyze(
         verdict uses the interval. Streamed in chunks; resamples x benchmarks is capped at 2**25 (InputError above,
         naming the largest accepted value). Above 1,000 models the jackknife (BCa acceleration, ``loo_model_*``)
         leaves out 100 seeded groups (``settings["jackknife"]``).
-    ci: confidence level of the intervals (default 0.95).
+    level: confidence level of the intervals (default 0.95; ``ci``, its former name, still works, with a
+        DeprecationWarning).
     ci_method: ``"bca"`` (default: corrects the bias and skew of correlations near +-1 that a percentile interval
         keeps; its jackknife is the leave-one-model-out analysis) or ``"percentile"``.
     seed: seed of the resampling and permutations (None = fresh entropy, recorded in ``settings["seed"]``).
@@ -202,18 +237,15 @@ def analyze(
         (higher = the benchmark rises with capabilities), ``n``, verdict and the fields above. Without
         ``bootstrap``/``impute`` the figures are exactly the paper's.
     """
-    opts = _options(matrix, bootstrap, ci, ci_method, seed, permutations, compute, sensitivity, progress, adjust, cluster,
+    opts = _options(matrix, bootstrap, level, ci_method, seed, permutations, compute, sensitivity, progress, adjust, cluster,
                     score_method, impute)
     matrix, impute_notes = _impute(matrix, capabilities, method, impute)
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
     panel = Panel.build(matrix, cfit, method)
-    step = (stages.estimate(panel).then(stages.compute(panel, compute)).then(uncertainty(panel, opts)))
-    step = step.then(stages.partial_compute_interval(panel, compute, opts.bootstrap, step.settings.get("seed"), opts.ci))
-    step = step.then(stages.permutation(panel, permutations, step.settings.get("seed")))
-    step = step.then(stages.reliability(panel, n_items))
-    verdicts, verdict_step = stages.verdict(panel, step.columns, step.settings, ci)
-    step = step.then(verdict_step).then(stages.components(panel, step.settings, sensitivity))
+    step, verdicts = _run_stages(panel, opts, compute, n_items, level)
     notes = list(matrix.notes) + impute_notes + cfit.analysis_notes(impute) + _part_whole_note(matrix) + step.notes
+    warns = [cfit.model.dropped_sentence(list(cfit.dropped), cfit.drop_reasons, impute)] if cfit.dropped else []
+    warn_all(warns, stacklevel=4)  # the caller of analyze (through the keyword-renaming wrapper)
     return AnalysisResult(
         panel=matrix.name,
         method=method,
@@ -230,7 +262,20 @@ def analyze(
         settings=_settings(opts, method, compute, impute, score_method, step.settings),
         score_method=score_method,
         model_score_se={k2: float(v) for k2, v in cfit.se.dropna().items()},
+        warnings=tuple(warns),
     )
+
+
+def _run_stages(panel: Panel, opts: Options, compute: str | None, n_items: dict[str, float] | None,
+                level: float) -> tuple[Any, list[str]]:
+    """The analysis' stages in order (estimate, compute, uncertainty, partial-compute interval, permutations,
+    reliability, verdicts, components): their combined step and the verdicts."""
+    step = stages.estimate(panel).then(stages.compute(panel, compute)).then(uncertainty(panel, opts))
+    step = step.then(stages.partial_compute_interval(panel, compute, opts.bootstrap, step.settings.get("seed"), opts.ci))
+    step = step.then(stages.permutation(panel, opts.permutations, step.settings.get("seed")))
+    step = step.then(stages.reliability(panel, n_items))
+    verdicts, verdict_step = stages.verdict(panel, step.columns, step.settings, level)
+    return step.then(verdict_step).then(stages.components(panel, step.settings, opts.sensitivity)), verdicts
 
 
 def _options(
@@ -240,6 +285,9 @@ def _options(
 ) -> Options:
     """Validate the options (one clear :class:`InputError` each) and read the family codes a clustered bootstrap needs."""
     check_options(bootstrap, ci, ci_method, permutations, compute, seed)
+    n_models, n_cols = matrix.scores.shape
+    check_work("--bootstrap", bootstrap, rows=n_models, columns=n_cols)
+    check_work("--permutations", permutations, rows=n_models, columns=n_cols)
     if impute and not model_class(score_method).can_impute:
         raise InputError(f"--impute fills gaps for the PCA score; --score-method {score_method} uses incomplete models "
                          "as they are")

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.errors import InputError, InsufficientDataError
+from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
+from .._util.limits import check_seed, check_work
+from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
@@ -37,8 +39,8 @@ WIDER_ABOVE = 1.25  # capability_sd_ratio above this: note that the correlation 
 INTERVAL_METHOD = CapabilityDirection.resampling_text  # the paper's PCA score's fixed-direction bootstrap
 
 
-@dataclass(frozen=True)
-class AuditResult(ResultLookup):
+@dataclass(frozen=True, repr=False)
+class AuditResult(ResultLookup, NotebookRepr):
     """Result of :func:`audit`.
 
     Attributes
@@ -122,13 +124,28 @@ class AuditResult(ResultLookup):
             "n_panel_scored": self.n_panel_scored,
         }
 
+    def _summary(self) -> Summary:
+        facts = (
+            ("usable models", f"{self.n_usable} ({len(self.matched)} matched, {len(self.placed)} placed, "
+                              f"{len(self.unmatched)} unmatched)"),
+            ("interval", f"{self.level:.0%}, {self.n_boot:,} bootstrap resamples, seed {self.seed}"),
+            ("capability range", "-" if self.capability_sd_ratio is None else f"SD ratio {self.capability_sd_ratio:.2f}"),
+        )
+        rows = tuple((r.benchmark, num(r.correlation), interval(r.extra.get("ci_low"), r.extra.get("ci_high")), str(r.n),
+                      r.verdict) for r in self.results)
+        return Summary(f"of {self.source or 'a table'} against panel {self.panel!r} ({self.method})", facts,
+                       ("benchmark", "r", "interval", "n", "verdict"), rows, ("r", "interval", "n"),
+                       more(len(rows), "benchmarks"), self.warnings)
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per new benchmark (``panel``, ``method``, ``benchmark``, ``correlation``, ``n``, CI, ...)."""
         rows = []
         for r in self.results:
             d = r.to_dict()
             caps = d.pop("capability_correlations", {})
+            ns = d.pop("capability_correlations_n", {})
             d.update({f"r_{k}": v for k, v in caps.items()})
+            d.update({f"n_{k}": v for k, v in ns.items()})
             rows.append(d)
         df = pd.DataFrame(rows)
         df.insert(0, "method", self.method)
@@ -426,7 +443,7 @@ def _result_rows(
     """
     r, n = corr
     lo, hi, n_valid = interval
-    r_caps, _ = pairwise_corr_masked(np.broadcast_to(u.y, (len(caps), *u.y.shape)), u.cap_vals.T, method)  # (n_caps, k)
+    r_caps, n_caps = pairwise_corr_masked(np.broadcast_to(u.y, (len(caps), *u.y.shape)), u.cap_vals.T, method)  # (n_caps, k)
     results = []
     for j, bid in enumerate(new):
         nj = int(n[j])
@@ -448,7 +465,9 @@ def _result_rows(
             "interval_method": interval_method,
             "verdict_bands": verdict_bands(lo_j, hi_j) if rr is not None else [],
             "capability_sd_ratio": _f(float(u.s[~np.isnan(u.y[:, j])].std()) / sd_panel) if nj and sd_panel > 0 else None,
-            "capability_correlations": {c: _f(r_caps[i, j]) for i, c in enumerate(caps)},
+            # each with its n; hidden (None) below MIN_MODELS models with both values
+            "capability_correlations": {c: _f(r_caps[i, j]) if n_caps[i, j] >= MIN_MODELS else None for i, c in enumerate(caps)},
+            "capability_correlations_n": {c: int(n_caps[i, j]) for i, c in enumerate(caps)},
         }
         results.append(_audit_row(scores.benchmarks, bid, rr, nj, (lo_j, hi_j), extra))
     return results
@@ -471,13 +490,14 @@ def _points(u: _Usable, new: list[str], mm: ModelMatch, placed: _Placed, directi
     return points
 
 
+@renamed_keywords(n_boot="bootstrap")
 def audit(
     scores: ScoreMatrix,
     panel: ScoreMatrix,
     *,
     method: str = "spearman",
     capabilities: list[str] | None = None,
-    n_boot: int = 2000,
+    bootstrap: int = 2000,
     seed: int = 0,
     level: float = 0.95,
     score_method: str = "pca",
@@ -499,8 +519,9 @@ def audit(
         ``"spearman"`` (default) or ``"pearson"``.
     capabilities:
         Capability benchmark ids of the panel (default: the paper's 12).
-    n_boot, seed, level:
-        Bootstrap resamples, random seed and interval level (0.95 = 95%).
+    bootstrap, seed, level:
+        Bootstrap resamples (at least 100; ``n_boot``, the former name, still works with a DeprecationWarning),
+        random seed and interval level (0.95 = 95%).
     score_method:
         The panel's capability model: ``"pca"`` (the paper's PC1; a placed
         model needs every capability benchmark) or ``"irt"`` (the logistic
@@ -524,7 +545,10 @@ def audit(
     InputError
         Two input names matching the same panel model; no new benchmark column.
     """
+    n_boot = bootstrap
     _check_options(method, level, n_boot)
+    check_seed(seed)
+    check_work("--bootstrap", n_boot, rows=scores.scores.shape[0] + panel.scores.shape[0], columns=scores.scores.shape[1])
     src = scores.source or scores.name
     cfit = fit_capability_model(panel, capabilities, method, score_method)
     direction = cfit.model
@@ -549,7 +573,7 @@ def audit(
             f"{len(placed.unmatched)} input model(s) not in panel {panel.name!r} and not placed: "
             f"{mm.describe_unmatched(placed.unmatched)}"
         )
-    return AuditResult(
+    res = AuditResult(
         panel=panel.name, method=method, matched=dict(mm.matched), match_rules=dict(mm.rule), placed=placed.scores,
         unmatched=placed.unmatched,
         suggestions={k: v for k, v in {**mm.suggestions, **mm.ambiguous}.items() if k in placed.unmatched},
@@ -558,3 +582,5 @@ def audit(
         score_method=direction.kind, interval_method=direction.resampling_text, capability_sd_ratio=ratio,
         n_panel_scored=n_panel_scored,
     )
+    warn_all(warns, stacklevel=4)
+    return res

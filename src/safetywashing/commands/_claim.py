@@ -40,7 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.errors import InputError, UnknownIdError
+from .._util.errors import InputError, UnknownIdError, renamed_keywords
+from .._util.limits import check_seed, check_work
+from .._util.notebook import NotebookRepr, Summary, interval, num
 from .._util.stats import top_components, zscore
 
 # the bootstrap draws live with the capability models (each draws its own way); re-exported here for tests and benchmarks
@@ -67,8 +69,8 @@ class PanelPoint:
     value: float
 
 
-@dataclass(frozen=True)
-class ClaimResult:
+@dataclass(frozen=True, repr=False)
+class ClaimResult(NotebookRepr):
     """A claimed change on ``benchmark`` split into capability-predicted and beyond-capabilities parts.
 
     Units: ``capability_score_*`` are in the panel's capabilities-score units
@@ -206,6 +208,20 @@ class ClaimResult:
         d["notes"] = list(self.notes)
         d["settings"] = dict(self.settings)
         return d
+
+    def _summary(self) -> Summary:
+        facts = (
+            ("change", f"{self.before} -> {self.after}"),
+            ("fit", f"n = {self.n} panel models, {self.n_bootstrap_used:,} bootstrap resamples used"),
+            ("beyond capabilities supported", "yes" if self.beyond_capabilities_supported else "no"),
+        )
+        shown = ("observed_change", "predicted_change", "beyond_capabilities", "beyond_capabilities_pi", "share_explained",
+                 "capability_score_change")
+        rows = tuple((str(r.quantity), num(r.estimate, "+.4g"), interval(_f(r.ci_low), _f(r.ci_high), "+.4g"), str(r.units))
+                     for r in self.to_frame().itertuples() if r.quantity in shown)
+        return Summary(f"on {self.benchmark} ({self.benchmark_name}), panel {self.panel!r}", facts,
+                       ("quantity", "estimate", f"{self.level:.0%} interval", "units"), rows,
+                       ("estimate", f"{self.level:.0%} interval"), self.verdict)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per quantity with ``estimate``, ``ci_low``, ``ci_high``, ``n`` and ``units``."""
@@ -421,6 +437,7 @@ def verdict_sentence(r: ClaimResult, spread: float | None = None) -> str:
     return lead + head + tail + share + sc + " " + pair_sentence(r)
 
 
+@renamed_keywords(n_bootstrap="bootstrap")
 def claim(
     matrix: ScoreMatrix,
     before: pd.Series | Mapping[str, float],
@@ -431,7 +448,7 @@ def claim(
     after_name: str = "after",
     capabilities: list[str] | None = None,
     method: str = "spearman",
-    n_bootstrap: int = DEFAULT_BOOTSTRAP,
+    bootstrap: int = DEFAULT_BOOTSTRAP,
     seed: int | None = 0,
     level: float = 0.95,
     source: str = "claim",
@@ -456,9 +473,10 @@ def claim(
     capabilities, method:
         Capability set and correlation method of the capability direction
         (default: the registry's capability columns, Spearman; as ``analyze``).
-    n_bootstrap, seed, level:
-        Bootstrap resamples of the panel's models (0 = no intervals), random
-        seed and interval level.
+    bootstrap, seed, level:
+        Bootstrap resamples of the panel's models (0 = no intervals;
+        ``n_bootstrap``, the former name, still works with a
+        DeprecationWarning), random seed and interval level.
     source:
         Where ``before``/``after`` came from (used in error messages).
     score_method:
@@ -498,7 +516,9 @@ def claim(
         than one panel range outside the panel's minimum or maximum (the
         message names the columns); a missing or non-numeric value.
     """
+    n_bootstrap = bootstrap
     _check_request(matrix, benchmark, level, n_bootstrap)
+    check_seed(seed)
     if pair not in PAIR_CHOICES:
         raise InputError(f"--pair {pair!r}: choose one of {', '.join(PAIR_CHOICES)}")
     cfit = fit_capability_model(matrix, capabilities, method, score_method)
@@ -574,6 +594,7 @@ def _check_request(matrix: ScoreMatrix, benchmark: str, level: float, n_bootstra
         raise InputError(f"--ci: level {level} must lie strictly between 0 and 1 (e.g. 0.95)")
     if n_bootstrap < 0:
         raise InputError(f"--bootstrap: {n_bootstrap} must be >= 0")
+    check_work("--bootstrap", n_bootstrap, rows=matrix.scores.shape[0], columns=matrix.scores.shape[1])
 
 
 def _capability_values(

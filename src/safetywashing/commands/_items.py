@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.errors import InputError, InsufficientDataError
+from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
+from .._util.limits import check_seed, check_work
+from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from ..sources._items import ItemMatrix, read_items
 from ..sources._match import match_models
 from ..sources._matrix import ScoreMatrix
@@ -38,8 +40,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ItemsReport:
+@dataclass(frozen=True, repr=False)
+class ItemsReport(NotebookRepr):
     """Result of :func:`items`: one :class:`ItemsResult` per benchmark, plus how models were matched.
 
     ``matched``: model name in the per-sample sources -> name in the score
@@ -52,6 +54,18 @@ class ItemsReport:
     unmatched: tuple[str, ...]
     score_source: str
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def _summary(self) -> Summary:
+        facts = (("benchmarks", str(len(self.results))), ("capabilities scores", self.score_source),
+                 ("models", f"{len(self.matched)} matched, {len(self.unmatched)} left out"))
+        rows = tuple((r.benchmark, str(r.n_models), str(r.n_items), num(r.correlation), interval(r.ci_low, r.ci_high),
+                      num(r.reliability, ".2f"), str(int(r.capability_driven.sum())),
+                      "-" if r.subset is None else num(r.subset.correlation)) for r in self.results)
+        return Summary("item-level audit", facts,
+                       ("benchmark", "models", "items", "r", "interval", "reliability", "capability items", "subset r"),
+                       rows, ("models", "items", "r", "interval", "reliability", "capability items", "subset r"),
+                       more(len(rows), "benchmarks", ".results"), self.warnings)
 
     def to_dict(self) -> dict[str, Any]:
         """One benchmark: its dict (``benchmark, n_models, ..., items, subset``); several: ``{"benchmarks": [...]}``."""
@@ -74,15 +88,17 @@ class ItemsReport:
 
 def read_model_scores(path: str | os.PathLike[str]) -> pd.Series:
     """Read a ``model,capabilities_score`` CSV (higher = more capable) into a Series indexed by model."""
-    from .._util.io import record_input
+    import io
+
+    from .._util.io import open_regular
+    from .._util.limits import MAX_TABLE_BYTES
+    from ..sources._table import MAX_ABS
 
     p = Path(path)
-    record_input(p)
+    raw = open_regular(p, max_bytes=MAX_TABLE_BYTES)  # a regular file of sensible size, recorded as read
     try:
-        df = pd.read_csv(p, dtype={"model": str}, keep_default_na=False, na_values=[""])
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, na_values=[""])
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: not a readable CSV ({exc.__class__.__name__})") from None
     need = [c for c in ("model", "capabilities_score") if c not in df.columns]
     if need:
@@ -90,10 +106,15 @@ def read_model_scores(path: str | os.PathLike[str]) -> pd.Series:
             f"{p}: missing column(s) {', '.join(need)} (have: {', '.join(map(str, df.columns))}); need model,capabilities_score"
         )
     vals = pd.to_numeric(df["capabilities_score"], errors="coerce")
-    bad = vals.isna() & df["capabilities_score"].notna()
+    v = vals.to_numpy(float)
+    bad = (vals.isna() & df["capabilities_score"].notna()).to_numpy() | np.isinf(v)
+    bad |= np.abs(np.where(np.isfinite(v), v, 0.0)) > MAX_ABS
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{p}, line {i + 2}, column capabilities_score: {df['capabilities_score'].iloc[i]!r} is not a number")
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{p}, line {i + 2}, column capabilities_score: {df['capabilities_score'].iloc[i]!r} is not a finite number of "
+            f"sensible size (|x| <= {MAX_ABS:g})"
+        )
     dup = df["model"][df["model"].duplicated()]
     if len(dup):
         raise InputError(f"{p}: model {dup.iloc[0]!r} appears more than once")
@@ -102,13 +123,14 @@ def read_model_scores(path: str | os.PathLike[str]) -> pd.Series:
 
 def _scores_for(
     names: list[str], model_scores: pd.Series | None, panel: ScoreMatrix | None
-) -> tuple[dict[str, float], dict[str, str], list[str], str]:
-    """Capabilities score per source model name, via the audit's name matching (exact rules only)."""
+) -> tuple[dict[str, float], dict[str, str], list[str], str, dict[str, float]]:
+    """Capabilities score (and its SE where the panel's model gives one) per source model name, via the audit's
+    name matching (exact rules only)."""
     if model_scores is not None:
         table = {str(k): str(k) for k in model_scores.index}
         mm = match_models(names, table)
         scores = {n: float(model_scores[mid]) for n, mid in mm.matched.items()}
-        return scores, dict(mm.matched), list(mm.unmatched), "--model-scores"
+        return scores, dict(mm.matched), list(mm.unmatched), "--model-scores", {}
     assert panel is not None
     from ..capability._model import default_score_method, fit_capability_model
     from ..sources._match import match_to_panel
@@ -117,9 +139,11 @@ def _scores_for(
     pscores = fit.scores
     mm = match_to_panel(names, panel)
     scores = {n: float(pscores.get(mid, np.nan)) for n, mid in mm.matched.items()}
-    return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} ({fit.model.short_description})"
+    ses = {n: float(fit.se.get(mid, np.nan)) for n, mid in mm.matched.items()}
+    return scores, dict(mm.matched), list(mm.unmatched), f"panel {panel.name!r} ({fit.model.short_description})", ses
 
 
+@renamed_keywords(n_boot="bootstrap")
 def items(
     sources: list[str | os.PathLike[str]] | list[ItemMatrix],
     *,
@@ -131,7 +155,7 @@ def items(
     subset_size: int | None = None,
     max_correlation: float | None = None,
     seed: int = 0,
-    n_boot: int = 2000,
+    bootstrap: int = 2000,
     level: float = 0.95,
 ) -> ItemsReport:
     """Item-level audit of the benchmarks in per-sample ``sources``.
@@ -149,13 +173,18 @@ def items(
         audit's rules (exact, any case, normalised, display name).
     benchmark, metric:
         Keep one benchmark; the per-sample metric to read.
-    method, subset_size, max_correlation, seed, n_boot, level:
+    method, subset_size, max_correlation, seed, level:
         See :func:`audit_items`.
+    bootstrap:
+        Bootstrap resamples of the models (``n_boot`` of :func:`audit_items`; ``n_boot``, the former name here,
+        still works with a DeprecationWarning).
     """
     if (model_scores is None) == (panel is None):
         raise InputError("give the models' capabilities scores: --model-scores FILE or --panel NAME (one of them)")
     if isinstance(model_scores, dict):
         model_scores = pd.Series(model_scores, dtype=float)
+    check_seed(seed)
+    check_work("--bootstrap", bootstrap, rows=0, columns=0)
     notes: list[str] = []
     if sources and all(isinstance(s, ItemMatrix) for s in sources):
         mats = [m for m in sources if benchmark is None or m.benchmark == benchmark]  # type: ignore[union-attr]
@@ -164,11 +193,13 @@ def items(
     else:
         mats, notes = read_items(list(sources), metric=metric, benchmark=benchmark)  # type: ignore[arg-type]
     names = sorted({m for mat in mats for m in mat.models})
-    scores, matched, unmatched, where = _scores_for(names, model_scores, panel)
+    scores, matched, unmatched, where, ses = _scores_for(names, model_scores, panel)
     no_score = [n for n, v in scores.items() if not np.isfinite(v)]
+    warns: list[str] = []
     if unmatched:
         shown = ", ".join(repr(u) for u in unmatched[:8]) + (f" and {len(unmatched) - 8} more" if len(unmatched) > 8 else "")
-        notes.append(f"{len(unmatched)} model(s) without a capabilities score in {where}, left out: {shown}")
+        warns.append(f"{len(unmatched)} model(s) without a capabilities score in {where}, left out: {shown}")
+        notes.append(warns[-1])
     if no_score:
         notes.append(
             f"{len(no_score)} matched model(s) have no capabilities score in {where} (missing capability benchmarks): "
@@ -176,7 +207,9 @@ def items(
         )
     results = []
     for mat in mats:
+        check_work("--bootstrap", bootstrap, rows=len(mat.models), columns=len(mat.items), what="models x items")
         s = np.array([scores.get(m, np.nan) for m in mat.models], dtype=float)
+        se = np.array([ses.get(m, np.nan) for m in mat.models], dtype=float) if ses else None
         if int(np.isfinite(s).sum()) < 5:
             raise InsufficientDataError(
                 f"{mat.benchmark}: only {int(np.isfinite(s).sum())} of its {len(mat.models)} models have a capabilities score "
@@ -192,8 +225,10 @@ def items(
                 subset_size=subset_size,
                 max_correlation=max_correlation,
                 seed=seed,
-                n_boot=n_boot,
+                n_boot=bootstrap,
                 level=level,
+                score_se=se,
             )
         )
-    return ItemsReport(tuple(results), matched, tuple(unmatched), where, tuple(notes))
+    warn_all(warns, stacklevel=4)
+    return ItemsReport(tuple(results), matched, tuple(unmatched), where, tuple(notes), warnings=tuple(warns))

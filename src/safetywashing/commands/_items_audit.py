@@ -10,18 +10,24 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, InsufficientDataError
+from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.stats import _check_method, pairwise_corr_masked
 from .._util.stats import finite_or_none as _f
 from ..inference._item_stats import (
+    DISCRIMINATION_MIN,
+    ITEM_MODEL_METHOD,
     RELIABILITY_METHOD,
     SELECTION_RULE,
     SPLIT_HALF_METHOD,
+    ItemModels,
     choose_subset,
     corr_pvalues,
     cronbach_alpha,
     crossfit_subset,
+    dimensionality,
     disattenuate,
     item_correlations,
+    item_models,
     noise_ceiling,
     row_means,
     split_half,
@@ -30,7 +36,12 @@ from ..inference._multiplicity import bh_qvalues
 from ._analyze import MIN_MODELS
 from ._audit import bootstrap_corr_fixed
 
-Q_FLAG = 0.05  # an item is flagged capability-driven when q < Q_FLAG and its correlation is positive
+Q_FLAG = 0.10  # an item is flagged capability-driven when its LR test's q < Q_FLAG and discrimination >= DISCRIMINATION_MIN
+FLAG_RULE = (
+    f"capability_driven: likelihood-ratio q < {Q_FLAG} and discrimination on capability >= {DISCRIMINATION_MIN} logits per "
+    f"SD of capability (odds x{np.exp(DISCRIMINATION_MIN):.2f} per SD: smaller effects are not flagged however significant); "
+    f"conditional_flag: conditional (DIF-style) q < {Q_FLAG} and positive conditional slope"
+)
 MIN_CROSSFIT = 10  # fewer models than this: no cross-fitted subset estimate
 SUBSET_METHOD = (
     "repeated K-fold cross-fitting over models: the subset is chosen on the other folds, the held-out models' "
@@ -81,18 +92,23 @@ class SubsetResult:
         }
 
 
-@dataclass(frozen=True)
-class ItemsResult:
+@dataclass(frozen=True, repr=False)
+class ItemsResult(NotebookRepr):
     """Item-level audit of one benchmark against the models' capabilities scores.
 
     Per item (arrays in ``items`` order): ``n`` models that ran it, ``mean``
     score (0-1, higher = more often correct / safe), ``correlation`` with the
     capabilities score over those models (higher = rises with capabilities),
-    its two-sided ``p_value``, Benjamini-Hochberg ``q_value`` across items and
-    ``capability_driven`` (q < 0.05 and positive). Per benchmark: the
-    correlation of the models' mean score with an interval, reliability
-    (alpha / KR-20 and split-half), noise ceiling and disattenuated
-    correlation, and the decorrelated :class:`SubsetResult`.
+    its two-sided ``p_value`` and Benjamini-Hochberg ``q_value`` across items;
+    ``items_fit`` (per-item logistic regressions on capability: discrimination
+    with its interval, likelihood-ratio and conditional p-values; see
+    :data:`~safetywashing.inference._item_stats.ITEM_MODEL_METHOD`) with
+    ``lr_q_value`` / ``conditional_q_value`` (BH), and the flags
+    ``capability_driven`` and ``conditional_flag`` (:data:`FLAG_RULE`). Per
+    benchmark: the correlation of the models' mean score with an interval,
+    reliability (alpha / KR-20 and split-half), ``dimensionality`` (a one- vs
+    two-factor check), noise ceiling and disattenuated correlation, and the
+    decorrelated :class:`SubsetResult`.
     """
 
     benchmark: str
@@ -104,6 +120,9 @@ class ItemsResult:
     correlation_items: np.ndarray
     p_value: np.ndarray
     q_value: np.ndarray
+    items_fit: ItemModels
+    lr_q_value: np.ndarray
+    conditional_q_value: np.ndarray
     correlation: float | None
     ci_low: float | None
     ci_high: float | None
@@ -115,6 +134,8 @@ class ItemsResult:
     n_boot: int
     seed: int
     notes: tuple[str, ...] = field(default=())
+    score_se_used: bool = False
+    dimensionality: dict = field(default_factory=dict)
 
     @property
     def n_items(self) -> int:
@@ -122,7 +143,15 @@ class ItemsResult:
 
     @property
     def capability_driven(self) -> np.ndarray:
-        return (self.q_value < Q_FLAG) & (self.correlation_items > 0)
+        """Items flagged: likelihood-ratio q < Q_FLAG and discrimination >= DISCRIMINATION_MIN (see FLAG_RULE)."""
+        disc = np.nan_to_num(self.items_fit.discrimination, nan=-np.inf)
+        return (np.nan_to_num(self.lr_q_value, nan=1.0) < Q_FLAG) & (disc >= DISCRIMINATION_MIN)
+
+    @property
+    def conditional_flag(self) -> np.ndarray:
+        """Items whose success rises with capability beyond the benchmark's rest score (conditional q < Q_FLAG)."""
+        cd = np.nan_to_num(self.items_fit.cond_discrimination, nan=-np.inf)
+        return (np.nan_to_num(self.conditional_q_value, nan=1.0) < Q_FLAG) & (cd > 0)
 
     @property
     def noise_ceiling(self) -> float | None:
@@ -132,8 +161,41 @@ class ItemsResult:
     def disattenuated_correlation(self) -> float | None:
         return disattenuate(self.correlation, self.reliability)
 
+    def _item_columns(self) -> dict[str, np.ndarray]:
+        """The per-item model columns, in output order."""
+        f = self.items_fit
+        return {
+            "discrimination": f.discrimination,
+            "discrimination_low": f.disc_low,
+            "discrimination_high": f.disc_high,
+            "lr_p_value": f.lr_p,
+            "lr_q_value": self.lr_q_value,
+            "conditional_discrimination": f.cond_discrimination,
+            "conditional_p_value": f.cond_p,
+            "conditional_q_value": self.conditional_q_value,
+        }
+
+    def _summary(self) -> Summary:
+        sub = self.subset
+        facts = (
+            ("models x items", f"{self.n_models} x {self.n_items}"),
+            ("r of the mean score", f"{num(self.correlation)} {interval(self.ci_low, self.ci_high)} ({self.level:.0%})"),
+            ("reliability", num(self.reliability, ".2f")),
+            ("capability-driven items", str(int(self.capability_driven.sum()))),
+            ("subset", "-" if sub is None else f"{sub.n_items} items, cross-fitted r {num(sub.correlation)}"),
+        )
+        order = np.argsort(-np.nan_to_num(self.items_fit.discrimination, nan=-9.0), kind="stable")
+        rows = tuple((self.items[i], str(int(self.n[i])), num(float(self.mean[i]), ".2f"),
+                      num(float(self.correlation_items[i])), num(float(self.items_fit.discrimination[i])),
+                      format(float(self.lr_q_value[i]), ".2g"), "yes" if self.capability_driven[i] else "")
+                     for i in order)
+        return Summary(f"{self.benchmark} ({self.method})", facts, ("item", "n", "mean", "r", "disc", "LR q", "capability"),
+                       rows, ("n", "mean", "r", "disc", "LR q"), more(len(rows), "items, highest discrimination first"))
+
     def to_frame(self) -> pd.DataFrame:
-        """The item table: ``benchmark, item, n, mean, correlation, p_value, q_value, capability_driven, in_subset``."""
+        """The item table: ``benchmark, item, n, mean, correlation, p_value, q_value``, the item-model columns
+        (``discrimination`` with its interval, ``lr_p_value``, ``lr_q_value``, ``conditional_*``),
+        ``capability_driven``, ``conditional_flag``, ``in_subset``."""
         sub = set(self.subset.items) if self.subset else set()
         return pd.DataFrame(
             {
@@ -144,7 +206,9 @@ class ItemsResult:
                 "correlation": self.correlation_items,
                 "p_value": self.p_value,
                 "q_value": self.q_value,
+                **self._item_columns(),
                 "capability_driven": self.capability_driven,
+                "conditional_flag": self.conditional_flag,
                 "in_subset": [i in sub for i in self.items],
             }
         )
@@ -152,6 +216,8 @@ class ItemsResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the documented contract (plus ``method``, ``reliability_*`` and ``notes``)."""
         flags = self.capability_driven
+        cflags = self.conditional_flag
+        cols = self._item_columns()
         items = [
             {
                 "item": it,
@@ -160,7 +226,9 @@ class ItemsResult:
                 "correlation": _f(self.correlation_items[i]),
                 "p_value": _f(self.p_value[i]),
                 "q_value": _f(self.q_value[i]),
+                **{c: _f(v[i]) for c, v in cols.items()},
                 "capability_driven": bool(flags[i]),
+                "conditional_flag": bool(cflags[i]),
             }
             for i, it in enumerate(self.items)
         ]
@@ -178,9 +246,14 @@ class ItemsResult:
             "reliability_split_half": _f(self.split_half),
             "split_half_method": SPLIT_HALF_METHOD,
             "missing_share": self.missing_share,
+            "dimensionality": dict(self.dimensionality),
             "noise_ceiling": _f(self.noise_ceiling),
             "disattenuated_correlation": _f(self.disattenuated_correlation),
             "n_capability_driven": int(flags.sum()),
+            "n_conditional_flag": int(cflags.sum()),
+            "flag_rule": FLAG_RULE,
+            "item_model_method": ITEM_MODEL_METHOD,
+            "score_se_used": self.score_se_used,
             "items": items,
             "subset": self.subset.to_dict() if self.subset else None,
             "notes": list(self.notes),
@@ -201,6 +274,7 @@ def audit_items(
     level: float = 0.95,
     folds: int = 5,
     repeats: int = 10,
+    score_se: np.ndarray | None = None,
 ) -> ItemsResult:
     """Item-level audit of one benchmark.
 
@@ -223,19 +297,27 @@ def audit_items(
     seed, n_boot, level, folds, repeats:
         Random seed; bootstrap resamples and interval level; K and repeats of
         the cross-fitting.
+    score_se:
+        ``(n_models,)`` standard errors of ``s`` (e.g. a panel's logistic
+        capability model); the item models then use the regression-calibrated
+        score (see :data:`ITEM_MODEL_METHOD`).
     """
     _check_options(method, level, subset_size, max_correlation)
+    keep = np.isfinite(np.asarray(s, dtype=float))
+    se = None if score_se is None else np.asarray(score_se, dtype=float)[keep]
     y, s = _scored_models(y, s, benchmark)
     n, k = y.shape
     r, nn = item_correlations(y, s, method)
     p = corr_pvalues(r, nn)
     q = bh_qvalues(p)
+    fitted = item_models(y, s, se)
     mean, missing_share = _item_means(y)
     notes = _coverage_notes(r, missing_share)
     corr, lo, hi = _mean_score_correlation(y, s, method=method, n_boot=n_boot, level=level, seed=seed)
     alpha = _f(cronbach_alpha(y))
     sh = _f(split_half(y, seed=seed))
     notes += _reliability_notes(alpha, method)
+    dims = dimensionality(y)  # its plain-language warning is shown beside alpha (not repeated as a note)
     subset = None
     if k >= 2:
         subset = _decorrelated_subset(
@@ -252,6 +334,9 @@ def audit_items(
         correlation_items=r,
         p_value=p,
         q_value=q,
+        items_fit=fitted,
+        lr_q_value=bh_qvalues(fitted.lr_p),
+        conditional_q_value=bh_qvalues(fitted.cond_p),
         correlation=corr,
         ci_low=lo,
         ci_high=hi,
@@ -263,6 +348,8 @@ def audit_items(
         n_boot=n_boot,
         seed=seed,
         notes=tuple(notes),
+        score_se_used=se is not None and bool(np.isfinite(se).any()),
+        dimensionality=dims,
     )
 
 
@@ -383,23 +470,26 @@ def _decorrelated_subset(
     """
     n, k = y.shape
     size = subset_size if subset_size is not None else (None if max_correlation is not None else max(1, k // 2))
+    cf = None
+    if n >= MIN_CROSSFIT:
+        # with a --max-correlation target the size is chosen on the cross-fitted curve (held-out models), then the
+        # subset of that size is chosen on all models
+        cf = crossfit_subset(y, s, size=size, max_correlation=max_correlation, method=method, folds=folds,
+                             repeats=repeats, n_boot=min(n_boot, 1000), level=level, seed=seed)
+        if size is None and cf.size is not None:
+            size = cf.size
+            if not cf.target_met:
+                notes.append(
+                    f"no subset meets --max-correlation {max_correlation} on held-out models: the lowest cross-fitted "
+                    f"correlation is {cf.correlation:+.2f}, at {cf.size} items (the subset shown)"
+                    if cf.correlation is not None else
+                    f"no subset meets --max-correlation {max_correlation} on held-out models (no cross-fitted correlation)"
+                )
     cols = choose_subset(y, s, size=size, max_correlation=max_correlation, method=method)
     sub_mean = row_means(y, cols)
     r_in, _ = pairwise_corr_masked(sub_mean[:, None], s, method)
     sub_alpha = _f(cronbach_alpha(y[:, cols])) if len(cols) >= 2 else None
-    if n >= MIN_CROSSFIT:
-        cf = crossfit_subset(
-            y,
-            s,
-            size=size,
-            max_correlation=max_correlation,
-            method=method,
-            folds=folds,
-            repeats=repeats,
-            n_boot=min(n_boot, 1000),
-            level=level,
-            seed=seed,
-        )
+    if cf is not None:
         c_est, c_lo, c_hi, nf, nr, ms = cf.correlation, cf.ci_low, cf.ci_high, cf.folds, cf.repeats, cf.mean_size
     else:
         c_est = c_lo = c_hi = None
@@ -408,9 +498,15 @@ def _decorrelated_subset(
             f"only {n} models: no cross-fitted estimate of the subset's correlation (needs {MIN_CROSSFIT}); "
             "its in-sample correlation is optimistic"
         )
-    rule = SELECTION_RULE + (
-        f"; first {size} items" if size is not None else f"; largest prefix with in-sample correlation <= {max_correlation}"
-    )
+    if max_correlation is None or subset_size is not None:
+        how = f"; first {size} items"
+    elif cf is not None:
+        how = (f"; {size} items: the largest prefix whose cross-fitted (held-out) correlation is <= {max_correlation}"
+               if cf.target_met else f"; {size} items: no prefix reaches {max_correlation} on held-out models, the one "
+               "with the lowest cross-fitted correlation")
+    else:
+        how = f"; largest prefix with in-sample correlation <= {max_correlation} (too few models to cross-fit)"
+    rule = SELECTION_RULE + how
     return SubsetResult(
         items=tuple(items[i] for i in cols),
         correlation=c_est,

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import UnknownIdError
+from .._util.notebook import NotebookRepr, Summary, more, num
 from ..capability._model import fit_capability_model
 from ..inference._fit import fit_on_scores
 from ..sources._matrix import ScoreMatrix
@@ -69,8 +70,8 @@ class LeaderboardEntry:
         return str(self.rank_best) if self.rank_best == self.rank_worst else f"{self.rank_best}-{self.rank_worst}"
 
 
-@dataclass(frozen=True)
-class LeaderboardResult:
+@dataclass(frozen=True, repr=False)
+class LeaderboardResult(NotebookRepr):
     """Models ranked by raw ``benchmark`` and by ``benchmark`` adjusted for capabilities.
 
     ``value``/``predicted``/``adjusted`` are in the benchmark's units (higher =
@@ -93,6 +94,16 @@ class LeaderboardResult:
     excluded: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def _summary(self) -> Summary:
+        facts = (("models ranked", f"{self.n} ({len(self.excluded)} excluded)"),
+                 ("fit", f"{self.benchmark} = {self.intercept:.4g} + {self.slope:.4g} x capabilities score"))
+        rows = tuple((str(e.adjusted_rank), e.name, num(e.capabilities_score), format(e.value, ".4g"), str(e.raw_rank),
+                      num(e.adjusted, "+.4g"), f"{e.rank_change:+d}") for e in self.entries)
+        return Summary(f"{self.benchmark} ({self.benchmark_name}), panel {self.panel!r}: raw vs capability-adjusted ranks",
+                       facts, ("adj. rank", "model", "capabilities", "value", "raw rank", "adjusted", "change"), rows,
+                       ("adj. rank", "capabilities", "value", "raw rank", "adjusted", "change"),
+                       more(len(rows), "models", ".to_frame()"))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per ranked model (sorted by adjusted rank) with ``panel`` and ``benchmark`` columns."""

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._util.errors import InputError, InsufficientDataError
+from .._util.errors import InputError, InsufficientDataError, warn_all
+from .._util.notebook import NotebookRepr, Summary, more, num
 from .._util.stats import finite_or_none as _f
 from ..capability._model import AnyCapabilityModel, fit_capability_model
 from ..inference._fit import fit_on_scores, leverage, studentized_loo, tail_summary
@@ -101,8 +102,8 @@ class BenchmarkPlacement:
     studentized_residual: float = math.nan
 
 
-@dataclass(frozen=True)
-class PlacementResult:
+@dataclass(frozen=True, repr=False)
+class PlacementResult(NotebookRepr):
     """Result of :func:`place`: models in a panel's coordinates and their residuals."""
 
     panel: str
@@ -115,6 +116,22 @@ class PlacementResult:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     tails: dict[str, Any] = field(default_factory=dict)
+
+    def _summary(self) -> Summary:
+        outside = sum(b.outside_interval for b in self.benchmarks)
+        facts = (
+            ("models", f"{len(self.models)} ({sum(m.capabilities_score is not None for m in self.models)} placed)"),
+            ("comparisons", f"{len(self.benchmarks)} (model, benchmark), {outside} outside the {self.level:.0%} "
+                            "prediction interval"),
+        )
+        rows = tuple((m.model, num(m.capabilities_score, "+.3f"), num(m.percentile, ".0f"),
+                      str(sum(b.model == m.model for b in self.benchmarks)),
+                      str(sum(b.model == m.model and b.outside_interval for b in self.benchmarks)))
+                     for m in self.models)
+        return Summary(f"in panel {self.panel!r} coordinates ({self.method})", facts,
+                       ("model", "capabilities score", "percentile", "benchmarks", "outside PI"), rows,
+                       ("capabilities score", "percentile", "benchmarks", "outside PI"),
+                       more(len(rows), "models", ".to_frame()"), self.warnings)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per (model, benchmark), model score and percentile repeated.
@@ -461,6 +478,7 @@ def place(
         notes.append(f"{len(unknown)} column(s) not in panel {panel.name!r}, not compared: {', '.join(unknown)}")
     tails = panel_tails(panel, sc.ps, caps)
     w2, n2 = settings_warnings(provenance, [m.model for m in sc.models if m.capabilities_score is not None], caps)
+    warn_all(warns + w2)
     return PlacementResult(
         panel=panel.name,
         method=method,
@@ -519,19 +537,38 @@ def read_matrix_csv(path: str | Path) -> ScoreMatrix:
 
 def read_provenance_csv(path: str | Path) -> pd.DataFrame:
     """Read a provenance CSV written by ``ingest``."""
-    p = Path(path)
-    from .._util.io import record_input
+    import io
 
-    record_input(p)
+    import numpy as np
+
+    from .._util.io import open_regular
+    from .._util.limits import MAX_TABLE_BYTES
+
+    p = Path(path)
+    raw = open_regular(p, max_bytes=MAX_TABLE_BYTES, what="provenance")  # regular file, sensible size, recorded as read
     try:
-        return pd.read_csv(
-            p,
-            dtype={"model": str, "benchmark": str, "metric": str, "filter": str, "harness": str},
+        df = pd.read_csv(
+            io.BytesIO(raw),
+            dtype={"model": str, "benchmark": str, "metric": str, "filter": str, "harness": str, "n_shot": str,
+                   "value": str, "stderr": str, "raw_value": str},
             keep_default_na=False,
             na_values=[""],
         )
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: provenance file not readable ({exc.__class__.__name__})") from None
+    for col in ("n_shot", "value", "stderr", "raw_value"):  # numbers or empty; never inf or text
+        if col not in df.columns:
+            continue
+        vals = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+        bad = (np.isnan(vals) & df[col].notna().to_numpy()) | np.isinf(vals)
+        if col == "n_shot":
+            bad |= np.isfinite(vals) & ((vals < 0) | (vals != np.round(vals)) | (vals > 10**6))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{p}, line {i + 2}, column {col}: {df[col].iloc[i]!r} is not a finite number"
+                             + (" of shots (a whole number >= 0)" if col == "n_shot" else ""))
+        df[col] = vals
+    return df
 
 
 __all__ = [

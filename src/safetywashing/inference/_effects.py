@@ -145,7 +145,8 @@ def _partial(x: np.ndarray, s: np.ndarray, c: np.ndarray, ok: np.ndarray, method
 def _below(v: np.ndarray) -> np.ndarray:
     """``(n, n * p)`` comparison matrix of fixed values ``v`` ``(n, p)``: 1 where ``v_j < v_i``, 1/2 where tied (row j)."""
     n, p = v.shape
-    return ((v[:, None, :] < v[None, :, :]) + 0.5 * (v[:, None, :] == v[None, :, :])).reshape(n, n * p)
+    # float32 holds 0, 1/2, 1 and every rank sum below 2^23 exactly: half the memory and time of float64
+    return ((v[:, None, :] < v[None, :, :]) + np.float32(0.5) * (v[:, None, :] == v[None, :, :])).reshape(n, n * p)
 
 
 def _weighted_ranks(below: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -158,7 +159,7 @@ def _weighted_ranks(below: np.ndarray, w: np.ndarray) -> np.ndarray:
     gives them. One matrix product per batch (BLAS).
     """
     b, n = w.shape
-    return (w @ below).reshape(b, n, -1) + 0.5
+    return (w.astype(below.dtype) @ below).astype(float).reshape(b, n, -1) + 0.5
 
 
 def _weighted_partial(
@@ -217,6 +218,7 @@ def bootstrap_partial_compute(
     s = np.asarray(scores, dtype=float)
     c = np.asarray(log_c, dtype=float)
     n, p = x.shape
+    chunk = max(1, min(chunk, 2**22 // max(1, n * p)))  # each batch's (chunk, n, p) ranks stay near 32 MiB
     idx = rng.integers(0, n, (n_boot, n))
     counts = np.zeros((n_boot, n))
     np.add.at(counts, (np.repeat(np.arange(n_boot), n), idx.ravel()), 1.0)

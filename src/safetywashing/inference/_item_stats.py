@@ -282,6 +282,65 @@ class _Suff:
         r_rest = self.corr_with(w, resid, base)
         return np.nan_to_num(r_cap) - np.nan_to_num(r_rest)
 
+    def _mt_many(self, v: np.ndarray) -> np.ndarray:
+        """Column sums of the presence mask weighted by each column of ``v`` (``(n, F)`` -> ``(F, k)``)."""
+        if self.m is None:
+            return np.repeat(v.sum(axis=0)[:, None], self.k, axis=1).astype(float)
+        return (v.T.astype(np.float32) @ self.m).astype(float)
+
+    def _corr_many(self, ok: np.ndarray, v: np.ndarray, base: tuple) -> np.ndarray:
+        """:meth:`corr_with` for ``F`` row sets and vectors at once (``ok``, ``v``: ``(n, F)``; ``v`` NaN outside ``ok``)."""
+        cnt, sx, sxx = base
+        mean = np.array([v[ok[:, f], f].mean() if ok[:, f].any() else 0.0 for f in range(v.shape[1])])
+        vc = np.where(ok, v - mean, 0.0)
+        sy = self._mt_many(vc)
+        syy = self._mt_many(vc * vc)
+        sxy = (vc.T.astype(np.float32) @ self.y0).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = sxy - sx * sy / cnt
+            vx = sxx - sx * sx / cnt
+            vy = syy - sy * sy / cnt
+            r = cov / np.sqrt(vx * vy)
+        good = (cnt >= 3) & (vx > 1e-9) & (vy > 1e-9)
+        return np.where(good, np.clip(r, -1, 1), np.nan)
+
+    def keys_many(self, train: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """:meth:`keys` for ``F`` training sets at once (``train``: ``(n, F)`` 0/1): ``(F, k)``.
+
+        The same statistics as ``F`` calls of :meth:`keys`, computed with a
+        few matrix products over the responses instead of ``F`` passes each.
+        """
+        n, nf = train.shape
+        tr = (train > 0) & np.isfinite(s)[:, None]
+        rs = np.full((n, nf), np.nan)
+        for f in range(nf):
+            rs[tr[:, f], f] = rankdata(s[tr[:, f]][:, None])[:, 0]
+        ok = tr & np.isfinite(self.row_mean)[:, None]
+        rs[~ok] = np.nan
+        wf = ok.astype(np.float32)
+        sx = (wf.T @ self.y0).astype(float)
+        sxx = sx if self.y0sq is self.y0 else (wf.T @ self.y0sq).astype(float)
+        base = (self._mt_many(wf), sx, sxx)
+        r_cap = self._corr_many(ok, rs, base)
+        resid = np.full((n, nf), np.nan)
+        for f in range(nf):
+            o = ok[:, f]
+            if o.sum() >= 3:
+                b, a = np.polyfit(rs[o, f], self.row_mean[o], 1)
+                resid[o, f] = self.row_mean[o] - (a + b * rs[o, f])
+        r_rest = self._corr_many(ok & np.isfinite(resid), resid, base)
+        return np.nan_to_num(r_cap) - np.nan_to_num(r_rest)
+
+    def prefix_means(self, order: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """Every model's mean over the first ``sizes[g]`` items of ``order`` (``(n, G)``; NaN when it ran none)."""
+        rank = np.empty(self.k, dtype=np.int64)
+        rank[order] = np.arange(self.k)
+        grid = (rank[:, None] < sizes[None, :]).astype(np.float32)
+        tot = (self.y0 @ grid).astype(float)
+        cnt = (self.m @ grid).astype(float) if self.m is not None else np.broadcast_to(sizes.astype(float), tot.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
     def choose(
         self, w: np.ndarray, s: np.ndarray, *, size: int | None, max_correlation: float | None, method: str, max_points: int
     ) -> np.ndarray:
@@ -346,7 +405,13 @@ def choose_subset(
 
 @dataclass(frozen=True)
 class CrossFit:
-    """Cross-fitted correlation of the decorrelated subset (chosen on other models than it is scored on)."""
+    """Cross-fitted correlation of the decorrelated subset (chosen on other models than it is scored on).
+
+    With a ``max_correlation`` target, ``size`` is the subset size chosen on
+    the cross-fitted curve (the largest size whose held-out correlation is at
+    most the target) and ``target_met`` says whether any size met it
+    (otherwise ``size`` is the size with the lowest held-out correlation).
+    """
 
     correlation: float | None
     ci_low: float | None
@@ -356,6 +421,39 @@ class CrossFit:
     repeats: int
     n_boot: int
     mean_size: float
+    size: int | None = None
+    target_met: bool | None = None
+
+
+def _interval(oof: np.ndarray, s: np.ndarray, method: str, n_boot: int, level: float, rng: np.random.Generator):
+    """Percentile bootstrap over models of the repeat-averaged correlation of ``oof`` (``(n, repeats)``) with ``s``."""
+    import warnings
+
+    n, repeats = oof.shape
+    a = (1 - level) / 2
+    means = []
+    chunk = max(1, 2_000_000 // max(1, n * repeats))  # bound the batched bootstrap's memory
+    for start in range(0, n_boot, chunk):
+        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
+        rb, _ = pairwise_corr_masked(oof[idx], s[idx], method)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means.append(np.nanmean(rb, axis=1))
+    mb = np.concatenate(means)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanquantile(mb, a), np.nanquantile(mb, 1 - a)
+
+
+def _standardised(v: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """Columns of ``v`` standardised with the mean and SD of the rows ``train`` (NaN-aware)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mu = np.nanmean(v[train], axis=0)
+        sd = np.nanstd(v[train], axis=0)
+    return (v - mu) / np.where(sd > 0, sd, 1.0)
 
 
 def crossfit_subset(
@@ -370,60 +468,319 @@ def crossfit_subset(
     n_boot: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    max_points: int = 32,
 ) -> CrossFit:
     """Repeated K-fold cross-fitting of the subset's capabilities correlation.
 
-    In each repeat the models are split at random into ``folds`` folds; for each
-    fold the subset is chosen (:func:`choose_subset`'s rule) on the other folds
-    only, and the held-out models get that subset's mean score, standardised
-    with the training models' mean and SD of the same subset (so folds with
-    different items share a scale). The correlation of these out-of-fold
-    scores with ``s`` over all models is averaged over repeats. The interval
-    is a percentile bootstrap over models of that repeat-averaged correlation
-    (selections held fixed; it leaves out the variability of the selection
-    itself).
+    In each repeat the models are split at random into ``folds`` folds; for
+    each fold the items are ordered by the selection rule fitted on the other
+    folds only (all folds' keys in one batch of matrix products), and the
+    held-out models get the subset's mean score, standardised with the
+    training models' mean and SD of the same subset (so folds with different
+    items share a scale). The correlation of these out-of-fold scores with
+    ``s`` over all models is averaged over repeats. With ``size``: the first
+    ``size`` items. With ``max_correlation``: every prefix size on a grid
+    (``max_points``, log-spaced) is scored at once, and the largest size
+    whose cross-fitted correlation is at most the target is chosen
+    (``target_met`` False and the lowest-correlation size when none is). The
+    interval is a percentile bootstrap over models of that repeat-averaged
+    correlation (selections held fixed; it leaves out the variability of the
+    selection itself).
     """
-    import warnings
-
     s = np.asarray(s, dtype=float)
     n = y.shape[0]
     rng = np.random.default_rng(seed)
     folds = max(2, min(folds, n // 2))
     suff = _Suff(y)
-    oof = np.full((n, repeats), np.nan)
-    sizes = []
+    sizes = np.array([max(1, min(size, suff.k))]) if size is not None else _prefix_sizes(suff.k, max_points)
+    oof = np.full((n, repeats, sizes.size), np.nan)
     for rep in range(repeats):
-        perm = rng.permutation(n)
-        parts = np.array_split(perm, folds)
-        for f in range(folds):
-            test = parts[f]
-            w = np.ones(n)
-            w[test] = 0.0
-            cols = suff.choose(w, s, size=size, max_correlation=max_correlation, method=method, max_points=32)
-            sizes.append(len(cols))
-            ind = np.zeros(suff.k)
-            ind[cols] = 1.0
-            sm = suff.subset_means(ind)
-            tr = sm[w > 0]
-            mu, sd = np.nanmean(tr), np.nanstd(tr)
-            oof[test, rep] = (sm[test] - mu) / sd if sd > 0 else sm[test] - mu
-    r_rep, _ = pairwise_corr_masked(oof, s, method)
-    est = float(np.nanmean(r_rep)) if np.isfinite(r_rep).any() else math.nan
-    a = (1 - level) / 2
-    means = []
-    chunk = max(1, 2_000_000 // max(1, n * repeats))  # bound the batched bootstrap's memory
-    for start in range(0, n_boot, chunk):
-        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
-        rb, _ = pairwise_corr_masked(oof[idx], s[idx], method)
+        parts = np.array_split(rng.permutation(n), folds)
+        train = np.ones((n, folds))
+        for f, test in enumerate(parts):
+            train[test, f] = 0.0
+        keys = suff.keys_many(train, s)
+        for f, test in enumerate(parts):
+            pm = suff.prefix_means(np.argsort(keys[f], kind="stable"), sizes)
+            oof[test, rep, :] = _standardised(pm, train[:, f] > 0)[test]
+    r_rep, _ = pairwise_corr_masked(np.moveaxis(oof, 2, 0), s, method)  # (G, repeats)
+    with np.errstate(invalid="ignore"):
+        import warnings
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            means.append(np.nanmean(rb, axis=1))
-    mb = np.concatenate(means)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = np.nanquantile(mb, a), np.nanquantile(mb, 1 - a)
+            curve = np.nanmean(r_rep, axis=1)
+    g, met = sizes.size - 1, None
+    if size is None and max_correlation is not None:
+        good = np.flatnonzero(curve <= max_correlation)
+        met = bool(good.size)
+        g = int(good[-1]) if good.size else (int(np.nanargmin(curve)) if np.isfinite(curve).any() else sizes.size - 1)
+    est = float(curve[g]) if np.isfinite(curve[g]) else math.nan
+    lo, hi = _interval(oof[:, :, g], s, method, n_boot, level, rng)
 
     def f(x: float) -> float | None:
         return None if x is None or not np.isfinite(x) else float(x)
 
-    return CrossFit(f(est), f(lo), f(hi), tuple(float(x) for x in r_rep), folds, repeats, n_boot, float(np.mean(sizes)))
+    return CrossFit(f(est), f(lo), f(hi), tuple(float(x) for x in r_rep[g]), folds, repeats, n_boot, float(sizes[g]),
+                    size=int(sizes[g]), target_met=met)
+
+
+# --- per-item logistic regressions (2PL-style flags) -------------------------------------------------
+
+GLM_RIDGE = 0.05  # penalty on the slopes (not the intercept): keeps separated items finite
+GLM_ITER = 30
+DISCRIMINATION_MIN = 0.5  # logits per SD of capability: the effect size an item needs to be flagged
+ITEM_MODEL_METHOD = (
+    "per item, a logistic regression of the item's responses on the models' standardised capabilities score "
+    "(2PL-style: slope = discrimination on capability, logits per SD of capability; a ridge of 0.05 on the slope keeps "
+    "items answered all-right or all-wrong finite), fitted by Newton steps batched over items; likelihood-ratio test "
+    "against the intercept-only model (chi^2, 1 df), Benjamini-Hochberg q across items; Wald 95% interval for the slope. "
+    "Conditional (DIF-style) test: a score (Rao) test of adding capability to the item's logistic fit on its rest score "
+    "(the model's mean over the benchmark's other items; chi^2, 1 df; the conditional slope is its one-step estimate), "
+    "i.e. does capability predict the item beyond what the benchmark's own trait does. Where the panel gives the "
+    "capabilities score's SE, the score is replaced by its regression-calibration "
+    "estimate E[capability | score] = mean + lambda (score - mean), lambda = tau^2 / (tau^2 + SE^2), tau^2 = var(score) - "
+    "mean(SE^2), and standardised by tau (corrects the slope's attenuation by the score's error)"
+)
+
+
+def _glm_batch(
+    y: np.ndarray, cols: list[np.ndarray], ridge: float = GLM_RIDGE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Logistic regressions of every column of ``y`` on its own design, Newton steps batched over columns.
+
+    ``y``: ``(n, k)`` responses in [0, 1] (NaN = missing; fractions allowed:
+    quasi-likelihood); ``cols``: the covariates after the intercept, each
+    either ``(n,)`` (shared by every item) or ``(n, k)`` (one per item). The
+    slopes (not the intercept) carry a ridge ``ridge / 2 * beta^2``. Every
+    sum over models is a matrix-vector product or an elementwise product
+    (no ``(n, k, p)`` array). Returns ``(beta (k, p), covariance (k, p, p),
+    log-likelihood (k,))`` with the log-likelihood unpenalised.
+    """
+    obs = ~np.isnan(y)
+    w_obs = obs.astype(float)
+    yz = np.where(obs, y, 0.0)
+    k = y.shape[1]
+    xs = [None, *cols]  # None = the intercept
+    p = len(xs)
+    pen = np.full(p, ridge)
+    pen[0] = 0.0
+    eye = np.eye(p)
+
+    def wsum(v: np.ndarray, a: np.ndarray | None, b: np.ndarray | None = None) -> np.ndarray:
+        """Sum over models of ``v * x_a * x_b`` per item (``v``: ``(n, k)``)."""
+        f = [x for x in (a, b) if x is not None]
+        shared = [x for x in f if x.ndim == 1]
+        own = [x for x in f if x.ndim == 2]
+        if own:
+            v = v * own[0] if len(own) == 1 else v * own[0] * own[1]
+        if not shared:
+            return v.sum(axis=0)
+        vec = shared[0] if len(shared) == 1 else shared[0] * shared[1]
+        return vec @ v
+
+    mean = np.clip(yz.sum(axis=0) / np.maximum(w_obs.sum(axis=0), 1), 1e-3, 1 - 1e-3)
+    beta = np.zeros((k, p))
+    beta[:, 0] = np.log(mean / (1 - mean))
+
+    def eta_of(b: np.ndarray) -> np.ndarray:
+        e = np.broadcast_to(b[:, 0], y.shape).copy()
+        for a in range(1, p):
+            x = xs[a]
+            e += (x[:, None] if x.ndim == 1 else x) * b[:, a]
+        return e
+
+    def hessian(wv: np.ndarray) -> np.ndarray:
+        h = np.empty((k, p, p))
+        for a in range(p):
+            for b in range(a, p):
+                h[:, a, b] = h[:, b, a] = wsum(wv, xs[a], xs[b])
+        return h + pen * eye + 1e-9 * eye
+
+    from scipy.special import expit
+
+    for _ in range(GLM_ITER):
+        pr = expit(eta_of(beta))
+        r = w_obs * (yz - pr)
+        grad = np.stack([wsum(r, xs[a]) for a in range(p)], axis=1) - pen * beta
+        pr *= 1 - pr
+        pr *= w_obs
+        step = np.clip(np.linalg.solve(hessian(pr), grad[:, :, None])[:, :, 0], -2.0, 2.0)
+        beta = beta + step
+        if np.abs(step).max(initial=0.0) < 1e-6:
+            break
+    pr = np.clip(expit(eta_of(beta)), 1e-12, 1 - 1e-12)
+    ll = (w_obs * (yz * np.log(pr) + (1 - yz) * np.log1p(-pr))).sum(axis=0)
+    return beta, np.linalg.inv(hessian(w_obs * pr * (1 - pr))), ll
+
+
+def calibrated_covariate(s: np.ndarray, se: np.ndarray | None = None) -> np.ndarray:
+    """The capabilities score standardised (mean 0, SD 1), by regression calibration when SEs are given.
+
+    With ``se``: ``tau^2 = var(s) - mean(se^2)`` (true-score variance, at
+    least 10% of var(s)), ``lambda_i = tau^2 / (tau^2 + se_i^2)``, and the
+    covariate is ``lambda_i (s_i - mean) / tau`` (the expected true
+    capability given the score, in SDs of the true capability).
+    """
+    s = np.asarray(s, dtype=float)
+    c = s - s.mean()
+    var = float(c.var())
+    if not var > 0:
+        return np.zeros_like(s)
+    if se is None or not np.isfinite(se).any():
+        return c / np.sqrt(var)
+    e2 = np.nan_to_num(np.asarray(se, dtype=float)) ** 2
+    tau2 = max(var - float(e2.mean()), 0.1 * var)
+    return tau2 / (tau2 + e2) * c / np.sqrt(tau2)
+
+
+@dataclass(frozen=True)
+class ItemModels:
+    """Per-item logistic regressions on capability (arrays over items; NaN where an item cannot be fitted).
+
+    ``discrimination``: slope on the standardised capability (logits per SD;
+    higher = rises more with capability), ``disc_low``/``disc_high`` its Wald
+    95% interval, ``lr_p``: likelihood-ratio p against no capability effect;
+    ``cond_discrimination``, ``cond_p``: the same slope and test with the
+    item's rest score in the model (DIF-style, conditional on the benchmark's
+    own trait).
+    """
+
+    discrimination: np.ndarray
+    disc_low: np.ndarray
+    disc_high: np.ndarray
+    lr_p: np.ndarray
+    cond_discrimination: np.ndarray
+    cond_p: np.ndarray
+
+
+def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> ItemModels:
+    """Fit :data:`ITEM_MODEL_METHOD`'s regressions for every item of ``y`` (``(n_models, n_items)``, any float/int dtype).
+
+    Runs in blocks of :data:`BLOCK` items; items with fewer than 3 models or
+    a constant response get NaN.
+    """
+    from scipy.stats import chi2
+
+    n, k = y.shape
+    z = calibrated_covariate(s, se)
+    rows = np.zeros(n)
+    cnt = np.zeros(n)
+    for sl in _blocks(k):
+        b = np.asarray(y[:, sl], dtype=float)
+        m = ~np.isnan(b)
+        rows += np.where(m, b, 0.0).sum(axis=1)
+        cnt += m.sum(axis=1)
+    out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
+    glm_block = max(64, min(BLOCK, 4_000_000 // max(n, 1)))
+    for sl in _blocks(k, glm_block):
+        b = np.asarray(y[:, sl], dtype=float)
+        m = ~np.isnan(b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rest = (rows[:, None] - np.where(m, b, 0.0)) / (cnt[:, None] - m)
+        rest = np.where(np.isfinite(rest), rest, np.nanmean(rest) if np.isfinite(rest).any() else 0.0)
+        rsd = rest.std(axis=0)
+        rest = (rest - rest.mean(axis=0)) / np.where(rsd > 0, rsd, 1.0)
+        ll0 = _null_loglik(b, m)
+        beta, cov, ll1 = _glm_batch(b, [z])
+        br, _, _ = _glm_batch(b, [rest])
+        cond_slope, cond_stat = _score_test(b, br, rest, z)
+        se1 = np.sqrt(np.clip(cov[:, 1, 1], 0, None))
+        ni = m.sum(axis=0)
+        mu = np.where(m, b, 0.0).sum(axis=0) / np.maximum(ni, 1)
+        ok = (ni >= 3) & (mu > 0) & (mu < 1)
+        out["discrimination"][sl] = np.where(ok, beta[:, 1], np.nan)
+        out["disc_low"][sl] = np.where(ok, beta[:, 1] - 1.959964 * se1, np.nan)
+        out["disc_high"][sl] = np.where(ok, beta[:, 1] + 1.959964 * se1, np.nan)
+        out["lr_p"][sl] = np.where(ok, chi2.sf(np.clip(2 * (ll1 - ll0), 0, None), 1), np.nan)
+        out["cond_discrimination"][sl] = np.where(ok, cond_slope, np.nan)
+        out["cond_p"][sl] = np.where(ok, chi2.sf(cond_stat, 1), np.nan)
+    return ItemModels(**out)
+
+
+def _score_test(b: np.ndarray, beta0: np.ndarray, rest: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rao score test of adding ``z`` to each item's fit on its rest score (``beta0``: ``(k, 2)``, intercept and rest).
+
+    Returns ``(one-step slope, chi^2 statistic)``: with ``U`` the score of
+    the ``z`` coefficient at the null fit and ``I`` its efficient information
+    (the ``z`` block of the Fisher information after the intercept and rest
+    slope are profiled out), the statistic is ``U^2 / I`` (chi^2, 1 df) and
+    ``U / I`` the one-step estimate of the conditional slope.
+    """
+    m = ~np.isnan(b)
+    yz = np.where(m, b, 0.0)
+    pr = 1.0 / (1.0 + np.exp(-np.clip(beta0[:, 0] + beta0[:, 1] * rest, -30, 30)))
+    wv = m * pr * (1 - pr)
+    u = z @ (m * (yz - pr))
+    h00, h01, h11 = wv.sum(axis=0), (wv * rest).sum(axis=0), (wv * rest * rest).sum(axis=0)
+    h0z, h1z, hzz = z @ wv, z @ (wv * rest), (z * z) @ wv
+    det = h00 * h11 - h01 * h01
+    with np.errstate(invalid="ignore", divide="ignore"):
+        proj = (h0z * (h11 * h0z - h01 * h1z) + h1z * (h00 * h1z - h01 * h0z)) / det
+        info = np.clip(hzz - proj, 1e-12, None)
+        return u / info, u * u / info
+
+
+def _null_loglik(b: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Log-likelihood of the intercept-only model per item (the item's mean as its probability)."""
+    ni = m.sum(axis=0)
+    yz = np.where(m, b, 0.0)
+    mu = np.clip(yz.sum(axis=0) / np.maximum(ni, 1), 1e-12, 1 - 1e-12)
+    return (yz * np.log(mu) + (m - yz) * np.log1p(-mu)).sum(axis=0)
+
+
+# --- dimensionality ---------------------------------------------------------------------------------
+
+DIM_MAX_ITEMS = 300  # items (evenly spaced) that enter the tetrachoric matrix
+DIM_GAP = 1.5  # second / third eigenvalue at or above which a second factor stands out of the noise
+DIMENSIONALITY_METHOD = (
+    "eigenvalues of the inter-item tetrachoric correlation matrix (cosine-pi approximation from each pair's 2 x 2 table, "
+    "0.5 added to every cell; responses >= 0.5 count as correct; items with a mean between 5% and 95% and >= 10 models, "
+    f"at most {DIM_MAX_ITEMS} evenly spaced); the benchmark is called not one-dimensional when the second eigenvalue is at "
+    f"least {DIM_GAP} x the third (a second factor standing out of the bulk of noise eigenvalues; on one-trait synthetic "
+    "data the ratio stays near 1.0-1.2, on two-trait data it is 1.4-16); first_factor_share = first eigenvalue / items "
+    "(an omega-hierarchical-like share of the common variance on the first factor)"
+)
+
+
+def dimensionality(y: np.ndarray) -> dict:
+    """One- vs two-factor check of the items (see :data:`DIMENSIONALITY_METHOD`); any float/int dtype, NaN = missing.
+
+    Returns ``{"method", "n_items_used", "eigenvalues" (top 5), "second_to_third", "first_factor_share",
+    "one_dimensional" (None when too few items or models), "warning" (plain language, or None)}``.
+    """
+    n, k = y.shape
+    ok = []
+    for sl in _blocks(k):
+        b = np.asarray(y[:, sl], dtype=float)
+        m = ~np.isnan(b)
+        cnt = m.sum(axis=0)
+        mu = np.where(m, b >= 0.5, False).sum(axis=0) / np.maximum(cnt, 1)
+        ok.append(np.flatnonzero((mu > 0.05) & (mu < 0.95) & (cnt >= 10)) + sl.start)
+    cols = np.concatenate(ok) if ok else np.zeros(0, dtype=int)
+    if cols.size > DIM_MAX_ITEMS:
+        cols = cols[np.linspace(0, cols.size - 1, DIM_MAX_ITEMS).round().astype(int)]
+    out: dict = {"method": DIMENSIONALITY_METHOD, "n_items_used": int(cols.size), "eigenvalues": [],
+                 "second_to_third": None, "first_factor_share": None, "one_dimensional": None, "warning": None}
+    if cols.size < 10 or n < 20:
+        return out
+    b = np.asarray(y[:, cols], dtype=float)
+    m = (~np.isnan(b)).astype(float)
+    one = np.where(m > 0, b >= 0.5, False).astype(float)
+    zero = m - one
+    a11, a00, a10, a01 = one.T @ one, zero.T @ zero, one.T @ zero, zero.T @ one
+    odds = ((a11 + 0.5) * (a00 + 0.5)) / ((a10 + 0.5) * (a01 + 0.5))
+    r = np.cos(np.pi / (1.0 + np.sqrt(odds)))
+    np.fill_diagonal(r, 1.0)
+    ev = np.sort(np.linalg.eigvalsh(r))[::-1]
+    gap = float(ev[1] / ev[2]) if ev[2] > 0 else math.inf
+    out.update(eigenvalues=[float(v) for v in ev[:5]], second_to_third=gap, first_factor_share=float(ev[0] / cols.size),
+               one_dimensional=bool(gap < DIM_GAP))
+    if gap >= DIM_GAP:
+        out["warning"] = (
+            f"the items do not look one-dimensional: their tetrachoric correlations have a second factor (eigenvalues "
+            f"{ev[0]:.1f}, {ev[1]:.1f}, {ev[2]:.1f}; second / third = {gap:.1f} >= {DIM_GAP}), so the benchmark mixes at "
+            "least two things; a high alpha (KR-20) does not show that it measures one thing. Read the per-item flags and "
+            "the decorrelated subset, or split the benchmark"
+        )
+    return out

@@ -75,7 +75,9 @@ AUDIT_COLUMNS: tuple[Column, ...] = (
     Column("interval_method", str, "interval", "how the interval was computed (the capability model's resampling)"),
     Column("verdict_bands", list, "verdict", "bands the interval overlaps, negative to positive"),
     Column("capability_sd_ratio", float, "annotation", "SD of this row's models' scores / SD over the panel (ddof 0)"),
-    Column("capability_correlations", dict, "annotation", "correlation with each capability benchmark, same models"),
+    Column("capability_correlations", dict, "annotation",
+           "correlation with each capability benchmark over the models with both (None below 5 such models)"),
+    Column("capability_correlations_n", dict, "annotation", "models behind each capability_correlations entry"),
 )
 
 _SCHEMAS = {"analysis": ANALYSIS_COLUMNS, "audit": AUDIT_COLUMNS}

@@ -143,10 +143,17 @@ def compute(panel: Panel, what: str | None) -> Step:
     return step
 
 
+# Resamples of the partial-compute interval, whatever --bootstrap asks for the main intervals: a percentile interval of
+# this secondary figure is stable at 2,000 (Monte Carlo error of its ends about 0.01), and each resample costs a
+# re-ranking of every column (n^2 p), so 10,000 would multiply the analysis' time several-fold.
+PARTIAL_COMPUTE_MAX_BOOT = 2000
+PARTIAL_COMPUTE_MAX_CELLS = 2**26  # n x n x (columns + 2) comparison cells (256 MiB in float32); beyond: no interval
+
+
 def partial_compute_interval(panel: Panel, what: str | None, n_boot: int, seed: int | None, level: float) -> Step:
     """Percentile bootstrap interval of ``partial_compute_correlation`` (``partial_compute_ci_low``/``_high``).
 
-    Models resampled ``n_boot`` times with their capabilities scores held
+    Models resampled ``min(n_boot, PARTIAL_COMPUTE_MAX_BOOT)`` times with their capabilities scores held
     fixed (:func:`~safetywashing.inference._effects.bootstrap_partial_compute`),
     from a stream of ``seed`` of its own (the bootstrap's and the
     permutations' stay as they were); unadjusted, at ``level``. Capability
@@ -156,13 +163,22 @@ def partial_compute_interval(panel: Panel, what: str | None, n_boot: int, seed: 
         return Step()
     from ._effects import bootstrap_partial_compute
 
+    n_boot = min(n_boot, PARTIAL_COMPUTE_MAX_BOOT)
+    n, cols = panel.x.shape[0], int((~panel.is_cap).sum())
+    if panel.method == "spearman" and n * n * (cols + 2) > PARTIAL_COMPUTE_MAX_CELLS:
+        return Step(notes=[f"partial_compute_ci_low/high not computed: its resamples re-rank {n} models x {cols} "
+                           f"benchmarks through n x n comparisons (limit {PARTIAL_COMPUTE_MAX_CELLS:,} cells)"])
+
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
     lc = log_compute(panel.matrix.models, what)
     keep = ~panel.is_cap
     lo, hi = np.full(panel.p, np.nan), np.full(panel.p, np.nan)
     if keep.any():
-        lo[keep], hi[keep], _ = bootstrap_partial_compute(panel.x[:, keep], panel.scores, lc, panel.method, n_boot=n_boot,
-                                                          level=level, rng=rng)
+        from ..capability._pca_engine import single_blas_thread
+
+        with single_blas_thread():  # many small products: BLAS threads cost more than they save (as in the engine)
+            lo[keep], hi[keep], _ = bootstrap_partial_compute(panel.x[:, keep], panel.scores, lc, panel.method,
+                                                              n_boot=n_boot, level=level, rng=rng)
     return Step({"partial_compute_ci_low": lo, "partial_compute_ci_high": hi},
                 {"partial_compute_interval": f"percentile bootstrap, {n_boot} resamples of the models, scores held fixed"})
 

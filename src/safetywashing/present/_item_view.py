@@ -28,18 +28,19 @@ def figure_items(bench: dict[str, Any], layout: Any) -> dict[str, Any]:
     ``layout(title, xtitle, ytitle, **kw)`` is the report's layout helper.
     """
     subset = set((bench.get("subset") or {}).get("items") or [])
-    groups = {"capability-driven (q < 0.05, r > 0)": [], "decorrelated subset": [], "other items": []}
+    groups = {"capability-driven (LR q < 0.10, discrimination >= 0.5)": [], "decorrelated subset": [], "other items": []}
     for it in bench.get("items", []):
         x, y = _num(it.get("mean")), _num(it.get("correlation"))
         if x is None or y is None:
             continue
         key = (
-            "capability-driven (q < 0.05, r > 0)"
+            "capability-driven (LR q < 0.10, discrimination >= 0.5)"
             if it.get("capability_driven")
             else ("decorrelated subset" if it.get("item") in subset else "other items")
         )
         groups[key].append((x, y, it))
-    colours = {"capability-driven (q < 0.05, r > 0)": "#EE6677", "decorrelated subset": "#4477AA", "other items": "#BBBBBB"}
+    colours = {"capability-driven (LR q < 0.10, discrimination >= 0.5)": "#EE6677", "decorrelated subset": "#4477AA",
+               "other items": "#BBBBBB"}
     traces = []
     for name, pts in groups.items():
         if not pts:

@@ -13,7 +13,7 @@ from ..inference._verdict import BANDS_SENTENCE
 from ..sources._registry import area_label
 from ._sheet import markdown_safe, to_csv
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
 _ROLE_ORDER = {"safety": 0, "other": 1, "capability": 2}
 
 
@@ -73,18 +73,55 @@ def _short(name: str, width: int = 44) -> str:
     return name if len(name) <= width else name[: width - 3] + "..."
 
 
-def text_table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
-    """Plain fixed-width table lines (fast; ``align`` has one ``l``/``r`` per column)."""
-    widths = [max([len(h)] + [len(r[i]) for r in rows if len(r) > 1]) for i, h in enumerate(headers)]
+def console_width() -> int:
+    """Width of text tables: ``COLUMNS`` if set, else the terminal's when stdout is one, else 80 (rich's rule)."""
+    import os
+    import shutil
+    import sys
 
-    def fmt(cells: list[str]) -> str:
-        if len(cells) == 1:
-            return cells[0]
-        out = [c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(cells, widths, align)]
-        return "  ".join(out).rstrip()
+    cols = os.environ.get("COLUMNS", "")
+    if cols.isdigit() and int(cols) > 0:
+        return int(cols)
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return shutil.get_terminal_size((80, 24)).columns if tty else 80
 
-    rule = "  ".join("-" * w for w in widths)
-    return [fmt(headers), rule, *[fmt(r) for r in rows]]
+
+def styled_table(title: str | None = None, **kw: Any) -> Any:
+    """A rich table in the one style every command prints: a rule under the header, no box, title on the left.
+
+    Titles and cells are plain text (markup off: callers pass :class:`rich.text.Text` or escaped strings)."""
+    from rich.box import Box
+    from rich.table import Table
+
+    rule = Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)  # rich's SIMPLE_HEAD, in ASCII
+    return Table(title=title, title_justify="left", box=rule, show_edge=False, pad_edge=False, collapse_padding=True, **kw)
+
+
+def render_rich(*items: Any, width: int | None = None) -> str:
+    """Plain text of rich renderables and strings, every line within ``width`` (default :func:`console_width`).
+
+    Strings are printed as they are (no markup), wrapped at spaces with a hanging indent of their own indent + 4."""
+    import io
+    import textwrap
+
+    from rich.console import Console
+
+    width = width or console_width()
+    con = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None,
+                  highlight=False, emoji=False, soft_wrap=False)
+    for item in items:
+        if isinstance(item, str):
+            for line in item.split("\n"):
+                lead = " " * (len(line) - len(line.lstrip(" ")))
+                wrapped = textwrap.wrap(line, width=width, subsequent_indent=lead + "    ", break_on_hyphens=False) or [""]
+                con.file.write("\n".join(wrapped) + "\n")
+        else:
+            con.print(item)
+    text = con.file.getvalue()  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 def score_label(res: AnalysisResult) -> str:
@@ -93,38 +130,57 @@ def score_label(res: AnalysisResult) -> str:
     return res.direction.label(len(res.model_scores))
 
 
-def render_table(results: list[AnalysisResult]) -> str:
-    """A readable plain-text table per panel, grouped by safety area; returns the text."""
-    lines: list[str] = []
+def _fitted_widths(natural: list[int], shrinkable: list[bool], width: int, gap: int = 2) -> list[int]:
+    """Column widths that fit ``width``: the shrinkable (text) columns give up space in proportion to their width,
+    none below 10 characters; the others (numbers) keep theirs."""
+    widths = list(natural)
+    excess = sum(widths) + gap * (len(widths) - 1) - width
+    while excess > 0:
+        room = [(w - 10 if s and w > 10 else 0) for w, s in zip(widths, shrinkable)]
+        if not sum(room):
+            break
+        cut = [min(r, max(1, round(excess * r / sum(room)))) for r in room]
+        widths = [w - c for w, c in zip(widths, cut)]
+        excess -= sum(cut)
+    return widths
+
+
+def _columns(heads: list[str], widths: list[int], header: bool) -> Any:
+    """An empty table with fixed column widths (text columns left, numbers right); ``header`` shows the names."""
+    t = styled_table(show_header=header)
+    for h, w in zip(heads, widths):
+        t.add_column(h, width=w, justify="left" if h in ("area / benchmark", "id", "verdict") else "right", overflow="fold")
+    return t
+
+
+def render_table(results: list[AnalysisResult], width: int | None = None) -> str:
+    """Every benchmark per panel, grouped by safety area (one heading line each), in columns of the same widths
+    for every area that together fit ``width`` (default: the terminal's; long names wrap inside their cells)."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    width = width or console_width()
+    items: list[Any] = []
     for res in results:
         has_ci = any("ci_low" in r.extra for r in res.results)
-        lines.append(
-            f"Panel {res.panel!r}: {res.n_models} models; {res.method} correlation with the capabilities score "
-            f"({score_label(res)})"
-        )
-        lines.append("")
-        headers = ["Area / benchmark", "id", "r"] + ([ci_header(res)] if has_ci else []) + ["n", "verdict"]
-        align = "llr" + ("r" if has_ci else "") + "rl"
-        rows: list[list[str]] = []
+        items.append(f"Panel {res.panel!r}: {res.n_models} models; {res.method} correlation with the capabilities "
+                     f"score ({score_label(res)})")
+        heads = ["area / benchmark", "id", "r"] + ([ci_header(res)] if has_ci else []) + ["n", "verdict"]
+        rows = [[Text(r.name), Text(r.benchmark), _num(r.correlation), *([_ci(r)] if has_ci else []), str(r.n),
+                 Text(shown_verdict(r))] for r in res.results]
+        natural = [max(len(h), *(len(str(row[i])) for row in rows)) for i, h in enumerate(heads)]
+        fitted = _fitted_widths(natural, [h in ("area / benchmark", "id", "verdict") for h in heads], width - 2)
+        by_id = {r.benchmark: row for r, row in zip(res.results, rows)}
+
+        items.append(Padding(_columns(heads, fitted, True), (0, 0, 0, 2)))  # the header once, then each area's heading and rows
         for area, group in grouped(res):
-            rows.append([area_label(area)])
+            t = _columns(heads, fitted, False)
             for r in group:
-                cells = [f"  {_short(r.name)}", r.benchmark, _num(r.correlation)]
-                if has_ci:
-                    cells.append(_ci(r))
-                cells += [str(r.n), shown_verdict(r)]
-                rows.append(cells)
-        lines += text_table(headers, rows, align)
-        lines.append("")
-        lines.append(
-            "r: correlation with the capabilities score (higher = the benchmark rises with general capabilities); "
-            "n: models behind r."
-        )
-        lines.append(verdict_legend(res))
-        for note in res.notes:
-            lines.append(f"note: {note}")
-        lines.append("")
-    return "\n".join(lines) + "\n"
+                t.add_row(*by_id[r.benchmark])
+            items += [area_label(area), Padding(t, (0, 0, 0, 2))]
+        items += ["", "r: correlation with the capabilities score (higher = the benchmark rises with general "
+                      "capabilities); n: models behind r.", verdict_legend(res), *(f"note: {note}" for note in res.notes), ""]
+    return render_rich(*items, width=width)
 
 
 def render_json(results: list[AnalysisResult], extra: dict[str, Any] | None = None) -> str:
@@ -151,9 +207,9 @@ def render_csv(results: list[AnalysisResult]) -> str:
     df = results_frame(results)
     adjust = {r.panel: (r.settings.get("adjust") if r.settings.get("bootstrap") else "no interval") for r in results}
     df["adjust"] = df["panel"].map(adjust)  # last: the leading columns are a stable contract
-    if "verdict_bands" in df.columns:
-        df["verdict_bands"] = df["verdict_bands"].map(lambda v: ";".join(v) if isinstance(v, list) else "")
-    return to_csv(df, index=False)
+    if "verdict_bands" in df.columns:  # a row without an interval: empty, not NaN
+        df["verdict_bands"] = df["verdict_bands"].map(lambda v: v if isinstance(v, list) else "")
+    return to_csv(df, index=False)  # lists joined with ";" as in every command's CSV
 
 
 def render_markdown(results: list[AnalysisResult]) -> str:
@@ -187,8 +243,25 @@ def render_markdown(results: list[AnalysisResult]) -> str:
     return markdown_safe("\n".join(out))
 
 
+def html_page(results: list[Any], title: str = "safetywashing") -> str:
+    """A standalone HTML page: each result's notebook summary, then every row of its ``to_frame()`` (escaped;
+    list cells joined with ``;``). The interactive report is ``safetywashing report``."""
+    import html
+
+    from ._sheet import flat_lists
+
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"]
+    for res in results:
+        parts.append(res._repr_html_())
+        parts.append(flat_lists(res.to_frame()).to_html(index=False, na_rep="", escape=True, border=0))
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
 def render(results: list[AnalysisResult], fmt: str) -> str:
     """Render in one of :data:`FORMATS`."""
+    if fmt == "html":
+        return html_page(results)
     if fmt == "json":
         return render_json(results)
     if fmt == "csv":

@@ -17,7 +17,9 @@ import pandas as pd
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
-_NUMBER_START = re.compile(r"^[+-]?(\d|\.\d)")
+# a Markdown cell that is a number, optionally with one bracketed interval or count: "+0.96 [+0.91, +1.00]"; anything
+# after the number that could continue a formula ("-1+HYPERLINK(...)") makes it text, neutralised as CSV does
+_MD_NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?(\s*[\[(][^A-Za-z=@*/&^\[\]()]*[\])])?$")
 
 
 def neutralise(text: str) -> str:
@@ -41,14 +43,27 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+LIST_SEPARATOR = ";"  # a list cell in CSV: ``moderate;high`` (JSON keeps real lists)
+
+
+def flat_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose list and tuple cells are joined with :data:`LIST_SEPARATOR` (every command's CSV encoding)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[c] = out[c].map(lambda v: LIST_SEPARATOR.join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return out
+
+
 def to_csv(df: pd.DataFrame, **kw: Any) -> str:
-    """``df.to_csv(**kw)`` with text cells neutralised (:func:`safe_frame`)."""
-    return safe_frame(df).to_csv(**kw)
+    """``df.to_csv(**kw)`` with list cells joined by ``;`` (:func:`flat_lists`) and text cells neutralised
+    (:func:`safe_frame`)."""
+    return safe_frame(flat_lists(df)).to_csv(**kw)
 
 
 def _md_cell(cell: str) -> str:
     s = cell.strip()
-    if not s or s == "-" or _NUMBER_START.match(s) or not s.startswith(TRIGGERS):
+    if not s or s == "-" or _MD_NUMERIC.match(s) or not s.startswith(TRIGGERS):
         return cell
     lead = cell[: len(cell) - len(cell.lstrip(" "))]
     return lead + "'" + cell.lstrip(" ")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError, UnknownIdError
+from .._util.notebook import MAX_ROWS, NotebookRepr, Summary, more
 from ._registry import benchmark_metadata, default_capability_ids
 
 MODEL_META_COLUMNS = ["name", "type", "params", "flop"]
@@ -23,8 +24,8 @@ def empty_columns(notes: tuple[str, ...]) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class ScoreMatrix:
+@dataclass(frozen=True, repr=False)
+class ScoreMatrix(NotebookRepr):
     """Models x benchmarks scores plus model and benchmark metadata.
 
     Attributes
@@ -57,6 +58,23 @@ class ScoreMatrix:
 
     def __post_init__(self) -> None:
         validate_scores(self.scores, source=self.source or self.name)
+
+    def _summary(self) -> Summary:
+        """Size, how full, the roles of the columns and the first models' capability scores."""
+        filled = float(self.scores.notna().to_numpy().mean()) if self.scores.size else 0.0
+        roles = self.benchmarks["role"].value_counts() if len(self.benchmarks) else {}
+        facts = (
+            ("models x benchmarks", f"{self.n_models} x {self.scores.shape[1]}"),
+            ("filled", f"{filled:.0%}"),
+            ("roles", ", ".join(f"{n} {r}" for r, n in dict(roles).items()) or "-"),
+        )
+        cols = list(self.scores.columns[:6])
+        rows = tuple((self.display_name(m), *("-" if v != v else f"{v:.3g}" for v in self.scores.loc[m, cols]))
+                     for m in self.scores.index[: MAX_ROWS + 1])
+        extra = f"; {self.scores.shape[1] - len(cols)} more columns" if self.scores.shape[1] > len(cols) else ""
+        tail = more(self.n_models, "models", ".scores") or (f"(all: .scores{extra})" if extra else "")
+        return Summary(repr(self.name) + (f" from {self.source}" if self.source else ""), facts, ("model", *cols),
+                       rows, tuple(cols), tail + (extra if tail.startswith("...") else ""))
 
     @classmethod
     def from_frame(

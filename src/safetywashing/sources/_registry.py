@@ -153,3 +153,18 @@ def apply_value_corrections(scores: pd.DataFrame, benchmarks: pd.DataFrame) -> t
                 benchmarks.loc[bid, "metric"] = cor.loc[bid, "metric"]
             done.append(str(bid))
     return scores, benchmarks, done
+
+
+@lru_cache(maxsize=1)
+def _chance_table() -> dict[str, float]:
+    df = pd.read_csv(data_path("registry", "chance_levels.csv"), dtype={"id": str, "chance": float}, keep_default_na=False)
+    return dict(zip(df["id"], df["chance"].astype(float)))
+
+
+def chance_levels(ids: list[str]) -> list[float]:
+    """Each benchmark's chance level (the score of random guessing, 0-1 scale; 0 when unknown or not multiple choice).
+
+    From ``registry/chance_levels.csv`` (multiple-choice benchmarks with a fixed number of options).
+    """
+    table = _chance_table()
+    return [float(table.get(str(i), 0.0)) for i in ids]

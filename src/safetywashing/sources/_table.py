@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._util import limits
 from .._util.errors import InputError, UnknownIdError
-from .._util.io import record_input
+from .._util.io import open_regular
 from ._matrix import EMPTY_COLUMNS_NOTE, ScoreMatrix
 from ._registry import registry
 
@@ -34,7 +35,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MODEL_COLUMN_NAMES = ("model", "name")
 LONG_BENCHMARK_NAMES = ("benchmark", "task")
 LONG_SCORE_NAMES = ("score", "value")
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = limits.MAX_TABLE_BYTES
 MAX_ABS = 1e100  # larger magnitudes are no score (and overflow squares in the statistics)
 _NONFINITE = re.compile(r"^[+-]?(inf|infinity|nan)$", re.IGNORECASE)
 
@@ -72,12 +73,11 @@ def _load_text(path: Path) -> str:
         raise InputError(f"{src}: is a folder, not a file; give the path of a CSV or TSV file")
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{src}: not a regular file (a device, pipe or socket); save the table to a file and give its path")
-    record_input(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{src}: cannot read the file ({exc.strerror}); check its permissions") from None
+    if st.st_size > MAX_BYTES:
+        raise InputError(
+            f"{src}: file is larger than {MAX_BYTES // 2**20} MiB; a score table should be far smaller - is this the right file?"
+        )
+    raw = open_regular(path, max_bytes=MAX_BYTES)  # never blocks: a FIFO swapped in after the check is refused too
     if len(raw) > MAX_BYTES:
         raise InputError(
             f"{src}: file is larger than {MAX_BYTES // 2**20} MiB; a score table should be far smaller - is this the right file?"

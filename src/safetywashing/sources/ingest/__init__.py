@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..._util.errors import InputError
-from ..._util.io import record_input
+from ..._util.errors import InputError, renamed_keywords
+from ..._util.io import _kind, record_input
 from .._matrix import ScoreMatrix
 from .._table import MAX_ABS
 from ._common import PROVENANCE_COLUMNS, Record, Skip, lm_eval_mapping, parse_metric_overrides
@@ -145,6 +145,9 @@ def _walk(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
             out.extend((f, False) for f in sorted(x for x in path.rglob("*") if x.is_file()))
         elif path.is_file():
             out.append((path, True))
+        elif path.exists():
+            kind = _kind(path.stat().st_mode)
+            raise InputError(f"{path}: is {kind}, not a file or folder; give harness result files or folders")
         else:
             raise InputError(f"{path}: no such file or folder; give folders of harness outputs or result files")
     return out
@@ -201,10 +204,11 @@ def _combine(records: list[Record]) -> tuple[pd.DataFrame, pd.DataFrame, list[st
     return kept, superseded[PROVENANCE_COLUMNS].reset_index(drop=True), notes
 
 
+@renamed_keywords(fmt="harness")
 def ingest(
     paths: Iterable[str | os.PathLike[str]],
     *,
-    fmt: str = "auto",
+    harness: str = "auto",
     metrics: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestResult:
@@ -216,9 +220,10 @@ def ingest(
         Files or folders. Folders are searched recursively for lm-eval
         ``results_*.json``, Inspect ``.eval`` / ``.json`` logs and HELM
         ``stats.json`` (with ``run_spec.json`` beside it).
-    fmt:
+    harness:
         ``"auto"`` (by file name and content) or one harness: ``"lm-eval"``,
-        ``"inspect"``, ``"helm"``.
+        ``"inspect"``, ``"helm"`` (``fmt``, the former name, still works with
+        a DeprecationWarning).
     metrics:
         Task -> metric overrides (``{"mmlu": "acc_norm"}``; lm-eval metrics may
         carry a filter: ``"exact_match,flexible-extract"``).
@@ -231,8 +236,9 @@ def ingest(
         When a path does not exist, or no file gave a single score (the
         message lists why each file was skipped).
     """
+    fmt = harness
     if fmt not in FORMATS:
-        raise InputError(f"--format: {fmt!r} is not one of: {', '.join(FORMATS)}")
+        raise InputError(f"--harness: {fmt!r} is not one of: {', '.join(FORMATS)}")
     overrides = dict(metrics or {})
     files = _walk(paths)
     records: list[Record] = []

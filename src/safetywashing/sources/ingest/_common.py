@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -13,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..._util import limits
 from ..._util.errors import InputError
-from ..._util.io import data_path
+from ..._util.io import data_path, load_json_file
 
 #: Columns of the provenance table, one row per (model, benchmark) value.
 PROVENANCE_COLUMNS = [
@@ -36,8 +35,8 @@ PROVENANCE_COLUMNS = [
 ]
 
 
-MAX_JSON_BYTES = 256 * 1024**2  # lm-eval results and HELM run files are kilobytes to a few megabytes
-MAX_LOG_BYTES = 2 * 1024**3  # an Inspect .json log may carry every sample
+MAX_JSON_BYTES = limits.MAX_JSON_BYTES  # lm-eval results and HELM run files are kilobytes to a few megabytes
+MAX_LOG_BYTES = limits.MAX_LOG_BYTES  # an Inspect .json log may carry every sample
 
 
 class Skip(Exception):
@@ -66,9 +65,11 @@ class Record:
 
 
 def to_float(x: Any) -> float:
-    """float(x), NaN for None / 'N/A' / anything non-numeric."""
+    """float(x), NaN for None / 'N/A' / anything non-numeric; an integer too large for a float is +-inf."""
     try:
         v = float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
     except (TypeError, ValueError):
         return math.nan
     return v
@@ -77,20 +78,14 @@ def to_float(x: Any) -> float:
 def load_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """Parse a JSON file; :class:`Skip` (with the reason) when it is not a readable, sensible JSON file.
 
-    Nesting too deep for the parser (a hostile or broken file) and files
-    larger than ``max_bytes`` are skipped, not fatal.
+    Anything but a regular file (a FIFO is refused, never waited on), a file larger than ``max_bytes``, nesting too
+    deep for the parser and integers beyond Python's digit limit are skipped, not fatal. The file is recorded as
+    read (no output may replace it).
     """
     try:
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode):
-            raise Skip("not a regular file")
-        if st.st_size > max_bytes:
-            raise Skip(f"{st.st_size / 2**20:.0f} MiB: larger than {max_bytes // 2**20} MiB, not a results file")
-        return json.loads(path.read_text(encoding="utf-8"))
-    except RecursionError:
-        raise Skip("not readable JSON (nested too deeply)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Skip(f"not readable JSON ({exc.__class__.__name__}: {exc})") from None
+        return load_json_file(path, max_bytes=max_bytes)
+    except InputError as exc:
+        raise Skip(str(exc).removeprefix(f"{path}: ")) from None
 
 
 def iso_date(x: Any) -> str:
