@@ -47,12 +47,15 @@ def test_item_view_renders(tmp_path):
     with Browser(CHROMIUM, width=1100, height=1000) as b:
         s, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
         assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []
-        assert b.evaluate(s, "document.querySelectorAll('#items .js-plotly-plot .scatterlayer .point').length") == drawn
+        n_sub = len(doc["subset"]["items"])
+        assert b.evaluate(s, "document.querySelectorAll('#items .js-plotly-plot .scatterlayer .point').length") == drawn + n_sub
         traces = b.evaluate(s, "Array.from(document.querySelectorAll('#items .js-plotly-plot .scatterlayer .trace'))"
                                ".map(t => t.querySelectorAll('.point').length)")
-        assert traces[0] == n_flag and sum(traces) == drawn
+        # filled dots: the flagged items, then the others (every drawn item once); blue rings: the subset
+        assert traces[0] == n_flag and sum(traces[:2]) == drawn and traces[2] == n_sub
         legend = b.evaluate(s, "document.querySelector('#items .legend').textContent")
         assert f"capability-driven (LR q < 0.10, discrimination >= 0.5): {n_flag}" in legend
+        assert f"decorrelated subset: {n_sub}" in legend
         assert "correlation with capabilities" in b.evaluate(s, "document.querySelector('#items .js-plotly-plot').textContent")
         assert IMG in b.evaluate(s, "document.querySelector('#items h3').textContent")
         assert b.evaluate(s, "document.querySelectorAll('img, b').length") == 0

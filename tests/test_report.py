@@ -9,6 +9,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import scipy.stats
 import safetywashing as sw
 from safetywashing.present import _chartdata as cd
 from safetywashing.present._report import build_report, figure_claim, figure_correlations, report_figures
+from safetywashing.sources._registry import area_label
 
 CAPS = ["arc_challenge", "bbh", "gsm8k", "hellaswag", "mmlu", "winogrande"]
 IMG = "<img src=x onerror=alert(1)>"
@@ -148,7 +150,8 @@ def test_figure_numbers_match_the_analysis(chat):
     b, a = np.polyfit(pts["x"], pts["y"], 1)
     line = sc["data"][1]
     assert line["y"][0] == pytest.approx(a + b * line["x"][0]) and line["y"][1] == pytest.approx(a + b * line["x"][1])
-    assert "r = +0.81" in sc["layout"]["title"]["text"] and "n = 26" in sc["layout"]["title"]["text"]
+    title = sc["layout"]["title"]["text"].replace("<br>", " ")
+    assert "r = +0.81" in title and "n = 26" in title
     # heatmap = Spearman correlation of the capability columns over complete models
     z = np.array(figs["heatmap"]["data"][0]["z"], dtype=float)
     caps = list(res.capability_benchmarks)
@@ -182,7 +185,7 @@ def test_whiskers_and_methods_follow_bootstrap_settings(chat):
     t = fig["data"][0]
     assert t["error_x"]["array"] == pytest.approx([0.05] * len(t["x"]))
     assert t["error_x"]["arrayminus"] == pytest.approx([0.1] * len(t["x"]))
-    assert "whiskers" in fig["layout"]["title"]["text"]
+    assert "whiskers" in fig["layout"]["title"]["text"].replace("<br>", " ")
     assert "error_x" not in figure_correlations(res)["data"][0]
     text = cd.methods_text(boot)
     assert "90% bootstrap" in text and "1000 resamples" in text and "seed 42" in text
@@ -228,8 +231,8 @@ def test_audit_view_up_front_and_claim_split(chat):
     assert (pred_arrow["ax"], pred_arrow["ay"]) == pytest.approx((-1.0, yb))
     assert (pred_arrow["x"], pred_arrow["y"]) == pytest.approx((1.0, yb + 0.05))
     assert (beyond_arrow["x"], beyond_arrow["y"]) == pytest.approx((1.0, yb + 0.08))
-    assert "beyond capabilities +0.03" in f["layout"]["title"]["text"]
-    assert "60% explained" in f["layout"]["title"]["text"]
+    assert "beyond capabilities +0.03" in f["layout"]["title"]["text"].replace("<br>", " ")
+    assert "60% explained" in f["layout"]["title"]["text"].replace("<br>", " ")
 
 
 CLAIM_DICT = {  # the shape of ``claim --format json``: before/after values, panel points, bootstrap intervals
@@ -248,7 +251,8 @@ CLAIM_DICT = {  # the shape of ``claim --format json``: before/after values, pan
 
 def test_claim_view_from_claim_json_shape():
     f = figure_claim(CLAIM_DICT, None, None)
-    panel, fit, ba = f["data"]
+    panel, fit, ba = f["data"][:3]
+    assert [t["name"] for t in f["data"][3:]] == ["predicted by capabilities: +0.06", "beyond capabilities: +0.04"]
     assert panel["x"] == [-1.0, 1.0] and panel["y"] == [0.28, 0.35]  # the point without a value is left out
     assert panel["text"] == ["&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;", "P2"]
     assert fit["y"] == pytest.approx([0.31 + 0.03 * -1.0, 0.31 + 0.03 * 2.0])
@@ -256,11 +260,11 @@ def test_claim_view_from_claim_json_shape():
     pred_arrow, beyond_arrow = f["layout"]["annotations"][:2]
     assert (pred_arrow["x"], pred_arrow["y"]) == pytest.approx((2.0, 0.36))
     assert (beyond_arrow["ax"], beyond_arrow["ay"], beyond_arrow["y"]) == pytest.approx((2.0, 0.36, 0.40))
-    t = f["layout"]["title"]["text"]
+    t = f["layout"]["title"]["text"].replace("<br>", " ")
     assert t.startswith("Claim on TruthfulQA &lt;MC1&gt;") and "[-0.01, +0.09]" in t
     # with the prediction interval (claim JSON since it exists) the title shows it and the decision instead
     t2 = figure_claim({**CLAIM_DICT, "beyond_capabilities_pi_low": -0.08, "beyond_capabilities_pi_high": 0.16,
-                       "beyond_capabilities_supported": False}, None, None)["layout"]["title"]["text"]
+                       "beyond_capabilities_supported": False}, None, None)["layout"]["title"]["text"].replace("<br>", " ")
     assert "[-0.08, +0.16] prediction interval, not supported" in t2 and "[-0.01, +0.09]" not in t2
 
 
@@ -389,3 +393,51 @@ def test_figures_escape_and_are_deterministic(hostile):
     for plot in (F.plot_correlations(res), F.plot_scatter(res, m, HOSTILE_BENCH), F.plot_heatmap(res, m)):
         assert F.figure_bytes(plot, "pdf").startswith(b"%PDF-")
     assert F.figure_bytes(F.plot_scree(res), "pdf") == F.figure_bytes(F.plot_scree(res), "pdf")
+
+
+def readme_items_doc() -> dict:
+    """The README's item example (``items examples/items_long.csv --model-scores ...``) as ``--format json`` has it."""
+    root = Path(__file__).resolve().parent.parent
+    scores = pd.read_csv(root / "examples" / "items_model_scores.csv")
+    s = pd.Series(scores.iloc[:, 1].to_numpy(dtype=float), index=scores.iloc[:, 0].astype(str))
+    return sw.items([root / "examples" / "items_long.csv"], model_scores=s).to_dict()
+
+
+def test_item_view_legend_and_text_agree():
+    """The README example's subset holds one capability-driven item: the legend said 17 subset items, the text 18."""
+    from safetywashing.present._item_view import items_view
+    from safetywashing.present._report import _layout
+
+    doc = readme_items_doc()
+    bench = doc["benchmarks"][0] if "benchmarks" in doc else doc
+    subset = set(bench["subset"]["items"])
+    flagged = {it["item"] for it in bench["items"] if it["capability_driven"]}
+    assert len(subset) == 18 and len(subset & flagged) == 1  # the case of the issue (counted from the JSON)
+    extra: dict = {}
+    view = items_view(doc, extra, _layout)
+    row = view["rows"][0]
+    legend = [t["name"] for t in extra["items"]["i0"]["data"]]
+    assert f"decorrelated subset: {row['subset_n']} (ringed)" in legend and row["subset_n"] == 18
+    assert f"capability-driven (LR q < 0.10, discrimination >= 0.5): {row['n_flagged']}" in legend
+    assert row["n_flagged"] == len(flagged)
+    assert row["subset_flagged"] == 1
+    ring = extra["items"]["i0"]["data"][-1]
+    assert sorted(ring["text"]) == sorted(subset)
+
+
+def test_report_uses_the_figures_palette(chat):
+    from safetywashing.present._report import figure_over_time
+
+    res, _m = chat
+    f = figure_correlations(res)
+    for t in f["data"]:
+        area = next(a for a in cd.AREA_STYLE if area_label(a) == t["name"])
+        assert (t["marker"]["color"], t["marker"]["symbol"]) == cd.area_style(area)
+    heads = [x for x in f["layout"]["yaxis"]["ticktext"] if x.startswith("<b>")]
+    assert len(heads) == len(f["data"]) and "<b>Machine ethics (30)</b>" in heads  # every area labelled with its size
+    fr = sw.load_panel("frontier")
+    ot = figure_over_time(sw.analyze(fr, score_method="irt"), fr)
+    colours = {t["marker"]["color"] for t in ot["data"] if t.get("mode") == "markers"}
+    assert colours <= set(cd.OKABE_ITO) | {cd.NEUTRAL}
+    assert "GPQA diamond" in ot["layout"]["yaxis"]["title"]["text"]
+    assert any(t["name"] == "same-day variants (19 groups, 44 models)" for t in ot["data"])

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
         verdict,
         verdict_bands,
     )
-    from .present import build_report, render_figures
+    from .present import build_report, plot, render_figures
     from .sources import (
         IngestResult,
         ItemMatrix,
@@ -112,6 +112,7 @@ _EXPORTS = {
     "normalise_model_name": ".sources",
     "panel_names": ".sources",
     "place": ".commands",
+    "plot": ".present",
     "read_items": ".sources",
     "read_table": ".sources",
     "registry": ".sources",
@@ -169,6 +170,7 @@ __all__ = [
     "normalise_model_name",
     "panel_names",
     "place",
+    "plot",
     "read_items",
     "read_table",
     "registry",

@@ -57,7 +57,9 @@ COMMANDS = {
     "ingest": "_ingest",
     "items": "_items",
     "place": "_place",
+    "plan": "_plan",
     "report": "_report",
+    "run": "_run",
     "figures": "_report",
 }
 

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import typer
 
+from .._util.errors import InputError
 from ..capability import SCORE_METHODS
 from ..commands._audit import AuditResult
 from ..commands._audit import audit as run_audit
@@ -102,8 +103,23 @@ def render_audit_markdown(res: AuditResult) -> str:
     return "\n".join(out) + "\n"
 
 
+def audit_scores(scores: Path | list[Path], panel_matrix: Any, model_column: str | None,
+                 lower_is_better: str | None) -> Any:
+    """The SCORES argument as a table: one CSV/TSV file (read_table), or harness outputs (a folder, several paths, or
+    an Inspect ``.eval`` / ``.json`` log) read as ``ingest`` reads them."""
+    from ..commands._audit import HARNESS_SUFFIXES, harness_matrix
+
+    paths = list(scores) if isinstance(scores, (list, tuple)) else [scores]
+    if len(paths) == 1 and not paths[0].is_dir() and paths[0].suffix.lower() not in HARNESS_SUFFIXES:
+        return read_table(paths[0], model_column=model_column, lower_is_better=split_ids(lower_is_better))
+    if model_column is not None:
+        raise InputError("--model-column applies to a CSV/TSV table; harness outputs name their models themselves")
+    return harness_matrix(paths, panel_matrix, source=" ".join(str(p) for p in paths),
+                          lower_is_better=split_ids(lower_is_better))
+
+
 def audit_from_file(
-    scores: Path,
+    scores: Path | list[Path],
     *,
     panel: str,
     method: str = "spearman",
@@ -117,17 +133,19 @@ def audit_from_file(
 ) -> AuditResult:
     """Read an audit SCORES file and audit it against an embedded panel (shared by ``audit`` and ``report``)."""
     check_choice(panel, panel_names(), "--panel")
-    table = read_table(scores, model_column=model_column, lower_is_better=split_ids(lower_is_better))
+    pm = load_panel(panel)
+    table = audit_scores(scores, pm, model_column, lower_is_better)
     return run_audit(
-        table, load_panel(panel), method=method, capabilities=split_ids(capabilities), bootstrap=bootstrap, seed=seed, level=ci,
+        table, pm, method=method, capabilities=split_ids(capabilities), bootstrap=bootstrap, seed=seed, level=ci,
         score_method=score_method_for(score_method, panel),
     )
 
 
 @app.command()
 def audit(
-    scores: Path = typer.Argument(
-        ..., metavar="SCORES", help="CSV/TSV: a model column and your benchmark columns (- = stdin)."
+    scores: list[Path] = typer.Argument(
+        ..., metavar="SCORES...", help="CSV/TSV (a model column and your benchmark columns; - = stdin), or harness "
+        "outputs: folders or files of Inspect logs, lm-eval results or HELM runs (read as ingest reads them)."
     ),
     panel: str = choice("chat", "--panel", "-p", choices=panel_names(), help="Embedded panel to audit against."),
     method: str = choice("spearman", "--method", "-m", choices=("spearman", "pearson"), help="Correlation."),
@@ -152,14 +170,20 @@ def audit(
     a model the panel lacks is placed from any 3 of its benchmarks, and the
     interval also draws every score from its standard error.
 
+    SCORES may also be harness outputs, read as `ingest` reads them: a folder
+    of Inspect logs (as `run` writes them), lm-eval results or HELM runs;
+    Inspect model strings (openai/..., vllm/<hf id>, openai-api/<service>/...)
+    match the panel's ids.
+
     Examples (from the repository root):
 
     \b
       safetywashing audit examples/my_benchmark.csv --panel chat
+      safetywashing audit examples/inspect_logs --panel frontier
       safetywashing audit examples/frontier_benchmark.csv --panel frontier --lower-is-better jailbreak_asr
     """
     fmt = output_format(fmt, output, AUDIT_FORMATS)
-    scores = stdin_input(scores)
+    scores = [stdin_input(p) or p for p in scores]
     res = audit_from_file(
         scores, panel=panel, method=method, capabilities=capabilities, model_column=model_column,
         lower_is_better=lower_is_better, bootstrap=bootstrap, seed=seed, ci=ci, score_method=score_method,
@@ -167,4 +191,4 @@ def audit(
     for w in res.warnings:
         print(f"safetywashing: warning: {w}", file=sys.stderr)
     text = render_result(res, fmt, table=render_audit_text, markdown=render_audit_markdown)
-    emit(text, output, inputs=(scores,))
+    emit(text, output, inputs=tuple(scores))

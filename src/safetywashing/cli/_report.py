@@ -259,6 +259,10 @@ def figures(
              "default: the 3 safety benchmarks with the highest and the 3 with the lowest r per panel.",
     ),
     dpi: int = typer.Option(300, "--dpi", help="Resolution of PNG files (dots per inch)."),
+    width: str = typer.Option(
+        "column", "--width", "-w",
+        help="Figure width: column (3.4 in, one column of a two-column paper), page (7 in, both columns) or inches (2.5-10).",
+    ),
     data: Optional[Path] = typer.Option(None, "--data", help="Figures of your own score table (CSV/TSV) instead of a panel."),
     model_column: Optional[str] = typer.Option(None, "--model-column", help="With --data: the model-name column."),
     lower_is_better: Optional[str] = typer.Option(
@@ -271,25 +275,30 @@ def figures(
     adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
     score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
 ) -> None:
-    """Write static figures sized for one paper column (3.4 in wide): PNG, SVG or PDF.
+    """Write static figures for a paper, one column (3.4 in) or two (--width page, 7 in) wide: PNG, SVG or PDF.
 
     Per panel: <panel>_correlations (capabilities correlation by safety area),
     <panel>_scree, <panel>_heatmap (capability inter-correlations),
-    <panel>_ranking (models by capabilities score) and
-    <panel>_scatter_<benchmark> (benchmark vs capabilities score with OLS line).
+    <panel>_ranking (models by capabilities score), <panel>_over_time (panels
+    with release dates) and <panel>_scatter_<benchmark> (benchmark vs
+    capabilities score with OLS line). No text is clipped or overprinted at
+    either width.
 
     Examples (from the repository root):
 
     \b
       safetywashing figures --panel chat --format pdf --output-dir figs
+      safetywashing figures --panel frontier --width page --bootstrap 0 \\
+          --output-dir figs
       safetywashing figures --data examples/my_leaderboard.csv \\
           --capabilities MMLU,GSM8K,ARC-C,HellaSwag --params-column params \\
           --output-dir figs
     """
     from .._util.io import atomic_write_many
     from .._util.limits import MAX_FIGURE_MODELS
-    from ..present._figures import FORMATS, figure_plan, render_figures
+    from ..present._figures import FORMATS, figure_plan, figure_width, render_figures
 
+    fig_width = figure_width(width)
     fmts = split_ids(fmt) or []
     for f in fmts:
         check_choice(f, FORMATS, "--format")
@@ -317,10 +326,11 @@ def figures(
     if most > MAX_FIGURE_MODELS:
         raise InputError(f"{most:,} models: more than a figure can show ({MAX_FIGURE_MODELS:,} at most); "
                          "use analyze for the numbers, or a smaller table")
-    plan = figure_plan(results, matrices, benchmarks=bench_ids)
+    plan = figure_plan(results, matrices, benchmarks=bench_ids, width=fig_width)
     files = []
     with progress_bar("figures", total=len(plan) * len(fmts)) as advance:
-        for name, data in render_figures(results, matrices, formats=fmts, benchmarks=bench_ids, dpi=dpi):
+        for name, data in render_figures(results, matrices, formats=fmts, benchmarks=bench_ids, dpi=dpi,
+                                         width=fig_width):
             files.append((output_dir / name, data))
             advance(name)
     try:

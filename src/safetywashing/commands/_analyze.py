@@ -12,6 +12,7 @@ import pandas as pd
 from .._util.errors import InputError, renamed_keywords, warn_all
 from .._util.limits import check_work
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
+from .._util.plotting import Plottable
 from .._util.stats import finite_or_none as _f
 from ..capability._model import fit_capability_model, model_class
 from ..capability._pca import MIN_MODELS, CapabilityDirection, capability_direction
@@ -92,7 +93,7 @@ class ResultLookup:
 
 
 @dataclass(frozen=True, repr=False)
-class AnalysisResult(ResultLookup, NotebookRepr):
+class AnalysisResult(ResultLookup, NotebookRepr, Plottable):
     """Result of :func:`analyze` for one score matrix (panel)."""
 
     panel: str

@@ -12,6 +12,7 @@ while the panel's capability direction stays fixed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandas as pd
 from .._util.errors import InputError, InsufficientDataError, renamed_keywords, warn_all
 from .._util.limits import check_seed, check_work
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
+from .._util.plotting import Plottable
 from .._util.stats import _check_method, pairwise_corr_masked
 from ..capability._model import AnyCapabilityModel, CapabilityFit, fit_capability_model
 from ..capability._pca import CapabilityDirection
@@ -37,10 +39,21 @@ WIDE_BELOW = 10  # fewer usable models than this: warn that the interval is wide
 RESTRICTED_BELOW = 0.8
 WIDER_ABOVE = 1.25  # capability_sd_ratio above this: note that the correlation is not comparable to the panel's
 INTERVAL_METHOD = CapabilityDirection.resampling_text  # the paper's PCA score's fixed-direction bootstrap
+# Capability tasks of Inspect's evals (log task name) -> the panel benchmark id their accuracy is, when the panel has it
+# (``run --anchors`` runs them to place models outside the panel; a folder of their logs reads the same way).
+ANCHOR_BENCHMARKS = {
+    "gpqa_diamond": "epoch_gpqa_diamond", "mmlu_0_shot": "epoch_mmlu", "math": "epoch_math_level_5",
+    "gsm8k": "epoch_gsm8k", "arc_challenge": "epoch_arc_ai2", "winogrande": "epoch_winogrande",
+    "hellaswag": "epoch_hellaswag",
+}
+# Written by ``run`` beside its logs when a logged model name does not itself name its panel model (a reasoning
+# variant: the log says ``openai/o3-2025-04-16``, the panel id is ``o3-2025-04-16_high``): logged name -> panel id.
+MODEL_MAP_FILE = "safetywashing_models.json"
+HARNESS_SUFFIXES = (".eval", ".json")  # a single SCORES file with one of these is a harness output, not a table
 
 
 @dataclass(frozen=True, repr=False)
-class AuditResult(ResultLookup, NotebookRepr):
+class AuditResult(ResultLookup, NotebookRepr, Plottable):
     """Result of :func:`audit`.
 
     Attributes
@@ -152,6 +165,56 @@ class AuditResult(ResultLookup, NotebookRepr):
         df.insert(0, "panel", self.panel)
         return df
 
+
+
+def harness_matrix(
+    paths: list[str] | list[Path], panel: ScoreMatrix, *, source: str, lower_is_better: list[str] | None = None
+) -> ScoreMatrix:
+    """Harness outputs (folders or files of Inspect logs, lm-eval results, HELM runs) read as ``ingest`` reads
+    them, as a table to audit against ``panel``.
+
+    Anchor tasks' scores (:data:`ANCHOR_BENCHMARKS`) become the panel's benchmark ids when the panel has them, so
+    models outside the panel can be placed from them; a ``run`` model map (:data:`MODEL_MAP_FILE`) in a folder
+    renames logged names to panel ids. Skipped files and the ingest's notes become the table's notes.
+    """
+    import json
+
+    from ..sources.ingest import ingest
+
+    res = ingest([str(p) for p in paths])
+    prov = res.provenance.copy()
+    task = prov["task"].astype(str).str.rsplit("/", n=1).str[-1]
+    ids = task.map(ANCHOR_BENCHMARKS)
+    use = ids.notna() & ids.isin(list(panel.scores.columns))
+    prov.loc[use, "benchmark"] = ids[use]
+    renames: dict[str, str] = {}
+    for p in paths:
+        f = Path(p) / MODEL_MAP_FILE
+        if f.is_file():
+            try:
+                renames.update({str(k): str(v) for k, v in json.loads(f.read_text(encoding="utf-8")).items()})
+            except (OSError, ValueError, AttributeError):
+                raise InputError(f"{f}: not a model map written by safetywashing run (JSON object name -> panel id)") from None
+    prov["model"] = prov["model"].map(lambda m: renames.get(m, m))
+    dup = prov.duplicated(["model", "benchmark"], keep=False)
+    if dup.any():
+        m, b = prov.loc[dup, ["model", "benchmark"]].iloc[0]
+        raise InputError(f"{source}: model {m!r} has several {b!r} scores after renaming; keep one log per model")
+    scores = prov.pivot(index="model", columns="benchmark", values="value").astype(float)
+    scores.columns.name = None
+    flip = list(lower_is_better or [])
+    bad = [c for c in flip if c not in scores.columns]
+    if bad:
+        raise InputError(f"--lower-is-better: {', '.join(bad)} not among the benchmarks read: {', '.join(scores.columns)}")
+    scores[flip] = -scores[flip]
+    notes = [f"skipped {f}: {why}" for f, why in res.skipped]
+    notes += list(res.notes)
+    if use.any():
+        done = sorted(set(zip(task[use], ids[use])))
+        notes.append("anchor task(s) read as panel capability benchmarks: " + ", ".join(f"{t} -> {i}" for t, i in done))
+    if renames:
+        notes.append(f"model names from {MODEL_MAP_FILE}: " + ", ".join(f"{k} -> {v}" for k, v in renames.items()))
+    return ScoreMatrix.from_frame(scores, name=source, notes=tuple(notes), source=source)
 
 
 def restricted_range_r(r: float, u: float) -> float:

@@ -43,6 +43,7 @@ import pandas as pd
 from .._util.errors import InputError, UnknownIdError, renamed_keywords
 from .._util.limits import check_seed, check_work
 from .._util.notebook import NotebookRepr, Summary, interval, num
+from .._util.plotting import Plottable
 from .._util.stats import top_components, zscore
 
 # the bootstrap draws live with the capability models (each draws its own way); re-exported here for tests and benchmarks
@@ -70,7 +71,7 @@ class PanelPoint:
 
 
 @dataclass(frozen=True, repr=False)
-class ClaimResult(NotebookRepr):
+class ClaimResult(NotebookRepr, Plottable):
     """A claimed change on ``benchmark`` split into capability-predicted and beyond-capabilities parts.
 
     Units: ``capability_score_*`` are in the panel's capabilities-score units

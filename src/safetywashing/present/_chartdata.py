@@ -27,16 +27,46 @@ from ..sources._matrix import ScoreMatrix
 from ..sources._registry import area_label
 from ._render import grouped
 
-# One colour per safety area (colour-blind-safe-ish qualitative palette, fixed order).
-_PALETTE = [
-    "#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#332288", "#117733",
-    "#882255", "#44AA99", "#999933", "#DDCC77", "#CC6677", "#88CCEE", "#AA4499", "#777777",
-]
-_AREA_ORDER = [
-    "alignment", "machine_ethics", "power_seeking", "bias", "toxicity", "calibration", "adversarial_robustness",
-    "jailbreak_robustness", "weaponization", "truthfulness", "sycophancy", "rationality", "scalable_oversight",
-    "safety_knowledge", "general_capability_other", "",
-]
+# Okabe & Ito's colour-blind-safe qualitative palette (Okabe & Ito 2008, "Color Universal Design"): eight colours that
+# stay distinct under protanopia, deuteranopia and tritanopia.
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+NEUTRAL = "#999999"  # "other" / unassigned
+_PALETTE = OKABE_ITO  # organisations in the over-time chart take these in order (the rest: NEUTRAL)
+
+# One (colour, marker) pair per safety area: 16 areas need more than the 8 colours a colour-blind-safe palette has, so
+# the marker shape tells apart two areas of one colour (circle / square). Every chart also separates the areas and
+# labels them (rows in the static figure, labelled groups in the report), so colour is never the only cue.
+_B, _V, _G, _P, _O, _S, _Y, _K = OKABE_ITO
+AREA_STYLE: dict[str, tuple[str, str]] = {
+    "machine_ethics": (_B, "circle"),
+    "jailbreak_robustness": (_V, "circle"),
+    "adversarial_robustness": (_G, "circle"),
+    "bias": (_P, "circle"),
+    "calibration": (_O, "circle"),
+    "alignment": (_S, "circle"),
+    "truthfulness": (_Y, "circle"),
+    "weaponization": (_K, "circle"),
+    "power_seeking": (_G, "square"),
+    "scalable_oversight": (_O, "square"),
+    "toxicity": (_B, "square"),
+    "safety_knowledge": (_Y, "square"),
+    "rationality": (_P, "square"),
+    "sycophancy": (_V, "square"),
+    "general_capability_other": (_S, "square"),
+    "capabilities": (_K, "square"),
+    "": (NEUTRAL, "circle"),
+}
+MARKERS_MPL = {"circle": "o", "square": "s", "diamond": "D"}  # plotly symbol -> matplotlib marker
+_AREA_ORDER = list(AREA_STYLE)
 
 # Verdict bands on r for shading: (low, high, label, colour). Higher r = tracks capabilities more.
 BANDS: tuple[tuple[float, float, str, str], ...] = (
@@ -47,11 +77,13 @@ BANDS: tuple[tuple[float, float, str, str], ...] = (
     (HIGH, 1.0, "high", "#f8dcdc"),
 )
 
-def capability_axis(source: Any) -> str:
+def capability_axis(source: Any, matrix: ScoreMatrix | None = None) -> str:
     """Axis label of the capabilities score for an analysis result, an audit/claim dict or a score method name.
 
     The label is the capability model's own (:func:`~safetywashing.capability._model.axis_label`); a source that
-    names no score method gets the paper's PCA score's.
+    names no score method gets the paper's PCA score's. A result whose model is anchored on one benchmark (the
+    logistic model's ``anchor``: its score 0 = 50% expected there) gets that benchmark named, by its display name
+    when ``matrix`` knows it.
     """
     if isinstance(source, str):
         kind: str | None = source
@@ -59,16 +91,35 @@ def capability_axis(source: Any) -> str:
         kind = source.get("score_method") or (source.get("settings") or {}).get("score_method")
     else:
         kind = getattr(source, "score_method", None)
-    return axis_label(kind)
+    label = axis_label(kind)
+    anchor = getattr(getattr(source, "direction", None), "anchor", None)
+    if isinstance(anchor, str) and anchor:
+        name = anchor
+        if matrix is not None and anchor in matrix.benchmarks.index:
+            name = str(matrix.benchmarks.loc[anchor, "name"])
+        label += f"; 0 = 50% expected on {name}"
+    return label
+
+
+def area_style(area: str) -> tuple[str, str]:
+    """Fixed ``(colour, plotly marker symbol)`` of a safety area, the same in the report and the figures.
+
+    Known areas take :data:`AREA_STYLE`; another area id (a user's own) a pair chosen from its name (diamonds, so it
+    never takes a known area's pair).
+    """
+    if area in AREA_STYLE:
+        return AREA_STYLE[area]
+    return OKABE_ITO[sum(map(ord, area)) % len(OKABE_ITO)], "diamond"
 
 
 def area_color(area: str) -> str:
-    """Fixed colour of a safety area (same in the report and the figures)."""
-    if area in _AREA_ORDER:
-        return _PALETTE[_AREA_ORDER.index(area) % len(_PALETTE)]
-    return _PALETTE[(sum(map(ord, area)) % (len(_PALETTE) - 1))]
+    """Fixed colour of a safety area (same in the report and the figures); see :func:`area_style`."""
+    return area_style(area)[0]
 
 
+def area_marker(area: str) -> str:
+    """Matplotlib marker of a safety area (``o`` circle, ``s`` square, ``D`` diamond); see :func:`area_style`."""
+    return MARKERS_MPL[area_style(area)[1]]
 
 
 def correlation_rows(result: AnalysisResult, *, include_capabilities: bool = False) -> pd.DataFrame:
@@ -117,13 +168,16 @@ def over_time(result: AnalysisResult, matrix: ScoreMatrix, level: float = 0.95) 
     Columns ``model``, ``name``, ``organisation``, ``release_date`` (pandas
     Timestamp), ``capabilities_score`` (higher = more capable), ``se`` and
     ``low``/``high`` (score -+ z * SE at ``level``; NaN for PCA, whose score
-    has no SE), sorted by date. Empty when the matrix has no ``release_date``.
+    has no SE), ``family`` and ``variants`` (the group number of same-family
+    variants released the same day, e.g. a model's reasoning-effort settings;
+    -1 for a model without such siblings), sorted by date. Empty when the
+    matrix has no ``release_date``.
     """
     from statistics import NormalDist
 
     cols = ["model", "name", "organisation", "release_date", "capabilities_score", "se", "low", "high"]
     if "release_date" not in matrix.models.columns:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=[*cols, "family", "variants"])
     s = capability_scores(result, matrix)
     se = pd.Series(result.model_score_se, dtype=float).reindex(matrix.scores.index)
     date = pd.to_datetime(matrix.models["release_date"].replace("", None), errors="coerce")
@@ -140,7 +194,29 @@ def over_time(result: AnalysisResult, matrix: ScoreMatrix, level: float = 0.95) 
     })
     df["low"] = df["capabilities_score"] - z * df["se"]
     df["high"] = df["capabilities_score"] + z * df["se"]
-    return df.sort_values(["release_date", "model"], kind="mergesort").reset_index(drop=True)[cols]
+    fam = matrix.models["family"] if "family" in matrix.models.columns else pd.Series("", index=s.index)
+    df["family"] = fam[ok].fillna("").astype(str).to_numpy()
+    df = df.sort_values(["release_date", "model"], kind="mergesort").reset_index(drop=True)
+    df["variants"] = _same_day_variants(df)
+    return df[[*cols, "family", "variants"]]
+
+
+def _same_day_variants(df: pd.DataFrame) -> np.ndarray:
+    """Group number of each row among the same-family, same-release-day variants (2 or more models), else -1.
+
+    Groups are numbered 0, 1, ... in order of first appearance (``df`` sorted by date); a model with no family
+    is never grouped.
+    """
+    out = np.full(len(df), -1, dtype=int)
+    key = list(zip(df["family"], df["release_date"]))
+    counts: dict[tuple, int] = {}
+    for k in key:
+        counts[k] = counts.get(k, 0) + 1
+    ids: dict[tuple, int] = {}
+    for i, k in enumerate(key):
+        if k[0] and counts[k] > 1:
+            out[i] = ids.setdefault(k, len(ids))
+    return out
 
 
 def scatter_data(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) -> dict[str, Any]:
@@ -284,6 +360,14 @@ def claim_panel_points(claim: dict[str, Any], result: AnalysisResult | None, mat
         d = scatter_data(result, matrix, bench)
         return {"panel": result.panel, "x": d["x"], "y": d["y"], "names": d["names"]}
     return None
+
+
+def n_text(ns: Any) -> str:
+    """``"n = 26"`` when every benchmark has the same number of models, else ``"n = 20-26 models per benchmark"``."""
+    ns = [int(n) for n in ns]
+    if not ns:
+        return "n = 0"
+    return f"n = {min(ns)}" if min(ns) == max(ns) else f"n = {min(ns)}-{max(ns)} models per benchmark"
 
 
 def interval_text(lo: Any, hi: Any, level: Any = None) -> str:

@@ -21,44 +21,35 @@ def _esc(s: Any) -> str:
     return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+FLAGGED = "capability-driven (LR q < 0.10, discrimination >= 0.5)"
+OKABE_BLUE, OKABE_VERMILLION, GREY = "#0072B2", "#D55E00", "#BBBBBB"  # the report's palette (present._chartdata)
+
+
 def figure_items(bench: dict[str, Any], layout: Any) -> dict[str, Any]:
     """Scatter of items: x = mean score (share of models correct / safe), y = correlation with capabilities.
 
-    Three traces: capability-driven items (flagged), the decorrelated subset, the other items.
+    Fill: capability-driven (flagged) items vermillion, the other items grey; a blue ring marks each item of the
+    decorrelated subset, flagged or not (the subset is the least correlated half, chosen on all models, so it can hold
+    a flagged item). So the legend counts agree with the text: every flagged item, every subset item.
     ``layout(title, xtitle, ytitle, **kw)`` is the report's layout helper.
     """
     subset = set((bench.get("subset") or {}).get("items") or [])
-    groups = {"capability-driven (LR q < 0.10, discrimination >= 0.5)": [], "decorrelated subset": [], "other items": []}
+    groups: dict[str, list] = {FLAGGED: [], "other items": []}
+    ringed: list = []
     for it in bench.get("items", []):
         x, y = _num(it.get("mean")), _num(it.get("correlation"))
         if x is None or y is None:
             continue
-        key = (
-            "capability-driven (LR q < 0.10, discrimination >= 0.5)"
-            if it.get("capability_driven")
-            else ("decorrelated subset" if it.get("item") in subset else "other items")
-        )
-        groups[key].append((x, y, it))
-    colours = {"capability-driven (LR q < 0.10, discrimination >= 0.5)": "#EE6677", "decorrelated subset": "#4477AA",
-               "other items": "#BBBBBB"}
-    traces = []
-    for name, pts in groups.items():
-        if not pts:
-            continue
-        traces.append(
-            {
-                "type": "scattergl" if len(pts) > POINTS_GL else "scatter",
-                "mode": "markers",
-                "name": f"{name}: {len(pts)}",
-                "x": [p[0] for p in pts],
-                "y": [p[1] for p in pts],
-                "text": [_esc(p[2].get("item", "")) for p in pts],
-                "customdata": [[p[2].get("n"), _num(p[2].get("q_value"))] for p in pts],
-                "hovertemplate": "<b>%{text}</b><br>mean %{x:.2f}, r %{y:+.2f}<br>n = %{customdata[0]}, q = %{customdata[1]:.2g}"
-                "<extra></extra>",
-                "marker": {"size": 7, "color": colours[name], "opacity": 0.8},
-            }
-        )
+        groups[FLAGGED if it.get("capability_driven") else "other items"].append((x, y, it))
+        if it.get("item") in subset:
+            ringed.append((x, y, it))
+    traces = [_item_trace(f"{name}: {len(pts)}", pts, {"size": 7, "color": OKABE_VERMILLION if name == FLAGGED else GREY,
+                                                       "opacity": 0.85})
+              for name, pts in groups.items() if pts]
+    if ringed:
+        drawn = f"{len(ringed)}" if len(ringed) == len(subset) else f"{len(ringed)} of {len(subset)} drawn"
+        traces.append(_item_trace(f"decorrelated subset: {drawn} (ringed)", ringed,
+                                  {"size": 12, "symbol": "circle-open", "color": OKABE_BLUE, "line": {"width": 2}}))
     sub = bench.get("subset") or {}
     r = _num(bench.get("correlation"))
     rs = _num(sub.get("correlation"))
@@ -78,6 +69,22 @@ def figure_items(bench: dict[str, Any], layout: Any) -> dict[str, Any]:
     zero = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 0, "y1": 0, "line": {"color": "#888", "dash": "dot"}}
     lay["shapes"] = [zero]
     return {"data": traces, "layout": lay}
+
+
+def _item_trace(name: str, pts: list, marker: dict[str, Any]) -> dict[str, Any]:
+    """One trace of items (WebGL above :data:`POINTS_GL` points), hover = item id, mean, r, n and q."""
+    return {
+        "type": "scattergl" if len(pts) > POINTS_GL else "scatter",
+        "mode": "markers",
+        "name": name,
+        "x": [p[0] for p in pts],
+        "y": [p[1] for p in pts],
+        "text": [_esc(p[2].get("item", "")) for p in pts],
+        "customdata": [[p[2].get("n"), _num(p[2].get("q_value"))] for p in pts],
+        "hovertemplate": "<b>%{text}</b><br>mean %{x:.2f}, r %{y:+.2f}<br>n = %{customdata[0]}, q = %{customdata[1]:.2g}"
+        "<extra></extra>",
+        "marker": marker,
+    }
 
 
 def items_view(doc: dict[str, Any], extra: dict[str, Any], layout: Any) -> dict[str, Any]:
@@ -103,6 +110,8 @@ def items_view(doc: dict[str, Any], extra: dict[str, Any], layout: Any) -> dict[
                 "noise_ceiling": _num(b.get("noise_ceiling")),
                 "disattenuated": _num(b.get("disattenuated_correlation")),
                 "n_flagged": sum(bool(it.get("capability_driven")) for it in b.get("items", [])),
+                "subset_flagged": sum(bool(it.get("capability_driven")) and it.get("item") in set(sub.get("items") or [])
+                                      for it in b.get("items", [])),
                 "subset_n": sub.get("n_items"),
                 "subset_r": _num(sub.get("correlation")),
                 "subset_lo": _num(sub.get("ci_low")),

@@ -46,13 +46,32 @@ def _pt(s: Any) -> str:
 
 
 
+TITLE_CHARS, XTITLE_CHARS, YTITLE_CHARS = 90, 80, 48  # wrap widths (characters) of chart, x-axis and y-axis titles
+MODEBAR_PX, TITLE_LINE_PX = 38, 19  # the mode bar's band at the top of a chart; one line of a 14 px title
+AXIS_LINE_PX, LEGEND_ROW_PX = 17, 28  # one line of an axis title; one row of a horizontal legend
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break an (already escaped) label into ``<br>``-separated lines of at most ``width`` characters (at spaces only,
+    so an entity such as ``&lt;`` is never cut); a label that already has line breaks is left as it is."""
+    import textwrap
+
+    if "<br>" in text or len(text) <= width:
+        return text
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text
+
+
 def _layout(title: str, xtitle: str, ytitle: str, **kw: Any) -> dict[str, Any]:
+    """A chart layout: title at the top left below the mode bar, long titles wrapped, margins grown to fit them
+    (plotly's ``automargin``), the report's font and white background; ``kw`` updates it (dicts merged)."""
+    text = _wrap(title, TITLE_CHARS)
     lay = {
-        "title": {"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 14}},
-        "xaxis": {"title": {"text": xtitle}, "zeroline": False, "automargin": True},
+        "title": {"text": text, "x": 0.0, "xanchor": "left", "xref": "container", "yref": "container", "yanchor": "top",
+                  "pad": {"l": 10}, "font": {"size": 14}},
+        "xaxis": {"title": {"text": _wrap(xtitle, XTITLE_CHARS)}, "zeroline": False, "automargin": True},
         "yaxis": {"title": {"text": ytitle}, "zeroline": False, "automargin": True},
         "font": _FONT,
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "margin": {"l": 60, "r": 20, "t": 10, "b": 50},
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
         "hoverlabel": {"align": "left"},
@@ -62,6 +81,16 @@ def _layout(title: str, xtitle: str, ytitle: str, **kw: Any) -> dict[str, Any]:
             lay[k] = {**lay[k], **v}
         else:
             lay[k] = v
+    # room above the plot: the mode bar's band, the title's lines, and what the caller asked for (a top x axis)
+    lay["margin"]["t"] = MODEBAR_PX + TITLE_LINE_PX * (text.count("<br>") + 1) + lay["margin"]["t"]
+    height = float(lay.get("height") or 450)
+    lay["title"]["y"] = 1.0 - MODEBAR_PX / height  # the title's top, below the mode bar
+    plot_px = height - lay["margin"]["t"] - lay["margin"]["b"]  # a vertical title longer than the plot would reach the title
+    lay["yaxis"]["title"]["text"] = _wrap(lay["yaxis"]["title"]["text"], max(16, min(YTITLE_CHARS, int(plot_px / 7.5))))
+    if lay.get("legend", {}).get("orientation") == "h":  # a legend row at the very bottom, below the x-axis title
+        lay["legend"] = {**lay["legend"], "x": 0.0, "xanchor": "left", "y": 0.0, "yref": "container", "yanchor": "bottom"}
+        xlines = lay["xaxis"]["title"]["text"].count("<br>") + 1
+        lay["margin"]["b"] = max(lay["margin"]["b"], 50 + AXIS_LINE_PX * xlines + LEGEND_ROW_PX)
     return lay
 
 
@@ -80,7 +109,12 @@ def _band_shapes(axis: str = "x") -> list[dict[str, Any]]:
 
 
 def figure_correlations(result: AnalysisResult) -> dict[str, Any]:
-    """Figure-1-style chart: every benchmark's capabilities correlation, grouped and coloured by area."""
+    """Figure-1-style chart: every benchmark's capabilities correlation, grouped by area.
+
+    Each area is a labelled group of rows (its name in bold above its benchmarks) and has its own colour and marker
+    (:func:`~safetywashing.present._chartdata.area_style`, the static figures' palette), so neither colour nor the
+    legend is needed to tell the areas apart.
+    """
     rows = cd.correlation_rows(result)
     level = result.settings.get("ci")
     traces: list[dict[str, Any]] = []
@@ -89,49 +123,55 @@ def figure_correlations(result: AnalysisResult) -> dict[str, Any]:
     pos = 0
     for area, grp in rows.groupby("area", sort=False):
         recs = grp.to_dict("records")
-        ys = list(range(pos, pos + len(recs)))
+        ticks.append(pos)
+        labels.append(f"<b>{_pt(area_label(area))} ({len(recs)})</b>")
+        ys = list(range(pos + 1, pos + 1 + len(recs)))
         ticks += ys
         labels += [_pt(r["name"]) for r in recs]
-        pos += len(recs) + 1  # one empty row between areas
-        has_ci = grp["ci_low"].notna().any()
-        hover = [
-            f"<b>{_pt(r['name'])}</b> ({_pt(r['benchmark'])})<br>{_pt(area_label(area))}<br>"
-            f"r = {r['r']:+.3f}{cd.interval_text(r['ci_low'], r['ci_high'], level)}<br>n = {r['n']} models<br>"
-            f"verdict: {_pt(r['verdict'])}"
-            if not math.isnan(r["r"]) else f"<b>{_pt(r['name'])}</b><br>r undefined (n = {r['n']})"
-            for r in recs
-        ]
-        t: dict[str, Any] = {
-            "type": "scatter", "mode": "markers", "name": _pt(area_label(area)),
-            "x": [_num(v) for v in grp["r"]], "y": ys,
-            "marker": {"color": cd.area_color(area), "size": 8, "line": {"width": 0.5, "color": "#333"}},
-            "text": hover, "hovertemplate": "%{text}<extra></extra>",
-        }
-        if has_ci:
-            t["error_x"] = {
-                "type": "data", "symmetric": False, "thickness": 1.2, "width": 0,
-                "array": [_num(h - r) for r, h in zip(grp["r"], grp["ci_high"])],
-                "arrayminus": [_num(r - lo) for r, lo in zip(grp["r"], grp["ci_low"])],
-                "color": cd.area_color(area),
-            }
-        traces.append(t)
+        pos += len(recs) + 2  # the area's header row, its benchmarks, one empty row
+        traces.append(_area_trace(area, grp, recs, ys, level))
     height = max(400, 16 * pos + 170)
     meth = "Spearman" if result.method == "spearman" else "Pearson"
+    n_txt = cd.n_text(rows["n"])
     lay = _layout(
-        f"Capabilities correlation of each benchmark, panel '{_pt(result.panel)}'"
+        f"Capabilities correlation of each benchmark, panel '{_pt(result.panel)}': {len(rows)} benchmarks, {n_txt}"
         + (" (whiskers: bootstrap CI)" if rows["ci_low"].notna().any() else ""),
         f"{meth} r with the capabilities score → higher = rises with general capabilities (safetywashing risk)",
         "",
         height=height,
         shapes=_band_shapes("x"),
         legend={"title": {"text": "Area"}, "traceorder": "normal"},
-        margin={"l": 220, "r": 20, "t": 110, "b": 60},
+        margin={"l": 220, "r": 20, "t": 50, "b": 60},
     )
-    lay["title"]["y"] = 0.995
-    lay["title"]["yanchor"] = "top"
     lay["xaxis"].update({"range": [-1.02, 1.02], "side": "top", "dtick": 0.2, "showgrid": True, "gridcolor": "#ddd"})
     lay["yaxis"].update({"tickvals": ticks, "ticktext": labels, "range": [pos - 0.5, -1.0], "tickfont": {"size": 10}})
     return {"data": traces, "layout": lay}
+
+
+def _area_trace(area: str, grp: Any, recs: list[dict[str, Any]], ys: list[int], level: Any) -> dict[str, Any]:
+    """One area's dots (its colour and marker), with bootstrap whiskers when the rows have intervals."""
+    color, symbol = cd.area_style(area)
+    hover = [
+        f"<b>{_pt(r['name'])}</b> ({_pt(r['benchmark'])})<br>{_pt(area_label(area))}<br>"
+        f"r = {r['r']:+.3f}{cd.interval_text(r['ci_low'], r['ci_high'], level)}<br>n = {r['n']} models<br>"
+        f"verdict: {_pt(r['verdict'])}"
+        if not math.isnan(r["r"]) else f"<b>{_pt(r['name'])}</b><br>r undefined (n = {r['n']})"
+        for r in recs
+    ]
+    t: dict[str, Any] = {
+        "type": "scatter", "mode": "markers", "name": _pt(area_label(area)),
+        "x": [_num(v) for v in grp["r"]], "y": ys,
+        "marker": {"color": color, "symbol": symbol, "size": 8, "line": {"width": 0.5, "color": "#333"}},
+        "text": hover, "hovertemplate": "%{text}<extra></extra>",
+    }
+    if grp["ci_low"].notna().any():
+        t["error_x"] = {
+            "type": "data", "symmetric": False, "thickness": 1.2, "width": 0,
+            "array": [_num(h - r) for r, h in zip(grp["r"], grp["ci_high"])],
+            "arrayminus": [_num(r - lo) for r, lo in zip(grp["r"], grp["ci_low"])],
+            "color": color,
+        }
+    return t
 
 
 def figure_scatter(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) -> dict[str, Any]:
@@ -146,7 +186,8 @@ def figure_scatter(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) 
         {
             "type": "scatter", "mode": "markers", "name": "models", "x": d["x"], "y": d["y"],
             "text": [_pt(n) for n in d["names"]], "hovertemplate": _HOVER_POINT,
-            "marker": {"size": 9, "color": cd.area_color(row.area if row else ""), "line": {"width": 0.6, "color": "#333"}},
+            "marker": {"size": 9, "color": cd.area_color(row.area if row else ""),
+                       "symbol": cd.area_style(row.area if row else "")[1], "line": {"width": 0.6, "color": "#333"}},
         }
     ]
     if d["fit"] is not None:
@@ -160,19 +201,22 @@ def figure_scatter(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) 
             }
         )
     title = f"{_pt(name)}: {rtxt}, n = {d['n']} (verdict: {_pt(row.verdict if row else 'undefined')})"
-    lay = _layout(title, cd.capability_axis(result) + " →", _ylabel(cd.benchmark_label(matrix, benchmark)), height=480,
-                  margin={"l": 60, "r": 20, "t": 70, "b": 50},
+    lay = _layout(title, cd.capability_axis(result, matrix) + " →", _ylabel(cd.benchmark_label(matrix, benchmark)), height=480,
                   showlegend=True, legend={"orientation": "h", "y": -0.2})
     return {"data": traces, "layout": lay}
 
 
 def _ylabel(label: str) -> str:
-    """Escaped axis label with its direction on a second line (``name (metric)<br>higher = ... →``)."""
+    """Escaped axis label; a benchmark's (``name (metric); higher = ...``) wrapped with its direction on a line of its
+    own, any other left for :func:`_layout` to wrap to the plot's height."""
     import textwrap
 
-    head, _, tail = label.partition("; ")
+    cut = label.rfind("; ")
+    if cut < 0 or not label[cut + 2:].startswith("higher"):
+        return _pt(label)  # wrapped by _layout to the plot's height
+    head, tail = label[:cut], label[cut + 2:]
     lines = textwrap.wrap(head, 40, break_long_words=True) or [head]
-    return "<br>".join(_pt(x) for x in lines[:3]) + ("<br>" + _pt(tail) + " →" if tail else "")
+    return "<br>".join(_pt(x) for x in lines[:3]) + "<br>" + _pt(tail) + " →"
 
 
 def figure_scree(result: AnalysisResult) -> dict[str, Any]:
@@ -181,20 +225,20 @@ def figure_scree(result: AnalysisResult) -> dict[str, Any]:
     return {
         "data": [
             {"type": "bar", "name": "eigenvalue", "x": s["component"].tolist(), "y": s["eigenvalue"].tolist(),
-             "marker": {"color": "#4477AA"},
+             "marker": {"color": cd.OKABE_ITO[0]},
              "text": [f"{v:.1%}" for v in s["share"]], "textposition": "outside",
              "hovertemplate": "PC%{x}: eigenvalue %{y:.3f}<extra></extra>"},
             {"type": "scatter", "mode": "lines+markers", "name": "cumulative share", "x": s["component"].tolist(),
-             "y": s["cumulative"].tolist(), "yaxis": "y2", "line": {"color": "#EE6677"},
+             "y": s["cumulative"].tolist(), "yaxis": "y2", "line": {"color": cd.OKABE_ITO[1]},
              "hovertemplate": "PC1..PC%{x}: %{y:.1%} of variance<extra></extra>"},
         ],
         "layout": _layout(
             f"Scree plot of the {len(result.capability_benchmarks)} capability benchmarks, panel '{_pt(result.panel)}': "
             f"PC1 explains {result.pc1_variance_explained:.1%}",
-            "Principal component (1 = the capabilities score)", "Eigenvalue",
+            "Principal component (1 = the capabilities score)", "Eigenvalue (higher = more shared variance)",
             height=380, yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%", "dtick": 0.25,
                                 "title": {"text": "Cumulative share of variance"}, "automargin": True},
-            legend={"orientation": "h", "y": -0.25}, xaxis={"dtick": 1}, margin={"l": 60, "r": 80, "t": 50, "b": 50},
+            legend={"orientation": "h", "y": -0.25}, xaxis={"dtick": 1}, margin={"l": 60, "r": 80, "t": 10, "b": 50},
         ),
     }
 
@@ -207,7 +251,7 @@ def figure_heatmap(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, Any
     return {
         "data": [
             {"type": "heatmap", "z": z, "x": names, "y": names, "zmin": -1, "zmax": 1, "colorscale": "RdBu",
-             "colorbar": {"title": {"text": "r"}},
+             "colorbar": {"title": {"text": "r (higher = rise together)", "side": "right"}},
              "text": [[f"{v:+.2f}" if v is not None else "" for v in row] for row in z], "texttemplate": "%{text}",
              "textfont": {"size": 9},
              "hovertemplate": "%{y} vs %{x}: r = %{z:.3f}<extra></extra>"}
@@ -228,13 +272,13 @@ def figure_ranking(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, Any
             {"type": "bar", "orientation": "h", "x": rk["capabilities_score"].tolist(), "y": list(range(len(rk))),
              "text": [_pt(n) for n in rk["name"]], "textposition": "none",
              "hovertemplate": "#%{customdata}: <b>%{text}</b><br>capabilities score %{x:+.3f}<extra></extra>",
-             "customdata": rk["rank"].tolist(), "marker": {"color": "#4477AA"}}
+             "customdata": rk["rank"].tolist(), "marker": {"color": cd.OKABE_ITO[0]}}
         ],
         "layout": _layout(
             f"Models by capabilities score, panel '{_pt(result.panel)}' (n = {len(rk)} scored)",
-            cd.capability_axis(result) + " →", "", height=max(360, 18 * len(rk) + 120),
+            cd.capability_axis(result, matrix) + " →", "", height=max(360, 18 * len(rk) + 120),
             yaxis={"tickvals": list(range(len(rk))), "ticktext": [_pt(n) for n in rk["name"]], "autorange": "reversed"},
-            margin={"l": 220, "r": 20, "t": 50, "b": 50},
+            margin={"l": 220, "r": 20, "t": 10, "b": 50},
         ),
     }
 
@@ -256,7 +300,7 @@ def figure_over_time(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, A
             "type": "scatter", "mode": "markers", "name": f"{_pt(org)} ({len(g)})",
             "x": [t.strftime("%Y-%m-%d") for t in g["release_date"]], "y": g["capabilities_score"].tolist(),
             "text": [_pt(n) for n in g["name"]],
-            "marker": {"size": 7, "color": "#999999" if org == "other" else cd._PALETTE[k % len(cd._PALETTE)],
+            "marker": {"size": 7, "color": cd.NEUTRAL if org == "other" else cd.OKABE_ITO[k % len(cd.OKABE_ITO)],
                        "line": {"width": 0.5, "color": "#333"}},
             "hovertemplate": "<b>%{text}</b><br>released %{x}<br>capabilities score %{y:+.3f}<extra></extra>",
         }
@@ -264,14 +308,31 @@ def figure_over_time(result: AnalysisResult, matrix: ScoreMatrix) -> dict[str, A
             tr["error_y"] = {"type": "data", "array": (g["high"] - g["capabilities_score"]).tolist(), "thickness": 0.8,
                              "width": 0}
         traces.append(tr)
+    traces += _variant_trace(d)
     unc = "; error bars: 95% intervals (estimate ± 1.96 SE)" if has_se else ""
     return {
         "data": traces,
         "layout": _layout(
             f"Capabilities over time, panel '{_pt(result.panel)}' (n = {len(d)} models{unc})",
-            "Release date →", _ylabel(cd.capability_axis(result) + " →"), height=480,
+            "Release date →", _ylabel(cd.capability_axis(result, matrix) + " →"), height=480,
         ),
     }
+
+
+def _variant_trace(d: Any) -> list[dict[str, Any]]:
+    """One line trace joining each group of same-family variants released the same day (as the static figure)."""
+    xs: list[Any] = []
+    ys: list[Any] = []
+    groups = d[d["variants"] >= 0].groupby("variants")
+    for _, g in groups:
+        day = g["release_date"].iloc[0].strftime("%Y-%m-%d")
+        xs += [day, day, None]
+        ys += [float(g["capabilities_score"].min()), float(g["capabilities_score"].max()), None]
+    if not xs:
+        return []
+    n = int((d["variants"] >= 0).sum())
+    return [{"type": "scatter", "mode": "lines", "name": f"same-day variants ({len(groups)} groups, {n} models)", "x": xs,
+             "y": ys, "line": {"color": "#333", "width": 1}, "hoverinfo": "skip"}]
 
 
 def figure_points(title: str, points: Sequence[dict[str, Any]], benchmark: str, ylabel: str,
@@ -284,7 +345,7 @@ def figure_points(title: str, points: Sequence[dict[str, Any]], benchmark: str, 
          "text": [_pt(p.get("input_name", p.get("model", ""))) for p in pts],
          "customdata": [_pt(p.get("model", "")) for p in pts],
          "hovertemplate": "<b>%{text}</b> (panel model %{customdata})<br>capabilities %{x:.2f}<br>score %{y:.3g}<extra></extra>",
-         "marker": {"size": 10, "color": "#EE6677", "line": {"width": 0.6, "color": "#333"}}}
+         "marker": {"size": 10, "color": cd.OKABE_ITO[1], "line": {"width": 0.6, "color": "#333"}}}
     ]
     if fit is not None and pts:
         xs = [min(t for t in traces[0]["x"]), max(t for t in traces[0]["x"])]
@@ -326,20 +387,20 @@ def figure_claim(claim: dict[str, Any], result: AnalysisResult | None, matrix: S
     labels = [_pt(str(claim.get(k, {}).get("model") or k) if isinstance(claim.get(k), dict) else k) for k in ("before", "after")]
     traces.append({"type": "scatter", "mode": "markers+text", "name": "before / after", "x": [xb, xa], "y": [yb, ya],
                    "text": labels, "textposition": "top center",
-                   "marker": {"size": 12, "color": ["#4477AA", "#EE6677"], "line": {"width": 1, "color": "#000"}},
+                   "marker": {"size": 12, "color": [cd.OKABE_ITO[0], cd.OKABE_ITO[1]], "line": {"width": 1, "color": "#000"}},
                    "hovertemplate": "%{text}: capabilities %{x:.2f}, score %{y:.3g}<extra></extra>"})
     beyond = g["beyond"]
     share = _num(claim.get("share_explained")) if claim.get("share_identified", True) else None
     ann = [
         {"x": xa, "y": ypred, "ax": xb, "ay": yb, "xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True,
-         "arrowhead": 3, "arrowwidth": 2, "arrowcolor": "#228833", "text": ""},
+         "arrowhead": 3, "arrowwidth": 2, "arrowcolor": cd.OKABE_ITO[2], "text": ""},
         {"x": xa, "y": ya, "ax": xa, "ay": ypred, "xref": "x", "yref": "y", "axref": "x", "ayref": "y", "showarrow": True,
-         "arrowhead": 3, "arrowwidth": 2, "arrowcolor": "#AA3377", "text": ""},
-        {"x": (xa + xb) / 2, "y": (ypred + yb) / 2, "xref": "x", "yref": "y", "showarrow": False, "yshift": 14,
-         "text": f"predicted by capabilities: {pred:+.3g}", "font": {"color": "#228833"}},
-        {"x": xa, "y": (ya + ypred) / 2, "xref": "x", "yref": "y", "showarrow": False, "xanchor": "left", "xshift": 8,
-         "text": f"beyond capabilities: {beyond:+.3g}", "font": {"color": "#AA3377"}},
+         "arrowhead": 3, "arrowwidth": 2, "arrowcolor": cd.OKABE_ITO[3], "text": ""},
     ]
+    for name, colour in ((f"predicted by capabilities: {pred:+.3g}", cd.OKABE_ITO[2]),
+                         (f"beyond capabilities: {beyond:+.3g}", cd.OKABE_ITO[3])):  # the arrows' key, in the legend
+        traces.append({"type": "scatter", "mode": "lines", "name": name, "x": [None], "y": [None],
+                       "line": {"color": colour, "width": 2}, "hoverinfo": "skip"})
     plo, phi = _num(claim.get("beyond_capabilities_pi_low")), _num(claim.get("beyond_capabilities_pi_high"))
     lo, hi = _num(claim.get("beyond_capabilities_ci_low")), _num(claim.get("beyond_capabilities_ci_high"))
     if plo is not None and phi is not None:  # the prediction interval (single models' scatter) decides

@@ -44,6 +44,34 @@ _BEDROCK = re.compile(
     r"^(?:us\.|eu\.|apac\.)?(?:anthropic|meta|mistral|cohere|ai21|deepseek|openai|qwen)\.(.+?)(?:-v\d+(?::\d+)?)?$"
 )
 _PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+# Inspect AI's model providers (``provider/model``); the ones in _SERVICE_PROVIDERS put a service name next
+# (``openai-api/<service>/<model>``). https://inspect.aisi.org.uk/providers.html
+INSPECT_PROVIDERS = frozenset(
+    {
+        "openai", "anthropic", "google", "grok", "mistral", "deepseek", "together", "groq", "fireworks", "bedrock",
+        "azureai", "vertex", "cloudflare", "perplexity", "sambanova", "openrouter", "hf", "vllm", "sglang", "ollama",
+        "llama-cpp-python", "transformer_lens", "openai-api", "mockllm", "hf-inference-providers", "litellm", "moonshot",
+        "nnterp", "sagemaker",
+    }
+)
+_SERVICE_PROVIDERS = frozenset({"openai-api", "litellm"})
+
+
+def strip_inspect_provider(name: str) -> str:
+    """The model part of an Inspect model string: ``"vllm/meta-llama/Llama-3.1-70B-Instruct"`` ->
+    ``"meta-llama/Llama-3.1-70B-Instruct"``, ``"openai-api/local/gpt-4o-2024-11-20"`` -> ``"gpt-4o-2024-11-20"``.
+
+    Only a known Inspect provider (:data:`INSPECT_PROVIDERS`) is dropped, with the service segment of the
+    providers that take one (``openai-api/<service>/``); any other name is returned unchanged (stripped).
+    """
+    s = name.strip()
+    head, sep, rest = s.partition("/")
+    if not sep or head.lower() not in INSPECT_PROVIDERS or not rest:
+        return s
+    if head.lower() in _SERVICE_PROVIDERS:
+        _, sep2, rest2 = rest.partition("/")
+        return rest2 if sep2 and rest2 else rest
+    return rest
 
 
 def normalise_model_name(name: str) -> str:
@@ -143,7 +171,8 @@ def match_models(
     several are *ambiguous* (listed, never chosen among):
 
     1. ``exact`` id; 2. id ignoring ``case``; 3. ``hugging face id`` (any case,
-       an ``hf/`` prefix allowed);
+       also after an Inspect provider prefix: :func:`strip_inspect_provider`,
+       ``vllm/``, ``hf/``, ``openai-api/<service>/``, ...);
     4. ``normalised`` id (:func:`normalise_model_name`: organisation/provider
        prefixes such as ``openai/`` or ``anthropic/``, a Bedrock vendor prefix and
        version, ``-latest``, ``-hf``, case and punctuation dropped; also with the
@@ -184,15 +213,17 @@ def match_models(
     ambiguous: dict[str, list[str]] = {}
     for name in names:
         key = str(name).strip()
+        bare = strip_inspect_provider(key)  # an Inspect model string's model part (else the name itself)
         base = _provider_free(key)
         n = normalise_model_name(base)
         n_words = normalise_model_name(_VARIANT_WORDS.sub(" ", base))
-        hf_key = key.lower()[3:] if key.lower().startswith("hf/") else key.lower()
+        hf_key = bare.lower()
         candidates = [
             ("exact", [key] if key in idset else []),
             ("case-insensitive", lower.get(key.lower(), [])),
-            ("hugging face id", hf.get(hf_key, [])),
-            ("normalised", norm.get(n, []) or norm.get(n_words, [])),
+            ("hugging face id", hf.get(key.lower(), []) or hf.get(hf_key, [])),
+            ("normalised", ([bare] if bare in idset else lower.get(bare.lower(), []))
+             or norm.get(n, []) or norm.get(n_words, [])),
             ("display name", disp.get(key.lower(), []) or disp_norm.get(normalise_model_name(key), [])),
             ("only reasoning variant", variant.get(n, [])),
             ("undated alias", undated.get(n, []) or undated.get(n_words, [])),
@@ -233,3 +264,44 @@ def match_to_panel(names: list[str], panel: ScoreMatrix) -> ModelMatch:
         {m: panel.display_name(m) for m in panel.scores.index},
         hf_ids=None if hf is None else {m: h for m, h in hf.items() if isinstance(h, str) and h},
     )
+
+
+# --- Panel model -> Inspect model string (what `plan --format inspect` prints and `run` evaluates) ---
+
+# Organisation (the frontier panel's ``organisation`` column) -> Inspect provider of its own API.
+_API_PROVIDERS = {"OpenAI": "openai", "Anthropic": "anthropic", "Google": "google", "xAI": "grok", "Mistral AI": "mistral",
+                  "Amazon": "bedrock"}
+# Ids an organisation's API serves (others of the organisation, such as Google's PaLM 2 or Gemma, are not).
+_API_IDS = {"google": re.compile(r"^gemini-", re.IGNORECASE)}
+_EFFORT = re.compile(r"_(minimal|low|medium|high|xhigh)$", re.IGNORECASE)
+_BUDGET = re.compile(r"_(\d+)k$", re.IGNORECASE)
+
+
+def inspect_model_for(model_id: str, organisation: str = "", hf_id: str = "") -> tuple[str, dict[str, object]]:
+    """The Inspect model string that evaluates a panel model, and the generate settings its id implies.
+
+    Open-weights models with a Hugging Face id: ``vllm/<hf id>`` (Inspect's vLLM provider; any
+    OpenAI-compatible server works as ``openai-api/<service>/<hf id>``). Others: the organisation's own API
+    provider (``openai/``, ``anthropic/``, ``google/`` for Gemini ids, ``grok/``, ``mistral/``, ``bedrock/``)
+    with the id less its reasoning suffix; ``""`` when no Inspect provider is known (PaLM 2, API-only models of
+    other organisations, open models without a Hugging Face id). Settings: Epoch's suffix ``_high`` (reasoning
+    effort) -> ``{"reasoning_effort": "high"}``; ``_32K`` (thinking budget, thousand tokens) ->
+    ``{"reasoning_tokens": 32000}``; none otherwise (the provider's default).
+    """
+    if hf_id:
+        return f"vllm/{hf_id}", {}
+    provider = _API_PROVIDERS.get(organisation, "")
+    pat = _API_IDS.get(provider)
+    if not provider or (pat is not None and not pat.search(model_id)):
+        return "", {}
+    config: dict[str, object] = {}
+    base = model_id
+    m = _EFFORT.search(base)
+    if m:
+        config["reasoning_effort"] = m.group(1).lower()
+        base = base[: m.start()]
+    m = _BUDGET.search(base)
+    if m:
+        config["reasoning_tokens"] = int(m.group(1)) * 1000
+        base = base[: m.start()]
+    return f"{provider}/{base}", config

@@ -90,25 +90,8 @@ class IngestResult:
 Reader = Callable[[Path, dict[str, str], str], tuple[list[Record], list[str]]]
 
 
-def _classify(path: Path, fmt: str, explicit: bool) -> Reader | None | str:
-    """The reader for a file, None to ignore it silently, or a reason to report it."""
-    name = path.name
-    is_lm = name.startswith("results") and name.endswith(".json")
-    if fmt in ("auto", "lm-eval") and is_lm:
-        return read_lmeval
-    if fmt in ("auto", "helm") and name == "stats.json":
-        return read_helm_run
-    if fmt in ("auto", "inspect") and path.suffix == ".eval":
-        return read_inspect
-    if fmt in ("auto", "inspect") and path.suffix == ".json" and (fmt == "inspect" or sniff_inspect_json(path)):
-        return read_inspect
-    if fmt == "lm-eval" and explicit and path.suffix == ".json":
-        return read_lmeval
-    if not explicit:
-        # files that harnesses write beside their results: never scores
-        if path.suffix in (".jsonl", ".yaml", ".yml", ".txt", ".log", ".md", ".csv", ".tex", ".html", ".db"):
-            return None
-        if name in (
+# Files that harnesses write beside their results (listings, manifests, HELM's per-instance files): never scores.
+_BESIDE = frozenset({
             "run_spec.json",
             "scenario.json",
             "scenario_state.json",
@@ -124,7 +107,30 @@ def _classify(path: Path, fmt: str, explicit: bool) -> Reader | None | str:
             "groups.json",
             "groups_metadata.json",
             "costs.json",
-        ):
+            "eval-set.json",  # Inspect's eval-set manifest (beside its logs)
+            "safetywashing_models.json",  # safetywashing run's model map (beside the logs it audits)
+        })
+
+
+def _classify(path: Path, fmt: str, explicit: bool) -> Reader | None | str:
+    """The reader for a file, None to ignore it silently, or a reason to report it."""
+    name = path.name
+    if not explicit and name in _BESIDE:
+        return None
+    is_lm = name.startswith("results") and name.endswith(".json")
+    if fmt in ("auto", "lm-eval") and is_lm:
+        return read_lmeval
+    if fmt in ("auto", "helm") and name == "stats.json":
+        return read_helm_run
+    if fmt in ("auto", "inspect") and path.suffix == ".eval":
+        return read_inspect
+    if fmt in ("auto", "inspect") and path.suffix == ".json" and (fmt == "inspect" or sniff_inspect_json(path)):
+        return read_inspect
+    if fmt == "lm-eval" and explicit and path.suffix == ".json":
+        return read_lmeval
+    if not explicit:
+        # files that harnesses write beside their results: never scores
+        if path.suffix in (".jsonl", ".yaml", ".yml", ".txt", ".log", ".md", ".csv", ".tex", ".html", ".db"):
             return None
         if path.suffix != ".json" and path.suffix != ".eval":
             return None
