@@ -125,12 +125,12 @@ def items_tables(folder: Path, responses: float) -> tuple[Path, Path, Path]:
     scores = folder / "scores.csv"
     con = duckdb.connect()
     con.execute(
-        f"CREATE TABLE caps AS SELECT 'm' || i AS model, (i - {models / 2}) / {models / 6} AS capability "
+        f"CREATE TABLE caps AS SELECT 'm' || i AS model, (i - {models / 2}) / {models / 6} AS capabilities_score "
         f"FROM range({models}) t(i)"
     )
     con.execute(f"COPY caps TO '{scores}' (HEADER)")
     query = (
-        "SELECT c.model, 'q' || j AS item, CASE WHEN random() < 1 / (1 + exp(-(c.capability * (j % 3 > 0)::INT "
+        "SELECT c.model, 'q' || j AS item, CASE WHEN random() < 1 / (1 + exp(-(c.capabilities_score * (j % 3 > 0)::INT "
         f"- (j % 7 - 3) / 2))) THEN 1 ELSE 0 END AS score FROM caps c CROSS JOIN range({items}) t(j)"
     )
     parquet, csv = folder / "long.parquet", folder / "long.csv"
@@ -144,7 +144,7 @@ import duckdb, sys
 src, scores = sys.argv[1], sys.argv[2]
 reader = "read_parquet" if src.endswith(".parquet") else "read_csv_auto"
 duckdb.sql(f'''
-  WITH r AS (SELECT model, rank() OVER (ORDER BY capability) AS cr FROM read_csv_auto('{scores}')),
+  WITH r AS (SELECT model, rank() OVER (ORDER BY capabilities_score) AS cr FROM read_csv_auto('{scores}')),
        t AS (SELECT item, score, cr FROM {reader}('{src}') JOIN r USING (model))
   SELECT item, corr(score, cr) FROM t GROUP BY item
 ''').fetchall()

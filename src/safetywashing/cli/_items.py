@@ -121,7 +121,7 @@ def render_items(rep: ItemsReport, fmt: str) -> str:
 
 @app.command("items")
 def items_cmd(
-    sources: list[Path] = typer.Argument(
+    sources: list[str] = typer.Argument(  # str, not Path: a trailing / (a folder) must survive
         ...,
         metavar="SOURCES",
         help="Per-sample results: long CSV/Parquet (model,item,score; - = stdin), lm-eval samples_*.jsonl, Inspect logs, "

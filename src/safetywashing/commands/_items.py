@@ -207,7 +207,9 @@ def items(
         )
     results = []
     for mat in mats:
-        check_work("--bootstrap", bootstrap, rows=len(mat.models), columns=len(mat.items), what="models x items")
+        # the bootstraps resample models of the mean score and of the cross-fitted scores (one column per repeat, 10),
+        # never the models x items matrix: that is the work per resample
+        check_work("--bootstrap", bootstrap, rows=len(mat.models), columns=11, what="models x score columns")
         s = np.array([scores.get(m, np.nan) for m in mat.models], dtype=float)
         se = np.array([ses.get(m, np.nan) for m in mat.models], dtype=float) if ses else None
         if int(np.isfinite(s).sum()) < 5:
