@@ -163,10 +163,14 @@ def _lb_table(r: LeaderboardResult) -> str:
     con.print(f"{r.benchmark_name} ({r.benchmark}), {r.panel!r}: {r.n} models ranked by raw score and by score "
               "adjusted for capabilities (residual of the fit on the capabilities score)", markup=False, highlight=False)
     t = table()
-    for c, j in (("adj. rank", "right"), ("model", "left"), ("capabilities", "right"), ("value", "right"),
-                 ("raw rank", "right"), ("predicted", "right"), ("adjusted", "right"), (f"{pct}% PI of adjusted", "right"),
-                 ("beyond", "left")):
-        t.add_column(c, justify=j, overflow="fold", no_wrap=j == "right")  # numbers keep their width
+    # two-line headers so that the nine columns fit 80 characters; the model column folds, numbers keep their width
+    for c, j in (("adj.\nrank", "right"), ("model", "left"), ("capab.\nscore", "right"), ("value", "right"),
+                 ("raw\nrank", "right"), ("pre-\ndicted", "right"), ("adjus-\nted", "right"),
+                 (f"{pct}% PI of\nadjusted", "right"), ("beyond", "left")):
+        if c == "model":
+            t.add_column(c, justify=j, overflow="fold", min_width=10, ratio=1)
+        else:
+            t.add_column(c, justify=j, no_wrap=True)
     for e in r.entries:
         pi = "-" if e.adjusted_low != e.adjusted_low else (
             f"[{fmt_value(e.adjusted_low, r.scale)}, {fmt_value(e.adjusted_high, r.scale)}]")
