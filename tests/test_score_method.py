@@ -245,3 +245,13 @@ def test_over_time_data_matches_the_fit():
     assert row["capabilities_score"] == pytest.approx(fit.scores["gpt-5-2025-08-07_medium"])
     assert row["high"] - row["capabilities_score"] == pytest.approx(1.959964 * fit.se["gpt-5-2025-08-07_medium"], rel=1e-5)
     assert str(row["release_date"].date()) == m.models.loc["gpt-5-2025-08-07_medium", "release_date"]
+
+
+def test_python_default_score_method_is_the_clis():
+    """`sw.analyze(frontier)` takes the logistic model as `analyze --panel frontier` does (it used to refuse: PCA)."""
+    import safetywashing as sw
+
+    frontier = sw.load_panel("frontier")
+    res = sw.analyze(frontier, bootstrap=0)
+    assert res.score_method == "irt" and res.direction.kind == "irt"
+    assert sw.analyze(sw.load_panel("chat"), bootstrap=0).score_method == "pca"

@@ -215,11 +215,19 @@ def score_method_for(value: str | None, panel: str | None) -> str:
     return method
 
 
+def resolve_score_method(score_method: str | None, matrix: ScoreMatrix) -> str:
+    """``score_method``, or when None the default the CLI takes: ``"irt"`` for a sparse embedded panel, else ``"pca"``."""
+    if score_method is not None:
+        return check_score_method(score_method)
+    embedded = str(matrix.source).startswith("embedded panel")
+    return default_score_method(matrix.name if embedded else None)
+
+
 def fit_capability_model(
     matrix: ScoreMatrix,
     capabilities: list[str] | None = None,
     method: str = "spearman",
-    score_method: str = "pca",
+    score_method: str | None = None,
     *,
     anchor: str | None = None,
 ) -> CapabilityFit:
@@ -227,9 +235,9 @@ def fit_capability_model(
 
     ``method`` is the correlation of the PCA direction (ignored by ``irt``);
     ``anchor`` the benchmark that fixes the ``irt`` scale (default: the one
-    with the most models).
+    with the most models). ``score_method`` None: :func:`resolve_score_method`'s default (the CLI's).
     """
-    check_score_method(score_method)
+    score_method = resolve_score_method(score_method, matrix)
     if score_method == "irt":  # the one place a name picks a fit (capability/ owns the names)
         return _fit_irt_matrix(matrix, capabilities, anchor)
     return _fit_pca_matrix(matrix, capabilities, method)

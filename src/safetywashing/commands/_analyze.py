@@ -14,7 +14,7 @@ from .._util.limits import check_work
 from .._util.notebook import NotebookRepr, Summary, interval, more, num
 from .._util.plotting import Plottable
 from .._util.stats import finite_or_none as _f
-from ..capability._model import fit_capability_model, model_class
+from ..capability._model import fit_capability_model, model_class, resolve_score_method
 from ..capability._pca import MIN_MODELS, CapabilityDirection, capability_direction
 from ..inference import _stages as stages
 from ..inference._schema import RowFields, row_values
@@ -193,7 +193,7 @@ def analyze(
     adjust: str = "fcr",
     cluster: str | None = None,
     n_items: dict[str, float] | None = None,
-    score_method: str = "pca",
+    score_method: str | None = None,
 ) -> AnalysisResult:
     """Capabilities correlation of every benchmark of ``matrix`` (the paper's method), with uncertainty.
 
@@ -224,7 +224,8 @@ def analyze(
     impute: fill missing capability scores by iterative rank-2 PCA (models with at least half of the capability
         benchmarks) instead of dropping those models; a note says what changed.
     progress: optional callback ``progress(k)`` after every ``k`` bootstrap resamples.
-    score_method: the capability model: ``"pca"`` (default, the paper's PC1; models need every capability
+    score_method: the capability model; None (default) takes the CLI's choice: ``"irt"`` on a sparse embedded
+        panel (``frontier``), else ``"pca"``. ``"pca"``: the paper's PC1; models need every capability
         benchmark) or ``"irt"`` (the logistic model for sparse tables: any 3 capability benchmarks, a standard error
         per score; intervals resample models and draw each score from N(estimate, SE^2), median-centred
         percentile; no leave-one-out ranges).
@@ -247,6 +248,7 @@ def analyze(
         (higher = the benchmark rises with capabilities), ``n``, verdict and the fields above. Without
         ``bootstrap``/``impute`` the figures are exactly the paper's.
     """
+    score_method = resolve_score_method(score_method, matrix)  # None: the CLI's default for this matrix
     opts = _options(matrix, bootstrap, level, ci_method, seed, permutations, compute, sensitivity, progress, adjust, cluster,
                     score_method, impute)
     matrix, conventions = conform_to_registry(matrix)  # a user's table: registry corrections (discrim_eval: -|x|)

@@ -565,7 +565,7 @@ def audit(
     bootstrap: int = 2000,
     seed: int = 0,
     level: float = 0.95,
-    score_method: str = "pca",
+    score_method: str | None = None,
 ) -> AuditResult:
     """Audit the new benchmark columns of ``scores`` against an embedded ``panel``.
 

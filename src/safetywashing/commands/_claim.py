@@ -455,7 +455,7 @@ def claim(
     level: float = 0.95,
     source: str = "claim",
     progress: Callable[[int], None] | None = None,
-    score_method: str = "pca",
+    score_method: str | None = None,
     pair: str = "different-models",
     n_items: Mapping[str, float] | None = None,
     benchmark_se: tuple[float, float] | None = None,

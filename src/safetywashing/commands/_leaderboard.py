@@ -182,7 +182,7 @@ def leaderboard(
     *,
     capabilities: list[str] | None = None,
     method: str = "spearman",
-    score_method: str = "pca",
+    score_method: str | None = None,
     level: float = 0.95,
 ) -> LeaderboardResult:
     """Rank ``matrix``'s models by raw ``benchmark`` and by its residual on the capabilities score.
@@ -259,5 +259,5 @@ def leaderboard(
         panel=matrix.name, benchmark=benchmark, benchmark_name=str(meta.get("name", "") or benchmark),
         scale=str(meta.get("scale", "") or ""), method=method, capability_benchmarks=direction.benchmarks,
         n=fit.n, slope=fit.slope, intercept=fit.intercept, resid_sd=fit.resid_sd, entries=entries,
-        excluded=excluded, notes=tuple(notes), settings={"method": method, "score_method": score_method, "level": level},
+        excluded=excluded, notes=tuple(notes), settings={"method": method, "score_method": cfit.model.kind, "level": level},
     )

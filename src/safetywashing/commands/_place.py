@@ -434,7 +434,7 @@ def place(
     provenance: pd.DataFrame | None = None,
     method: str = "spearman",
     level: float = 0.95,
-    score_method: str = "pca",
+    score_method: str | None = None,
 ) -> PlacementResult:
     """Place every model of ``matrix`` in ``panel``'s capability coordinates.
 
