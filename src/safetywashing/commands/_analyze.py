@@ -224,11 +224,9 @@ def analyze(
     impute: fill missing capability scores by iterative rank-2 PCA (models with at least half of the capability
         benchmarks) instead of dropping those models; a note says what changed.
     progress: optional callback ``progress(k)`` after every ``k`` bootstrap resamples.
-    score_method: the capability model; None (default) takes the CLI's choice: ``"irt"`` on a sparse embedded
-        panel (``frontier``), else ``"pca"``. ``"pca"``: the paper's PC1; models need every capability
-        benchmark) or ``"irt"`` (the logistic model for sparse tables: any 3 capability benchmarks, a standard error
-        per score; intervals resample models and draw each score from N(estimate, SE^2), median-centred
-        percentile; no leave-one-out ranges).
+    score_method: None (the CLI's choice: ``"irt"`` on the sparse frontier panel, else ``"pca"``), ``"pca"`` (the
+        paper's PC1; models need every capability benchmark) or ``"irt"`` (the logistic model: any 3 capability
+        benchmarks, an SE per score; intervals draw each score from N(estimate, SE^2); no leave-one-out ranges).
     adjust: multiplicity adjustment behind the verdicts: ``"fcr"`` (Benjamini-Yekutieli, for the benchmarks whose
         interval excludes 0), ``"bonferroni"`` or ``"none"``. Rows gain ``ci_level`` and ``ci_low/high_unadjusted``.
     cluster: ``"family"``: resample model families (``models["family"]``, shipped for the panels) instead of
