@@ -633,7 +633,7 @@ def test_same_model_standard_errors_from_harness_logs_via_provenance(cli, tmp_pa
 def test_leaderboard_intervals_are_leave_one_out_prediction_intervals_by_hand():
     m = sw.load_panel("chat")
     r = sw.leaderboard(m, "ethics_all")
-    s = pd.Series(sw.analyze(m).model_scores)
+    s = pd.Series(sw.analyze(m, bootstrap=0).model_scores)
     y = m.scores.loc[s.index, "ethics_all"]
     for e in r.entries:
         keep = s.index != e.model
@@ -687,5 +687,5 @@ def test_report_claim_view_prints_no_share_when_unidentified():
     t = _release()
     d = sw.claim(panel, t.iloc[0], t.iloc[1], "ethics_all", n_bootstrap=0).to_dict()
     assert d["share_identified"] is False and d["share_explained"] == pytest.approx(0.72, abs=0.01)
-    fig = figure_claim(d, sw.analyze(panel), panel)
+    fig = figure_claim(d, sw.analyze(panel, bootstrap=0), panel)
     assert "explained by capabilities" not in fig["layout"]["title"]["text"]

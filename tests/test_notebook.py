@@ -79,7 +79,7 @@ def test_html_escapes_user_strings():
 def test_warnings_are_python_warnings_and_kept():
     assert issubclass(sw.SafetywashingWarning, UserWarning)
     chat = sw.load_panel("chat")
-    weak = pd.Series(sw.analyze(chat).model_scores).sort_values().index[:13]
+    weak = pd.Series(sw.analyze(chat, bootstrap=0).model_scores).sort_values().index[:13]
     mine = sw.ScoreMatrix.from_frame(chat.scores.loc[weak, ["ethics_all"]].rename(columns={"ethics_all": "my_bench"}))
     with pytest.warns(sw.SafetywashingWarning, match="restricted range") as rec:
         res = sw.audit(mine, chat, bootstrap=200)
@@ -89,12 +89,12 @@ def test_warnings_are_python_warnings_and_kept():
     scores = chat.scores.copy()
     scores.loc[scores.index[:2], "mmlu"] = np.nan
     with pytest.warns(sw.SafetywashingWarning, match="2 model\\(s\\) lack some capability benchmark") as rec:
-        an = sw.analyze(sw.ScoreMatrix(chat.name, scores, chat.models, chat.benchmarks))
+        an = sw.analyze(sw.ScoreMatrix(chat.name, scores, chat.models, chat.benchmarks), bootstrap=0)
     assert len(an.warnings) == 1 and str(rec[0].message) == an.warnings[0] and rec[0].filename == __file__
     assert "1 warning(s)" in repr(an) and "warning:" in an._repr_html_()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sw.analyze(chat)  # a complete panel warns of nothing
+        sw.analyze(chat, bootstrap=0)  # a complete panel warns of nothing
 
 
 def test_one_keyword_name_per_concept_old_names_deprecated():

@@ -23,7 +23,7 @@ def _partial_by_hand(x: np.ndarray, s: np.ndarray, c: np.ndarray) -> float:
 
 def _chat():
     panel = sw.load_panel("chat")
-    s = pd.Series(sw.analyze(panel).model_scores).reindex(panel.scores.index).to_numpy()
+    s = pd.Series(sw.analyze(panel, bootstrap=0).model_scores).reindex(panel.scores.index).to_numpy()
     return panel, s, log_compute(panel.models, "flop")
 
 

@@ -264,7 +264,7 @@ def test_frontier_example_places_every_matched_panel_model():
 
 def test_panel_model_by_display_name_without_capability_columns_is_placed_at_its_panel_score():
     panel = sw.load_panel("chat")
-    ref = sw.analyze(panel)
+    ref = sw.analyze(panel, bootstrap=0)
     src = "Meta-Llama-3-8B-Instruct"
     row = pd.DataFrame({"ethics_all": [float(panel.scores.loc[src, "ethics_all"])]}, index=["Meta Llama 3 8B Instruct"])
     res = sw.place(_matrix(row), panel)
@@ -293,7 +293,7 @@ def _loo_by_hand(s: pd.Series, y: pd.Series, model: str, value: float, level: fl
 def test_panel_models_flag_iff_t_beyond_quantile_from_one_leave_one_out_fit():
     # panel models' own published rows: prediction, interval, t and '*' all from the fit without the model
     panel = sw.load_panel("chat")
-    s = pd.Series(sw.analyze(panel).model_scores).reindex(panel.scores.index)
+    s = pd.Series(sw.analyze(panel, bootstrap=0).model_scores).reindex(panel.scores.index)
     models = ["Meta-Llama-3-8B-Instruct", "Llama-2-7b-chat-hf", "Qwen1.5-72B-Chat", "falcon-7b-instruct"]
     models = [m for m in models if m in panel.scores.index]
     assert len(models) >= 3

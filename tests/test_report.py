@@ -436,7 +436,7 @@ def test_report_uses_the_figures_palette(chat):
     heads = [x for x in f["layout"]["yaxis"]["ticktext"] if x.startswith("<b>")]
     assert len(heads) == len(f["data"]) and "<b>Machine ethics (30)</b>" in heads  # every area labelled with its size
     fr = sw.load_panel("frontier")
-    ot = figure_over_time(sw.analyze(fr, score_method="irt"), fr)
+    ot = figure_over_time(sw.analyze(fr, score_method="irt", bootstrap=0), fr)
     colours = {t["marker"]["color"] for t in ot["data"] if t.get("mode") == "markers"}
     assert colours <= set(cd.OKABE_ITO) | {cd.NEUTRAL}
     assert "GPQA diamond" in ot["layout"]["yaxis"]["title"]["text"]

@@ -37,7 +37,8 @@ def page(tmp_path_factory):
         pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
     chat = sw.load_panel("chat")
     hostile = hostile_matrix()
-    html = build_report([sw.analyze(chat, bootstrap=0), sw.analyze(hostile)], [chat, hostile], sources=[f"{IMG}.csv"],
+    results = [sw.analyze(chat, bootstrap=0), sw.analyze(hostile, bootstrap=0)]
+    html = build_report(results, [chat, hostile], sources=[f"{IMG}.csv"],
                         generated=FIXED)
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(html, encoding="utf-8")

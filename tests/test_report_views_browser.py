@@ -46,7 +46,7 @@ def page(tmp_path_factory):
     if CHROMIUM is None:
         pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
     chat, fr = sw.load_panel("chat"), sw.load_panel("frontier")
-    results = [sw.analyze(chat, bootstrap=100, seed=0, adjust="fcr"), sw.analyze(fr, score_method="irt")]
+    results = [sw.analyze(chat, bootstrap=100, seed=0, adjust="fcr"), sw.analyze(fr, score_method="irt", bootstrap=100, seed=0)]
     mine = sw.read_table(ROOT / "examples" / "my_benchmark.csv", lower_is_better=["jailbreak_asr"])
     audit = sw.audit(mine, chat, bootstrap=100).to_dict()
     rows = pd.read_csv(ROOT / "examples" / "claim_release.csv", index_col="model")

@@ -238,7 +238,7 @@ def test_ingest_harness_and_its_deprecated_alias(cli, tmp_path):
 # ---------------------------------------------------------------- warnings: the CLI's own line, not Python's too
 def test_cli_prints_a_warning_once(cli_subprocess, tmp_path):
     chat = sw.load_panel("chat")
-    weak = pd.Series(sw.analyze(chat).model_scores).sort_values().index[:13]
+    weak = pd.Series(sw.analyze(chat, bootstrap=0).model_scores).sort_values().index[:13]
     f = tmp_path / "weak.csv"
     chat.scores.loc[weak, ["ethics_all"]].rename(columns={"ethics_all": "my_bench"}).rename_axis("model").to_csv(f)
     proc = cli_subprocess("audit", str(f), "--bootstrap", "200", "--format", "json")
