@@ -350,7 +350,7 @@ def _check_pdf(b: bytes) -> None:
 def test_cli_figures_all_three_formats(cli, tmp_path):
     out = tmp_path / "figs"
     proc = cli("figures", "--panel", "chat", "--format", "png,svg,pdf", "--benchmarks", "truthfulqa_mc1",
-               "--dpi", "150", "--output-dir", str(out))
+               "--dpi", "150", "--bootstrap", "200", "--output-dir", str(out))
     assert proc.returncode == 0, proc.stderr
     stems = ["chat_correlations", "chat_scree", "chat_heatmap", "chat_ranking", "chat_scatter_truthfulqa_mc1"]
     want = sorted(f"{s}.{f}" for s in stems for f in ("png", "svg", "pdf"))

@@ -221,7 +221,7 @@ def test_claim_and_leaderboard_frontier(cli, tmp_path):
 
 
 def test_figures_and_report_frontier(cli, tmp_path):
-    p = cli("figures", "--panel", "frontier", "--output-dir", str(tmp_path / "f"), "--format", "svg")
+    p = cli("figures", "--panel", "frontier", "--output-dir", str(tmp_path / "f"), "--format", "svg", "--bootstrap", "0")
     assert p.returncode == 0, p.stderr
     names = sorted(x.name for x in (tmp_path / "f").iterdir())
     assert "frontier_over_time.svg" in names and "frontier_scree.svg" not in names
