@@ -271,3 +271,17 @@ def test_example_outputs_are_ignored_by_git():
         probe = top + ("/x" if path.endswith("/") or "." not in top else "")
         ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "--no-index", "-q", probe])
         assert ignored.returncode == 0, f"{path}: an example writes it in the repository root and .gitignore misses it"
+
+
+def test_report_and_figures_list_their_choices(cli):
+    """`report` and `figures` show their choices in --help as every other command does (and keep one-line errors)."""
+    from safetywashing.cli._report import FIGURE_FORMATS
+    from safetywashing.present._figures import FORMATS
+
+    assert tuple(FIGURE_FORMATS) == tuple(FORMATS)
+    for command in ("report", "figures"):
+        text = " ".join(cli(command, "--help").stdout.split())
+        assert "[base|chat|frontier|all]" in text and "[spearman|pearson]" in text and "[pca|irt]" in text
+    assert "[png|svg|pdf]" in " ".join(cli("figures", "--help").stdout.split())
+    bad = cli("figures", "--format", "png,gif", "--output-dir", "nowhere")
+    assert bad.returncode == 2 and "gif" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -12,10 +12,15 @@ from typing import Any, Optional
 import typer
 
 from .._util.errors import InputError
+from ..capability import SCORE_METHODS
 from ..commands._analyze import analyze as run_analysis
+from ..inference._multiplicity import ADJUST_CHOICES
 from ..sources._panels import COMPLETE_PANELS, load_panel, panel_names
 from . import app
-from ._common import SCORE_METHOD_HELP, check_choice, score_method_for, split_ids
+from ._analyze import METHODS, PANEL_HELP
+from ._common import SCORE_METHOD_HELP, check_choice, choice, score_method_for, split_ids
+
+FIGURE_FORMATS = ("png", "svg", "pdf")  # the formats present._figures writes (a test keeps them equal)
 
 
 def _panels(panel: str) -> list[str]:
@@ -83,8 +88,8 @@ def _size(n: int) -> str:
 @app.command()
 def report(
     output: Path = typer.Option(..., "--output", "-o", help="HTML file to write (atomically), e.g. report.html."),
-    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
+    panel: str = choice("all", "--panel", "-p", choices=(*panel_names(), "all"), help=PANEL_HELP),
+    method: str = choice("spearman", "--method", "-m", choices=METHODS, help="Correlation: spearman (the paper's) or pearson."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
     ),
@@ -116,8 +121,8 @@ def report(
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstraps."),
     ci: float = typer.Option(0.95, "--ci", help="Interval level (0.95 = 95%)."),
-    adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    adjust: str = choice("fcr", "--adjust", choices=ADJUST_CHOICES, help="Multiplicity adjustment behind the verdicts."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Write a self-contained interactive HTML report (works offline; plotly.js embedded).
 
@@ -251,9 +256,9 @@ def _read_items_json(path: Path) -> dict[str, Any]:
 @app.command()
 def figures(
     output_dir: Path = typer.Option(..., "--output-dir", "-d", help="Folder for the figure files (created if missing)."),
-    fmt: str = typer.Option("png", "--format", "-f", help="png, svg or pdf (or several: png,pdf)."),
-    panel: str = typer.Option("all", "--panel", "-p", help="Embedded panel: base, chat, frontier or all (base and chat)."),
-    method: str = typer.Option("spearman", "--method", "-m", help="Correlation: spearman (the paper's) or pearson."),
+    fmt: str = choice("png", "--format", "-f", choices=FIGURE_FORMATS, multi=True, help="png, svg or pdf (or several: png,pdf)."),
+    panel: str = choice("all", "--panel", "-p", choices=(*panel_names(), "all"), help=PANEL_HELP),
+    method: str = choice("spearman", "--method", "-m", choices=METHODS, help="Correlation: spearman (the paper's) or pearson."),
     capabilities: Optional[str] = typer.Option(
         None, "--capabilities", help="Comma-separated capability benchmark ids (default: the paper's 12)."
     ),
@@ -279,8 +284,8 @@ def figures(
     params_column: Optional[str] = typer.Option(None, "--params-column", help="With --data: parameter-count column (metadata)."),
     bootstrap: int = typer.Option(2000, "--bootstrap", help="Bootstrap resamples for the interval whiskers (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap."),
-    adjust: str = typer.Option("fcr", "--adjust", help="Multiplicity adjustment behind the verdicts: fcr, bonferroni, none."),
-    score_method: Optional[str] = typer.Option(None, "--score-method", help=SCORE_METHOD_HELP),
+    adjust: str = choice("fcr", "--adjust", choices=ADJUST_CHOICES, help="Multiplicity adjustment behind the verdicts."),
+    score_method: Optional[str] = choice(None, "--score-method", choices=SCORE_METHODS, help=SCORE_METHOD_HELP),
 ) -> None:
     """Write static figures for a paper, one column (3.4 in) or two (--width page, 7 in) wide: PNG, SVG or PDF.
 
