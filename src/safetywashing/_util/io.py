@@ -46,7 +46,8 @@ def forget_inputs() -> None:
     _READ.clear()
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for one-line errors: a folder, a named pipe (FIFO), a device, a socket."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -81,7 +82,7 @@ def check_output(path: str | os.PathLike[str], *, inputs: Iterable[str | os.Path
     except OSError as exc:
         raise InputError(f"{target}: cannot use as output ({exc.strerror})") from None
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{target}: is {_kind(st.st_mode)}; refusing to write over it: give the path of a file")
+        raise InputError(f"{target}: is {file_kind(st.st_mode)}; refusing to write over it: give the path of a file")
     same = (st.st_dev, st.st_ino) in _READ
     for inp in inputs:
         try:
@@ -104,22 +105,8 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, inputs: Ite
     file is removed and the target left as it was.
     """
     target = check_output(path, inputs=inputs)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{target}: output folder {parent} does not exist")
+    tmp = _write_temp(target, data)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = _umask_mode()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise InputError(f"{target}: cannot write in {parent} ({exc.strerror})") from None
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
-            fh.flush()
         os.replace(tmp, target)
     except BaseException as exc:
         try:
@@ -130,6 +117,39 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, inputs: Ite
             raise InputError(f"{target}: cannot write ({exc.strerror or exc}); nothing written") from None
         raise
     return target
+
+
+def _write_temp(target: Path, data: str | bytes, note: str = "") -> str:
+    """Write ``data`` in full to a new temporary file beside ``target`` with ``target``'s mode (or the umask's); its path.
+
+    A missing folder or a write error is an :class:`InputError` (``note`` appended to the folder message); a
+    partly written temporary file is removed.
+    """
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{target}: output folder {parent} does not exist")
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = _umask_mode()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write in {parent} ({exc.strerror}){note}") from None
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+            fh.flush()
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise InputError(f"{target}: cannot write ({exc.strerror or exc}); nothing written") from None
+        raise
+    return tmp
 
 
 def atomic_write_many(files: Iterable[tuple[str | os.PathLike[str], str | bytes]], *,
@@ -145,25 +165,7 @@ def atomic_write_many(files: Iterable[tuple[str | os.PathLike[str], str | bytes]
     temps: list[str] = []
     try:
         for target, (_, data) in zip(targets, files):
-            parent = target.parent if str(target.parent) else Path(".")
-            if not parent.is_dir():
-                raise InputError(f"{target}: output folder {parent} does not exist")
-            try:
-                mode = stat.S_IMODE(os.stat(target).st_mode)
-            except FileNotFoundError:
-                mode = _umask_mode()
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-            except OSError as exc:
-                raise InputError(f"{target}: cannot write in {parent} ({exc.strerror}); nothing written") from None
-            temps.append(tmp)
-            try:
-                os.fchmod(fd, mode)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
-                    fh.flush()
-            except OSError as exc:
-                raise InputError(f"{target}: cannot write ({exc.strerror or exc}); nothing written") from None
+            temps.append(_write_temp(target, data, note="; nothing written"))
         for target in targets:  # all checked again: nothing may have appeared in the meantime
             check_output(target, inputs=inputs)
         with _no_interrupt():  # Ctrl-C waits for the last rename: all files or none
@@ -211,7 +213,7 @@ def open_regular(path: str | os.PathLike[str], *, max_bytes: int, what: str = ""
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{label}: is {_kind(st.st_mode)}, not a file; give the path of a regular file")
+            raise InputError(f"{label}: is {file_kind(st.st_mode)}, not a file; give the path of a regular file")
         if st.st_size > max_bytes:
             raise InputError(f"{label}: {st.st_size / 2**20:,.0f} MiB is larger than the {max_bytes / 2**20:,.0f} MiB accepted")
         if hasattr(os, "set_blocking"):
@@ -240,7 +242,7 @@ def check_regular(path: str | os.PathLike[str], *, max_bytes: int, what: str = "
     except OSError as exc:
         raise InputError(f"{label}: cannot read ({exc.strerror or exc})") from None
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{label}: is {_kind(st.st_mode)}, not a file; give the path of a regular file")
+        raise InputError(f"{label}: is {file_kind(st.st_mode)}, not a file; give the path of a regular file")
     if st.st_size > max_bytes:
         raise InputError(f"{label}: {st.st_size / 2**20:,.0f} MiB is larger than the {max_bytes / 2**20:,.0f} MiB accepted")
     return st

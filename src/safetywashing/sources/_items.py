@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.errors import InputError
+from .._util.io import check_regular, file_kind
 
 MAX_CELLS = 200_000_000  # models x items of one benchmark (800 MB as float32): larger is refused
 MAX_MODELS = 20_000  # models of one benchmark: the statistics' blocks hold models x 2048 items in float64
@@ -115,29 +116,9 @@ def _classify(path: Path) -> str | None:
     return None
 
 
-def _kind_of(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
 def regular_file(path: Path, cap: int | None = None) -> os.stat_result:
     """``path``'s stat when it is a regular file (no larger than ``cap`` bytes); else one-line InputError. Never opens it."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{path}: is {_kind_of(st.st_mode)}; only regular files are read")
-    if cap is not None and st.st_size > cap:
-        raise InputError(f"{path}: {st.st_size:,} bytes, more than the {cap:,} bytes allowed for this file")
-    return st
+    return check_regular(path, max_bytes=cap if cap is not None else 2**63 - 1)
 
 
 def collect_sources(paths: list[str | os.PathLike[str]]) -> dict[str, list[Path]]:
@@ -193,7 +174,7 @@ def _walk_folder(p: Path, out: dict[str, list[Path]]) -> None:
                 record_input(fp)
                 k = _classify(fp)
             elif _classify_name(fp.name) is not None:
-                raise InputError(f"{fp}: is {_kind_of(st.st_mode)}; only regular files are read")
+                raise InputError(f"{fp}: is {file_kind(st.st_mode)}; only regular files are read")
             else:
                 continue
             if k in ("lm-eval", "inspect", "helm"):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..._util.errors import InputError, renamed_keywords
-from ..._util.io import _kind, record_input
+from ..._util.io import file_kind, record_input
 from .._matrix import ScoreMatrix
 from .._table import MAX_ABS
 from ._common import PROVENANCE_COLUMNS, Record, Skip, lm_eval_mapping, parse_metric_overrides
@@ -152,7 +152,7 @@ def _walk(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[Path, bool]]:
         elif path.is_file():
             out.append((path, True))
         elif path.exists():
-            kind = _kind(path.stat().st_mode)
+            kind = file_kind(path.stat().st_mode)
             raise InputError(f"{path}: is {kind}, not a file or folder; give harness result files or folders")
         else:
             raise InputError(f"{path}: no such file or folder; give folders of harness outputs or result files")
