@@ -206,6 +206,19 @@ def disattenuate(r: float | None, reliability: float | None) -> float | None:
 # --- decorrelated subset -----------------------------------------------------------------------
 
 
+
+def _r_from_sums(cnt: np.ndarray, sx: np.ndarray, sxx: np.ndarray, sy: np.ndarray, syy: np.ndarray,
+                 sxy: np.ndarray) -> np.ndarray:
+    """Pearson r from counts and sums (``x`` the items, ``y`` the vector); NaN below 3 models or a constant side."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx * sy / cnt
+        vx = sxx - sx * sx / cnt
+        vy = syy - sy * sy / cnt
+        r = cov / np.sqrt(vx * vy)
+    good = (cnt >= 3) & (vx > 1e-9) & (vy > 1e-9)
+    return np.where(good, np.clip(r, -1, 1), np.nan)
+
+
 class _Suff:
     """The response matrix prepared once for many subset selections on weighted rows (cross-fitting).
 
@@ -250,13 +263,7 @@ class _Suff:
         sy = self._mt(vc)
         syy = self._mt(vc * vc)
         sxy = (vc.astype(np.float32) @ self.y0).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cov = sxy - sx * sy / cnt
-            vx = sxx - sx * sx / cnt
-            vy = syy - sy * sy / cnt
-            r = cov / np.sqrt(vx * vy)
-        good = (cnt >= 3) & (vx > 1e-9) & (vy > 1e-9)
-        return np.where(good, np.clip(r, -1, 1), np.nan)
+        return _r_from_sums(cnt, sx, sxx, sy, syy, sxy)
 
     def subset_means(self, ind: np.ndarray) -> np.ndarray:
         """Every model's mean over the items with ``ind = 1`` that it ran (NaN when none)."""
@@ -296,13 +303,7 @@ class _Suff:
         sy = self._mt_many(vc)
         syy = self._mt_many(vc * vc)
         sxy = (vc.T.astype(np.float32) @ self.y0).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cov = sxy - sx * sy / cnt
-            vx = sxx - sx * sx / cnt
-            vy = syy - sy * sy / cnt
-            r = cov / np.sqrt(vx * vy)
-        good = (cnt >= 3) & (vx > 1e-9) & (vy > 1e-9)
-        return np.where(good, np.clip(r, -1, 1), np.nan)
+        return _r_from_sums(cnt, sx, sxx, sy, syy, sxy)
 
     def keys_many(self, train: np.ndarray, s: np.ndarray) -> np.ndarray:
         """:meth:`keys` for ``F`` training sets at once (``train``: ``(n, F)`` 0/1): ``(F, k)``.

@@ -95,25 +95,15 @@ def _sql_str(s: str | os.PathLike[str]) -> str:
 
 
 def _classify(path: Path) -> str | None:
-    name = path.name
+    """The format of ``path``: its name's (:func:`_classify_name`), a ``.json`` read to tell an Inspect log."""
     if path.is_dir():
-        if (path / "per_instance_stats.json").is_file():
-            return "helm"
-        return None
-    if name == "per_instance_stats.json":
-        return "helm"
-    if _LMEVAL_SAMPLES.match(name):
-        return "lm-eval"
-    low = name.lower()
-    if low.endswith(_LONG_EXT):
-        return "long"
-    if low.endswith(".eval"):
-        return "inspect"
-    if low.endswith(".json"):
+        return "helm" if (path / "per_instance_stats.json").is_file() else None
+    kind = _classify_name(path.name)
+    if kind == "inspect" and path.name.lower().endswith(".json") and path.name != "per_instance_stats.json":
         from .ingest._inspect import sniff_inspect_json
 
         return "inspect" if sniff_inspect_json(path) else None
-    return None
+    return kind
 
 
 def regular_file(path: Path, cap: int | None = None) -> os.stat_result:
