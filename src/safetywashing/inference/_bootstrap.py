@@ -117,7 +117,7 @@ def jackknife_plan(n: int, seed: int | None, groups: int | None = None) -> Jackk
     return JackknifePlan(groups=groups, n=n, exact=groups == n, seed=seed)
 
 
-def bootstrap_counts(n: int, n_resamples: int, seed: int | np.random.SeedSequence | None) -> np.ndarray:
+def bootstrap_counts(n: int, n_resamples: int, seed: int | np.random.SeedSequence | np.random.Generator | None) -> np.ndarray:
     """Count vectors ``(B, n)`` of ``B`` bootstrap draws of ``n`` models.
 
     The draws are ``numpy.random.default_rng(seed).integers(0, n, (B, n))``,

@@ -219,9 +219,9 @@ def bootstrap_partial_compute(
     c = np.asarray(log_c, dtype=float)
     n, p = x.shape
     chunk = max(1, min(chunk, 2**22 // max(1, n * p)))  # each batch's (chunk, n, p) ranks stay near 32 MiB
-    idx = rng.integers(0, n, (n_boot, n))
-    counts = np.zeros((n_boot, n))
-    np.add.at(counts, (np.repeat(np.arange(n_boot), n), idx.ravel()), 1.0)
+    from ._bootstrap import bootstrap_counts
+
+    counts = bootstrap_counts(n, n_boot, rng)  # rng.integers(0, n, (n_boot, n)) as counts per model
     out = np.full((n_boot, p), np.nan)
     have = ~np.isnan(x) & ~np.isnan(s)[:, None] & ~np.isnan(c)[:, None]
     patterns, group = np.unique(have.T, axis=0, return_inverse=True)  # columns sharing their models share s's, c's ranks
