@@ -24,7 +24,6 @@ import io
 import json
 import os
 import re
-import shutil
 import threading
 import time
 import zipfile
@@ -33,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from _setups import copy, fifo, write
 
 ROOT = Path(__file__).parent.parent
 HARNESS = Path(__file__).parent / "data" / "harness"
@@ -56,22 +57,6 @@ ONE_LINE = "one line"
 # -- setup helpers: each returns a function of the scratch folder ---------------------------------------------------
 
 
-def write(name: str, text: str | bytes) -> Callable[[Path], None]:
-    def go(d: Path) -> None:
-        p = d / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(text if isinstance(text, bytes) else text.encode())
-
-    return go
-
-
-def fifo(name: str) -> Callable[[Path], None]:
-    def go(d: Path) -> None:
-        p = d / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        os.mkfifo(p)
-
-    return go
 
 
 def sparse(name: str, size: int) -> Callable[[Path], None]:
@@ -83,13 +68,6 @@ def sparse(name: str, size: int) -> Callable[[Path], None]:
 
     return go
 
-
-def copy(src: Path, name: str) -> Callable[[Path], None]:
-    def go(d: Path) -> None:
-        (d / name).parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, d / name)
-
-    return go
 
 
 def lmeval(change: Callable[[dict], None], name: str = "runs/results_2026-01-01T00-00-00.json") -> Callable[[Path], None]:

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from _setups import copy, fifo, write
 
 LMEVAL = Path(__file__).parent / "data" / "items" / "lm_eval"
 HELM = Path(__file__).parent / "data" / "items" / "helm" / "simple_classification:model=simple_model1"
@@ -41,32 +42,7 @@ def long_table(models: int, items: list[str], seed: int = 0) -> str:
 SCORES = "model,capabilities_score\n" + "".join(f"m{m},{m / 10:.1f}\n" for m in range(8))
 
 
-def write(name: str, text: str | bytes) -> Callable[[Path], None]:
-    def go(d: Path) -> None:
-        p = d / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(text if isinstance(text, bytes) else text.encode())
 
-    return go
-
-
-def fifo(name: str) -> Callable[[Path], None]:
-    def go(d: Path) -> None:
-        p = d / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if p.exists():
-            p.unlink()
-        os.mkfifo(p)
-
-    return go
-
-
-def copy(src: Path, name: str) -> Callable[[Path], None]:
-    def go(d: Path) -> None:
-        (d / name).parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, d / name)
-
-    return go
 
 
 def renamed_model(folder: str, model: str) -> Callable[[Path], None]:
