@@ -107,6 +107,42 @@ class CapabilityDirection:
         _, scores, _ = capability_direction(matrix, [b for b in self.benchmarks if b != left_out], self.method)
         return scores.to_numpy()
 
+    def refit_without_each(self, matrix: ScoreMatrix) -> dict[str, np.ndarray | None]:
+        """:meth:`refit_without` for every capability benchmark in turn: left-out id -> scores ``(n,)``, None where
+        the fit fails (the errors :meth:`refit_without` raises).
+
+        When leaving a benchmark out changes no model's completeness (no model lacks that benchmark alone), the
+        refit's z-scores and complete models are the full fit's, so its correlation matrix is the full matrix
+        without that row and column: the capability columns are ranked once for all refits instead of once per
+        refit. Otherwise the plain refit. Equal to :meth:`refit_without` up to floating-point rounding.
+        """
+        from .._util.errors import SafetywashingError
+
+        caps = list(self.benchmarks)
+        x = matrix.scores[caps].to_numpy(dtype=float)
+        absent = np.isnan(x)
+        complete = ~absent.any(axis=1)
+        alone = absent & (absent.sum(axis=1) == 1)[:, None]  # models lacking exactly this one benchmark
+        full = None
+        if len(caps) > 1 and complete.sum() >= MIN_MODELS:
+            z, _, sd = zscore(x)
+            if (sd > 0).all():
+                full = (z, corr_matrix(z[complete], self.method))
+        out: dict[str, np.ndarray | None] = {}
+        for j, c in enumerate(caps):
+            if full is not None and not alone[:, j].any():
+                keep = [i for i in range(len(caps)) if i != j]
+                sub = full[1][np.ix_(keep, keep)]
+                if not np.isnan(sub).any():
+                    _, w = top_components(sub)
+                    out[c] = np.where(complete, np.nan_to_num(full[0][:, keep]) @ w, np.nan)
+                    continue
+            try:
+                out[c] = self.refit_without(matrix, c)
+            except SafetywashingError:
+                out[c] = None
+        return out
+
     def mean_intercorrelation(self, frame: pd.DataFrame, scored: np.ndarray, method: str) -> float:
         """Mean off-diagonal correlation of the capability columns of ``frame`` over the scored (complete) rows."""
         k = len(self.benchmarks)

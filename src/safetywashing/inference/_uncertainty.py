@@ -165,19 +165,31 @@ def _loo_ranges(panel: Panel, loo: Any) -> Step:
     step.columns["loo_model_min"], step.columns["loo_model_max"] = lo_m, hi_m
     if len(panel.caps) >= 3:
         rows = []
-        correlate = ColumnCorrelator(panel.x, panel.method)  # the benchmarks ranked once for every re-run
-        for c in panel.caps:
-            try:
-                sc = model.refit_without(panel.matrix, c)
-            except SafetywashingError:
-                continue
-            rows.append(correlate(sc)[0])
+        correlate = ColumnCorrelator(panel.x, panel.method, panel.x_order)  # the benchmarks ranked once for every re-run
+        for sc in _refits_without(model, panel).values():
+            if sc is not None:
+                rows.append(correlate(sc)[0])
         lo_b, hi_b = _range(np.array(rows)) if rows else (np.full(p, np.nan), np.full(p, np.nan))
     else:
         lo_b = hi_b = np.full(p, np.nan)
         step.notes.append("leave-one-capability-benchmark-out needs at least 3 capability benchmarks; not computed")
     step.columns["loo_benchmark_min"], step.columns["loo_benchmark_max"] = lo_b, hi_b
     return step
+
+
+def _refits_without(model: Any, panel: Panel) -> dict[str, np.ndarray | None]:
+    """Scores refitted without each capability benchmark (None where the refit fails), in one batch when the model
+    offers it (``refit_without_each``), else one ``refit_without`` each."""
+    batch = getattr(model, "refit_without_each", None)
+    if batch is not None:
+        return batch(panel.matrix)
+    out: dict[str, np.ndarray | None] = {}
+    for c in panel.caps:
+        try:
+            out[c] = model.refit_without(panel.matrix, c)
+        except SafetywashingError:
+            out[c] = None
+    return out
 
 
 def _resample(panel: Panel, opts: Options, engine: Any, loo: Any, seed: int | None) -> tuple[Any, Any, Step]:
