@@ -99,6 +99,18 @@ class CapabilityDirection:
 
         return make_engine(x, cap_idx, method)
 
+    def leave_groups_out(self, x: np.ndarray, cap_idx: list[int], method: str, labels: np.ndarray, groups: int,
+                         x_order: np.ndarray | None = None) -> Any:
+        """The grouped jackknife of :meth:`resample_engine`'s analysis: each group of ``labels`` (``(n,)``, values
+        ``0..groups-1``) left out in turn, as its ``run`` on the weight vectors ``labels != g`` gives it
+        (:mod:`safetywashing.capability._pca_groups`: the full ranks downdated, no re-ranking). None for Pearson
+        (the caller runs the engine). ``x_order``: the columns' sort, if already done."""
+        if method != "spearman":
+            return None
+        from ._pca_groups import leave_groups_out
+
+        return leave_groups_out(x, cap_idx, labels, groups, x_order)
+
     def refit_without(self, matrix: ScoreMatrix, left_out: str) -> np.ndarray:
         """Scores ``(n,)`` of ``matrix``'s models from the direction refitted without capability benchmark ``left_out``.
 

@@ -120,10 +120,10 @@ def refit(panel: Panel, opts: Options) -> Step:
     seed = _fresh(opts.seed, random)
     step = Step(settings={"seed": seed} if random else {})
     engine = loo = None
-    if opts.bootstrap > 0 or opts.sensitivity:
-        engine = panel.fit.model.resample_engine(panel.x, [panel.cols.index(c) for c in panel.caps], panel.method)
+    if opts.bootstrap > 0:
+        engine = _engine(panel)
     if need_jack:
-        loo, jack_step = _jackknife(engine, n, seed)
+        loo, jack_step = _jackknife(panel, engine, seed)
         step = step.then(jack_step)
     if opts.sensitivity:
         step = step.then(_loo_ranges(panel, loo))
@@ -132,12 +132,27 @@ def refit(panel: Panel, opts: Options) -> Step:
     return step
 
 
-def _jackknife(engine: Any, n: int, seed: int | None) -> tuple[Any, Step]:
-    """The jackknife run (exact, or grouped above ``JACKKNIFE_EXACT_MAX`` models) and its settings/note."""
+def _engine(panel: Panel) -> Any:
+    """The capability model's resample engine for the panel (``model.resample_engine``)."""
+    return panel.fit.model.resample_engine(panel.x, [panel.cols.index(c) for c in panel.caps], panel.method)
+
+
+def _jackknife(panel: Panel, engine: Any, seed: int | None) -> tuple[Any, Step]:
+    """The jackknife run (exact, or grouped above ``JACKKNIFE_EXACT_MAX`` models) and its settings/note.
+
+    A grouped jackknife goes through the model's ``leave_groups_out`` when it offers one (the same values without
+    re-ranking the table per group), else through ``engine`` (built here when None).
+    """
     from ..capability._pca_engine import run_chunks
 
-    jack = jackknife_plan(n, seed)
-    loo = run_chunks(engine, jack.count_chunks(), jack.groups)
+    jack = jackknife_plan(panel.x.shape[0], seed)
+    loo = None
+    fast = getattr(panel.fit.model, "leave_groups_out", None)
+    if not jack.exact and fast is not None:
+        loo = fast(panel.x, [panel.cols.index(c) for c in panel.caps], panel.method, jack.labels(), jack.groups,
+                   panel.x_order)
+    if loo is None:
+        loo = run_chunks(engine if engine is not None else _engine(panel), jack.count_chunks(), jack.groups)
     step = Step(settings={"jackknife": jack.to_dict()})
     if not jack.exact:
         step.notes.append(
