@@ -119,3 +119,15 @@ def test_compute_stage_without_compute_values_gives_the_general_routes_fields(kn
     assert step.settings == {"compute": "flop", "capabilities_compute_correlation": None,
                              "capabilities_compute_n": int(n_s[0])}
     assert np.isnan(r_s[0]) and len(step.notes) == 1 and "no compute correlation" in step.notes[0]
+
+
+def test_leave_groups_out_float32_segments_on_a_longer_table():
+    """3,000 models: the score-rank sums run in float32 over segments cut by a fixed grid (span 2**23 / n = 2796
+    positions), still exact: the sorted engine's values."""
+    x = table(3000, 6, seed=9, miss=0.05, decimals=2)
+    plan = jackknife_plan(3000, seed=0, groups=4)
+    counts = np.vstack(list(plan.count_chunks()))
+    fast = leave_groups_out(x, CAP, plan.labels(), 4)
+    ref = SortedEngine(x, CAP, "spearman").run(counts)
+    assert np.array_equal(np.isnan(fast.r), np.isnan(ref.r))
+    assert np.nanmax(np.abs(fast.r - ref.r)) < 1e-10

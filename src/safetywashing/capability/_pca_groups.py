@@ -66,12 +66,15 @@ class GroupJackknife(Engine):
         rx = np.empty((p, n))  # full average ranks among each column's valid models, by model (0 if not valid)
         np.put_along_axis(rx, order, rfull, axis=1)
         self.rx_blocks = [np.ascontiguousarray(rx[cols].T) for cols in self.pattern_cols]  # (n, cols) per pattern
-        self.rs_index = order if len(first) == 1 else (self.col_pattern[:, None] * n + order)
+        rs = order if len(first) == 1 else (self.col_pattern[:, None] * n + order)
+        self.rs_index = np.append(rs.ravel(), len(first) * n)  # flat (pattern, model) of each column's positions, + a 0
+        span = max(1, 2**23 // max(n, 1))  # positions per grid segment: span x (largest rank n) <= 2**23
+        self.grid = np.broadcast_to(2 * np.arange(0, n, span), (p, len(range(0, n, span))))
         # capability columns by model: full ranks and flat tie-group bounds in a (k, n + 1) count array
         k = len(cap_idx)
         rows = (np.arange(k) * (n + 1))[:, None]
         pc = self.cap_pos = self.pos[cap_idx]
-        self.cap_rx = rx[cap_idx]
+        self.cap_rx = rx[cap_idx].astype(np.float32)  # halves below 2**23: exact
         self.cap_lo = np.take_along_axis(self.gs[cap_idx], pc, axis=1) + rows
         self.cap_hi = np.take_along_axis(self.ge[cap_idx], pc, axis=1) + 1 + rows
         # the full data's score order (complete models), the starting point of every replicate's sort
@@ -122,7 +125,7 @@ class GroupJackknife(Engine):
             c = np.ones((1, n))
             c[0, gone] = 0.0
             wc, nc, mu, sd, ok = self._zparams(c)
-            cov, diag, ok = self._rank_cov(self._cap_ranks(gone).T[None], wc, nc, ok)
+            cov, diag, ok = _kept_rank_cov(self._cap_ranks(gone), wc, nc, ok)
             pc1, s, ok = self._scores(cov, diag, mu, sd, ok)
             y, ssy = self._score_ranks(s[0], c[0] > 0)
             ys.append(y)
@@ -146,7 +149,7 @@ class GroupJackknife(Engine):
         pr = self.cap_pos[:, gone]  # (k, m) sorted positions of the removed models
         keep = pr < self.nvalid[self.cap_idx][:, None]
         flat = (pr + 1 + (np.arange(k) * (n + 1))[:, None])[keep]
-        cnt = np.cumsum(np.bincount(flat, minlength=k * (n + 1)).reshape(k, n + 1), axis=1, dtype=float).ravel()
+        cnt = np.cumsum(np.bincount(flat, minlength=k * (n + 1)).reshape(k, n + 1), axis=1, dtype=np.float32).ravel()
         d = np.take(cnt, self.cap_lo)  # cnt[a, t]: removed models at sorted positions < t
         d += np.take(cnt, self.cap_hi)
         d *= -0.5
@@ -191,19 +194,22 @@ class GroupJackknife(Engine):
         n, p = self.n, self.p
         pr = self.pos[:, gone]  # (p, m)
         keep = pr < self.nvalid[:, None]
-        bounds = np.concatenate([np.take_along_axis(self.gs, pr, axis=1), np.take_along_axis(self.ge, pr, axis=1) + 1],
-                                axis=1)
-        bounds[np.concatenate([~keep, ~keep], axis=1)] = n  # a model the column lacks: SUF(n) = 0
-        bounds.sort(axis=1)
-        yc = np.empty(p * n + 1, dtype=np.float32)  # score ranks in each column's order (exact: halves below 2**23)
-        np.take(y.astype(np.float32).ravel(), self.rs_index.ravel(), out=yc[:-1])
-        yc[-1] = 0.0
-        ends = np.full((p, 1), n)  # each column's end closes its last segment
-        idx = np.concatenate([bounds, ends], axis=1) + (np.arange(p) * n)[:, None]
-        seg = np.add.reduceat(yc, idx.ravel(), dtype=np.float64).reshape(idx.shape)[:, :-1]  # sums up to the next bound
+        real = np.concatenate([np.take_along_axis(self.gs, pr, axis=1), np.take_along_axis(self.ge, pr, axis=1) + 1],
+                              axis=1)
+        real[np.concatenate([~keep, ~keep], axis=1)] = n  # a model the column lacks: SUF(n) = 0
+        # bounds coded 2b + 1 (the removed models') and 2b (a fixed grid every ``span`` positions, so that no segment
+        # sum of ranks passes 2**23 and float32 sums stay exact); sorted, each segment's weight = real bounds so far
+        coded = np.concatenate([2 * real + 1, self.grid], axis=1)
+        coded.sort(axis=1)
+        bounds, weight = coded >> 1, np.cumsum(coded & 1, axis=1)
+        y32 = np.zeros(y.size + 1, dtype=np.float32)  # the score ranks and a trailing 0 (exact: halves below 2**23)
+        y32[:-1] = y.ravel()
+        yc = np.take(y32, self.rs_index)  # score ranks in each column's sorted order, then the 0
+        idx = np.concatenate([bounds, np.full((p, 1), n)], axis=1) + (np.arange(p) * n)[:, None]
+        seg = np.add.reduceat(yc, idx.ravel()).reshape(idx.shape)[:, :-1].astype(float)  # sums up to the next bound
         seg[(idx[:, :-1] >= idx[:, 1:]) | (bounds >= n)] = 0.0
-        # sum over bounds of SUF(bound) = sum_i seg_i (i + 1): segment i lies above bounds 0..i
-        cross = cross - 0.5 * (seg @ np.arange(1.0, bounds.shape[1] + 1))
+        # sum over real bounds b of SUF(b) = sum over segments of their sum x the real bounds at or below them
+        cross = cross - 0.5 * np.einsum("jb,jb->j", seg, weight)
         ncol = self.nvalid - keep.sum(axis=1)
         ssx = self._ssx(pr, keep, ncol)
         mx = (ncol + 1.0) / 2.0
@@ -226,6 +232,18 @@ class GroupJackknife(Engine):
         change = np.bincount(ids // n, weights=(left**3 - left) - (t**3 - t), minlength=p).astype(np.int64)
         nn = ncol.astype(np.int64)
         return (nn**3 - nn - (self.tie_sum + change)) / 12.0
+
+
+def _kept_rank_cov(rc: np.ndarray, wc: np.ndarray, nc: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:meth:`Engine._rank_cov` of the ranks ``rc`` (``(k, n)``) over the kept complete models (``wc``: ``(1, n)``,
+    0/1): each entry a sum of multiples of 1/4 below 2**51, exact in float64 whatever the order, so the same
+    values as the engine's product."""
+    d = rc.astype(float)
+    d -= (nc[0] + 1.0) / 2.0
+    d *= wc
+    cov = (d @ d.T)[None]
+    diag = np.diagonal(cov, axis1=1, axis2=2)
+    return cov, diag, ok & np.all(diag > 1e-9, axis=1)
 
 
 def _tie_groups(x: np.ndarray, order: np.ndarray, nvalid: np.ndarray) -> tuple[np.ndarray, ...]:
