@@ -126,7 +126,12 @@ def _centred(m: np.ndarray, valid: np.ndarray, n: np.ndarray) -> tuple[np.ndarra
 def _masked_r(cx: tuple[np.ndarray, ...], cy: tuple[np.ndarray, ...], n: np.ndarray) -> np.ndarray:
     """Pearson r of centred columns (:func:`_centred`); NaN below 3 pairs or where a side is constant."""
     (mx, dx, sxx), (my, dy, syy) = cx, cy
-    num = (dx * dy).sum(axis=-2)
+    return _r_from_sums((dx * dy).sum(axis=-2), mx, sxx, my, syy, n)
+
+
+def _r_from_sums(num: np.ndarray, mx: np.ndarray, sxx: np.ndarray, my: np.ndarray, syy: np.ndarray,
+                 n: np.ndarray) -> np.ndarray:
+    """:func:`_masked_r` from its sums: cross products ``num``, means and sums of squares of both sides, pairs ``n``."""
     den = np.sqrt(sxx * syy)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = num / den
@@ -193,14 +198,29 @@ class ColumnCorrelator:
         return out
 
     def __call__(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(r, n)`` of every column of the table with ``y``, each ``(k,)``."""
+        """``(r, n)`` of every column of the table with ``y``, each ``(k,)``.
+
+        Spearman: ``y`` is ranked once per distinct column subset and meets the table's centred ranks in one matrix
+        product per subset. Every rank, deviation and product is a multiple of 1/4 and every sum stays below
+        2**51, so the sums are exact whatever their order: the same bits as :func:`pairwise_corr_masked`.
+        """
         y = np.asarray(y, dtype=float)
         valid, n, cx = self._x_side(np.isnan(y))
-        if self.method == "spearman":
-            ym = subset_ranks(y, valid, column_order(y))
-        else:
+        if self.method != "spearman":
             ym = np.where(valid, np.broadcast_to(y[:, None], valid.shape), np.nan)
-        return _masked_r(cx, _centred(ym, valid, n), n), n
+            return _masked_r(cx, _centred(ym, valid, n), n), n
+        ranks, first, inverse = _subset_ranks_by_pattern(y, valid, column_order(y))
+        mx, dx, sxx = cx
+        num, my, syy = np.empty(len(n)), np.empty(len(n)), np.empty(len(n))
+        for q, ry in enumerate(ranks):
+            cols = np.flatnonzero(inverse == q)
+            inside = ~np.isnan(ry)
+            cnt = max(int(inside.sum()), 1)
+            my[cols] = np.where(inside, ry, 0.0).sum() / cnt
+            dy = np.where(inside, ry - my[cols[0]], 0.0)
+            syy[cols] = dy @ dy
+            num[cols] = dy @ (dx if len(cols) == dx.shape[1] else dx[:, cols])
+        return _r_from_sums(num, mx, sxx, my, syy, n), n
 
 
 def column_order(v: np.ndarray) -> np.ndarray:
@@ -219,6 +239,13 @@ def _vector_subset_ranks(v: np.ndarray, valid: np.ndarray, order: np.ndarray) ->
     two binary searches, not a pass over every model; columns with the same subset are ranked once. Ranks are
     exact multiples of 1/2, so the result equals the counting route bit for bit.
     """
+    ranks, _, inverse = _subset_ranks_by_pattern(v, valid, order)
+    return ranks[inverse].T
+
+
+def _subset_ranks_by_pattern(v: np.ndarray, valid: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_vector_subset_ranks` once per distinct subset: ``(ranks (u, n), first, inverse)`` (NaN outside a
+    subset; ``first``/``inverse`` as :func:`_distinct_columns`)."""
     n, k = valid.shape
     present = ~np.isnan(v)
     vs = np.where(present, v, np.inf)[order]  # ascending, absent values last
@@ -241,7 +268,7 @@ def _vector_subset_ranks(v: np.ndarray, valid: np.ndarray, order: np.ndarray) ->
     ranks[~inside] = np.nan
     out = np.empty_like(ranks)
     out[:, order] = ranks
-    return out[inverse].T
+    return out, first, inverse
 
 
 def _distinct_columns(valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

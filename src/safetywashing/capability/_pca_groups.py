@@ -49,6 +49,7 @@ class GroupJackknife(Engine):
     def __init__(self, x: np.ndarray, cap_idx: list[int] | np.ndarray, x_order: np.ndarray | None = None) -> None:
         self._x_order = x_order
         super().__init__(x, cap_idx, "spearman")
+        del self.valid, self.cap_present, self._x_order  # the engine's (n, p) weights: not used here
 
     def _prepare_spearman(self, x: np.ndarray, valid: np.ndarray, cap_idx: np.ndarray) -> None:
         n, p = x.shape
@@ -58,11 +59,10 @@ class GroupJackknife(Engine):
         self.col_pattern = inv
         self.pattern_cols = [np.flatnonzero(inv == q) for q in range(len(first))]
         order = self._valid_first_order(x, valid)
-        self.order = order
         self.nvalid = valid.sum(axis=0)
-        self.pos = np.empty((p, n), dtype=np.int64)  # sorted position of every model in every column
-        np.put_along_axis(self.pos, order, np.broadcast_to(np.arange(n), (p, n)), axis=1)
-        self.gs, self.ge, rfull, self.tie_sum, self.gid, self.gsize = _tie_groups(x, order, self.nvalid)
+        self.pos = np.empty((p, n), dtype=np.int32)  # sorted position of every model in every column
+        np.put_along_axis(self.pos, order, np.broadcast_to(np.arange(n, dtype=np.int32), (p, n)), axis=1)
+        self.gs, self.ge, rfull, self.tie_sum = _tie_groups(x, order, self.nvalid)
         rx = np.empty((p, n))  # full average ranks among each column's valid models, by model (0 if not valid)
         np.put_along_axis(rx, order, rfull, axis=1)
         self.rx_blocks = [np.ascontiguousarray(rx[cols].T) for cols in self.pattern_cols]  # (n, cols) per pattern
@@ -194,8 +194,9 @@ class GroupJackknife(Engine):
         n, p = self.n, self.p
         pr = self.pos[:, gone]  # (p, m)
         keep = pr < self.nvalid[:, None]
-        real = np.concatenate([np.take_along_axis(self.gs, pr, axis=1), np.take_along_axis(self.ge, pr, axis=1) + 1],
-                              axis=1)
+        lo = np.take_along_axis(self.gs, pr, axis=1).astype(np.int64)  # tie group [lo, hi) of each removed model
+        hi = np.take_along_axis(self.ge, pr, axis=1) + 1
+        real = np.concatenate([lo, hi], axis=1)
         real[np.concatenate([~keep, ~keep], axis=1)] = n  # a model the column lacks: SUF(n) = 0
         # bounds coded 2b + 1 (the removed models') and 2b (a fixed grid every ``span`` positions, so that no segment
         # sum of ranks passes 2**23 and float32 sums stay exact); sorted, each segment's weight = real bounds so far
@@ -211,7 +212,7 @@ class GroupJackknife(Engine):
         # sum over real bounds b of SUF(b) = sum over segments of their sum x the real bounds at or below them
         cross = cross - 0.5 * np.einsum("jb,jb->j", seg, weight)
         ncol = self.nvalid - keep.sum(axis=1)
-        ssx = self._ssx(pr, keep, ncol)
+        ssx = self._ssx(lo, hi, keep, ncol)
         mx = (ncol + 1.0) / 2.0
         cov_r = cross - ncol * mx * mx
         sy = ssy[self.col_pattern]
@@ -221,13 +222,13 @@ class GroupJackknife(Engine):
         r[~good] = np.nan
         return np.clip(r, -1.0, 1.0, out=r)
 
-    def _ssx(self, pr: np.ndarray, keep: np.ndarray, ncol: np.ndarray) -> np.ndarray:
+    def _ssx(self, lo: np.ndarray, hi: np.ndarray, keep: np.ndarray, ncol: np.ndarray) -> np.ndarray:
         """Sum of squared rank deviations ``(p,)`` of each column's kept models: ``(N^3 - N - sum_ties (T^3 - T)) / 12``
-        with the tie groups the removed models leave (integers, exact)."""
+        with the tie groups (``[lo, hi)`` of each removed model, ``(p, m)``) the removed models leave (exact)."""
         p, n = self.p, self.n
-        g = np.take_along_axis(self.gid, pr, axis=1)[keep] + np.repeat(np.arange(p) * n, keep.sum(axis=1))
-        ids, removed = np.unique(g, return_counts=True)
-        t = self.gsize.ravel()[ids]
+        key = (lo + (np.arange(p) * n)[:, None])[keep]  # a tie group: its column and first position
+        ids, at, removed = np.unique(key, return_index=True, return_counts=True)
+        t = (hi - lo)[keep][at].astype(np.int64)
         left = t - removed
         change = np.bincount(ids // n, weights=(left**3 - left) - (t**3 - t), minlength=p).astype(np.int64)
         nn = ncol.astype(np.int64)
@@ -249,26 +250,24 @@ def _kept_rank_cov(rc: np.ndarray, wc: np.ndarray, nc: np.ndarray, ok: np.ndarra
 def _tie_groups(x: np.ndarray, order: np.ndarray, nvalid: np.ndarray) -> tuple[np.ndarray, ...]:
     """Tie groups of each column's valid models in sorted order (``(p, n)`` arrays by sorted position).
 
-    Returns ``(gs, ge, rfull, tie_sum, gid, gsize)``: first and last position of each position's tie group, the
-    average rank ``(gs + ge) / 2 + 1`` (0 past the valid models), ``sum (T^3 - T)`` per column (int64), each
-    position's group number and the size of every group (by column and group number).
+    Returns ``(gs, ge, rfull, tie_sum)``: first and last position of each position's tie group (int32), the
+    average rank ``(gs + ge) / 2 + 1`` (0 past the valid models) and ``sum (T^3 - T)`` over each column's groups
+    (int64).
     """
     p, n = order.shape
     ks = np.take_along_axis(x.T, order, axis=1)
-    pos = np.arange(n)
+    pos = np.arange(n, dtype=np.int32)
     inside = pos[None, :] < nvalid[:, None]
     new = np.ones((p, n), dtype=bool)
     new[:, 1:] = (ks[:, 1:] != ks[:, :-1]) | ~inside[:, 1:]
+    del ks
     end = np.ones((p, n), dtype=bool)
     end[:, :-1] = new[:, 1:]
     gs = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
     ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, n - 1), axis=1), axis=1), axis=1)
     rfull = np.where(inside, (gs + ge) / 2.0 + 1.0, 0.0)
-    gid = np.cumsum(new, axis=1) - 1
-    flat = (gid + (np.arange(p) * n)[:, None])[inside]
-    gsize = np.bincount(flat, minlength=p * n).reshape(p, n)
-    tie_sum = (gsize**3 - gsize).sum(axis=1)
-    return gs, ge, rfull, tie_sum, gid, gsize
+    t = np.where(new & inside, ge - gs + 1, 0).astype(np.int64)  # each group's size, at its first position
+    return gs, ge, rfull, (t**3 - t).sum(axis=1)
 
 
 def leave_groups_out(x: np.ndarray, cap_idx: list[int] | np.ndarray, labels: np.ndarray, groups: int,

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .._util.stats import column_order, finite_or_none, pairwise_corr_masked
+from .._util.stats import ColumnCorrelator, column_order, finite_or_none, pairwise_corr_masked
 from ..capability._model import CapabilityFit
 from ..sources._matrix import ScoreMatrix
 from ._effects import SCALE_COLLINEAR, log_compute, partial_compute_correlations, slopes
@@ -76,6 +76,8 @@ class Panel:
     n: np.ndarray
     #: Spearman: :func:`~safetywashing._util.stats.column_order` of ``x`` (each column sorted once for every stage)
     x_order: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: the :class:`~safetywashing._util.stats.ColumnCorrelator` of ``x`` that gave ``r`` (reused by the sensitivity refits)
+    correlator: ColumnCorrelator | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, matrix: ScoreMatrix, fit: CapabilityFit, method: str) -> Panel:
@@ -86,8 +88,9 @@ class Panel:
         caps = list(fit.model.benchmarks)
         scores = fit.scores.to_numpy()
         order = column_order(x) if method == "spearman" else None
-        r, n = pairwise_corr_masked(x, scores, method, x_order=order)
-        return cls(m, fit, method, x, cols, caps, np.isin(cols, caps), scores, fit.se.to_numpy(), r, n, order)
+        correlate = ColumnCorrelator(x, method, order)  # pairwise_corr_masked's values, its ranks kept for the refits
+        r, n = correlate(scores)
+        return cls(m, fit, method, x, cols, caps, np.isin(cols, caps), scores, fit.se.to_numpy(), r, n, order, correlate)
 
     @property
     def p(self) -> int:

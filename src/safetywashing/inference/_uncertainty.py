@@ -180,7 +180,7 @@ def _loo_ranges(panel: Panel, loo: Any) -> Step:
     step.columns["loo_model_min"], step.columns["loo_model_max"] = lo_m, hi_m
     if len(panel.caps) >= 3:
         rows = []
-        correlate = ColumnCorrelator(panel.x, panel.method, panel.x_order)  # the benchmarks ranked once for every re-run
+        correlate = panel.correlator or ColumnCorrelator(panel.x, panel.method, panel.x_order)  # ranked once for all
         for sc in _refits_without(model, panel).values():
             if sc is not None:
                 rows.append(correlate(sc)[0])
