@@ -275,7 +275,9 @@ def models(
     if fmt == "csv":
         emit(to_csv(df, index=False), None)
     elif fmt == "json":
-        emit(json.dumps(json.loads(df.to_json(orient="records")), indent=2) + "\n", None)
+        from .._util.jsonout import dumps
+
+        emit(dumps(json.loads(df.to_json(orient="records"))), None)
     else:
         from rich.markup import escape
 
