@@ -20,7 +20,7 @@ def test_same_value_as_json_dumps_and_one_line_per_row():
     lines = text.splitlines()
     assert '        {"id": "a", "r": 0.5, "ci": [0.1, 0.9]},' in lines  # a flat row: one line, indented by depth
     assert '        {"id": "b", "r": null}' in lines
-    assert '  "scalars": [1, "x", null, true],' in lines
+    assert '  "scalars": [1, "x", null, true]' in lines  # the last key: no comma
     assert '  "7": "int key",' in lines
 
 
