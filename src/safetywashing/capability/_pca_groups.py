@@ -21,11 +21,15 @@ computes it for the count vector ``1 - [i in R]``):
   sum of the score ranks in each column's order; the sums of squares are
   closed forms with the tie groups the removed models leave.
 
-Every rank sum is a multiple of 1/4 below 2**51, so each is exact in float64
-whatever the order of summation: the correlations equal the engine's (the
-capability part runs the engine's own code), to rounding of the final
-division. Time per group ``O(n p)`` in a few passes instead of the sorted
-engine's ten, and no ``n x p`` sort.
+Every rank sum is a multiple of 1/4 and stays below 2**51 up to about 300,000
+models, so each is exact in float64 whatever the order of summation (the score
+ranks are summed in float32 over segments no longer than ``2**23 / n``
+positions, exact too): the correlations are the engine's bit for bit (its
+z-scores, PC1 and scores come from its own code; checked on random tables with
+ties and missing values and on the 100,000 x 50 benchmark table). Time per
+group ``O(n p)`` in a few passes instead of the sorted engine's ten, no sort of
+the table, and no ``(chunk, p, n)`` buffers (memory ``O(n p)`` int32/float32
+index arrays, shared by the threads).
 """
 
 from __future__ import annotations
@@ -194,8 +198,9 @@ class GroupJackknife(Engine):
         n, p = self.n, self.p
         pr = self.pos[:, gone]  # (p, m)
         keep = pr < self.nvalid[:, None]
-        lo = np.take_along_axis(self.gs, pr, axis=1).astype(np.int64)  # tie group [lo, hi) of each removed model
-        hi = np.take_along_axis(self.ge, pr, axis=1) + 1
+        flat = pr + (np.arange(p) * n)[:, None]
+        lo = np.take(self.gs, flat).astype(np.int64)  # tie group [lo, hi) of each removed model
+        hi = np.take(self.ge, flat) + 1
         real = np.concatenate([lo, hi], axis=1)
         real[np.concatenate([~keep, ~keep], axis=1)] = n  # a model the column lacks: SUF(n) = 0
         # bounds coded 2b + 1 (the removed models') and 2b (a fixed grid every ``span`` positions, so that no segment
