@@ -269,7 +269,7 @@ def _tie_groups(x: np.ndarray, order: np.ndarray, nvalid: np.ndarray) -> tuple[n
     end = np.ones((p, n), dtype=bool)
     end[:, :-1] = new[:, 1:]
     gs = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
-    ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, n - 1), axis=1), axis=1), axis=1)
+    ge = np.ascontiguousarray(np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, n - 1), axis=1), axis=1), axis=1))
     rfull = np.where(inside, (gs + ge) / 2.0 + 1.0, 0.0)
     t = np.where(new & inside, ge - gs + 1, 0).astype(np.int64)  # each group's size, at its first position
     return gs, ge, rfull, (t**3 - t).sum(axis=1)
