@@ -545,6 +545,172 @@ ITEM_MODEL_METHOD = (
 )
 
 
+def _expit(e: np.ndarray, negated: bool = False) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-e))`` computed in place in ``e`` (any float dtype); returns ``e``.
+
+    ``negated``: ``e`` holds ``-eta`` already (one pass fewer).
+    """
+    if not negated:
+        np.negative(e, out=e)
+    with np.errstate(over="ignore"):
+        np.exp(e, out=e)  # overflow to inf for eta < -709 (float64) gives 1 / inf = 0, the right limit
+    e += 1.0
+    return np.reciprocal(e, out=e)
+
+
+class _Design:
+    """One block of responses and covariates in one float dtype, for the batched Newton steps of :func:`_glm_batch`.
+
+    ``yz``: ``(n, k)`` responses with 0 where missing; ``w``: ``(n, k)`` 1 = observed, 0 = missing, or None when
+    nothing is missing; ``xs``: the covariates after the intercept, each ``(n,)`` (shared by every item) or
+    ``(n, k)`` (one per item). Every sum over models is a matrix-vector product or a column sum of one elementwise
+    product (no ``(n, k, p)`` array).
+    """
+
+    def __init__(self, yz: np.ndarray, w: np.ndarray | None, xs: list[np.ndarray]) -> None:
+        self.yz, self.w, self.xs = yz, w, xs
+        self.p = 1 + len(xs)
+
+    @classmethod
+    def of(cls, y: np.ndarray, cols: list[np.ndarray]) -> _Design:
+        """The float64 design of responses ``y`` (NaN = missing) and covariates ``cols``."""
+        y = np.asarray(y, dtype=float)
+        obs = ~np.isnan(y)
+        full = bool(obs.all())
+        return cls(y if full else np.where(obs, y, 0.0), None if full else obs.astype(float),
+                   [np.asarray(c, dtype=float) for c in cols])
+
+    def astype(self, dtype: type) -> _Design:
+        return _Design(self.yz.astype(dtype), None if self.w is None else self.w.astype(dtype),
+                       [x.astype(dtype) for x in self.xs])
+
+    def take(self, idx: np.ndarray) -> _Design:
+        """The design of the items ``idx`` only (copies)."""
+        return _Design(self.yz[:, idx], None if self.w is None else self.w[:, idx],
+                       [x if x.ndim == 1 else x[:, idx] for x in self.xs])
+
+    def x(self, a: int) -> np.ndarray | None:
+        """Covariate ``a`` (0 = the intercept: None)."""
+        return None if a == 0 else self.xs[a - 1]
+
+    def eta(self, beta: np.ndarray) -> np.ndarray:
+        """Linear predictors ``(n, k)`` for coefficients ``beta`` (``(k, p)``), in the design's dtype (``-beta``: minus them)."""
+        dt = self.yz.dtype
+        b = beta.astype(dt, copy=False)
+        e = np.empty(self.yz.shape, dtype=dt)
+        x1 = self.xs[0] if self.xs else None
+        if x1 is None:
+            e[...] = b[:, 0]
+            return e
+        np.multiply(x1[:, None] if x1.ndim == 1 else x1, b[:, 1], out=e)
+        e += b[:, 0]
+        for a in range(2, self.p):
+            x = self.xs[a - 1]
+            e += (x[:, None] if x.ndim == 1 else x) * b[:, a]
+        return e
+
+    def wsum(self, v: np.ndarray, *factors: np.ndarray | None) -> np.ndarray:
+        """Sum over models of ``v`` times the given covariates (None = the intercept), per item, as float64 ``(k,)``."""
+        own = [x for x in factors if x is not None and x.ndim == 2]
+        shared = [x for x in factors if x is not None and x.ndim == 1]
+        vec = None
+        for x in shared:
+            vec = x if vec is None else vec * x
+        if len(own) == 2:
+            v = v * own.pop()
+        if own:
+            out = np.einsum("ij,ij->j", v, own[0]) if vec is None else vec @ (v * own[0])
+        else:
+            out = v.sum(axis=0) if vec is None else vec @ v
+        return out.astype(float, copy=False)
+
+    def terms(self, beta: np.ndarray, pen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(probabilities (n, k), penalised gradient (k, p), penalised Hessian (k, p, p))`` at ``beta``.
+
+        The probabilities' array is reused for the Hessian weights: it holds ``w p (1 - p)`` on return.
+        """
+        pr = _expit(self.eta(-beta), negated=True)
+        r = np.subtract(self.yz, pr)
+        if self.w is not None:
+            r *= self.w
+        grad = np.stack([self.wsum(r, self.x(a)) for a in range(self.p)], axis=1) - pen * beta
+        np.multiply(pr, pr, out=r)
+        pr -= r  # p (1 - p), in place
+        if self.w is not None:
+            pr *= self.w
+        return pr, grad, self.hessian(pr, pen)
+
+    def hessian(self, wv: np.ndarray, pen: np.ndarray) -> np.ndarray:
+        """Penalised Hessian ``(k, p, p)``: sums over models of ``wv x_a x_b`` plus the ridge (and 1e-9 for safety)."""
+        k, p = wv.shape[1], self.p
+        h = np.empty((k, p, p))
+        for a in range(p):
+            xa = self.x(a)
+            va, fa = (wv * xa, None) if xa is not None and xa.ndim == 2 else (wv, xa)
+            for b in range(a, p):
+                h[:, a, b] = h[:, b, a] = self.wsum(va, fa, self.x(b))
+        eye = np.eye(p)
+        return h + pen * eye + 1e-9 * eye
+
+
+def _newton(d: _Design, beta: np.ndarray, pen: np.ndarray, tol: float) -> None:
+    """Newton steps (each coefficient's step clipped to +-2) on the items of ``d`` from ``beta`` (updated in place).
+
+    Stops when every item's last step is below ``tol`` (or after :data:`GLM_ITER` steps). Only the items not yet
+    converged are carried on: the design is cut down to them whenever a quarter of those left have converged.
+    """
+    cols = np.arange(beta.shape[0])
+    for _ in range(GLM_ITER):
+        _, grad, h = d.terms(beta[cols], pen)
+        step = np.clip(np.linalg.solve(h, grad[:, :, None])[:, :, 0], -2.0, 2.0)
+        beta[cols] += step
+        left = np.abs(step).max(axis=1, initial=0.0) >= tol
+        if not left.any():
+            return
+        if left.mean() < 0.75:
+            cols, d = cols[left], d.take(np.flatnonzero(left))
+
+
+LOGIT_CLIP = float(np.log((1 - 1e-12) / 1e-12))  # the log-likelihood takes probabilities clipped to [1e-12, 1 - 1e-12]
+
+
+def _glm_fit(d: _Design, ridge: float = GLM_RIDGE, full: bool = True) -> tuple[np.ndarray, np.ndarray | None,
+                                                                                   np.ndarray | None, np.ndarray]:
+    """:func:`_glm_batch` of a float64 design; also returns the fitted probabilities ``(n, k)``.
+
+    Newton steps run first in float32 (half the memory traffic) until every item's step is below 3e-4 (where the
+    next step would be ~1e-7, far above float32 rounding of the sums of centred residuals), then in float64 from
+    there until every item's last step is below 1e-6 (the stopping rule of a plain float64 Newton loop; usually one
+    step), then the log-likelihood and covariance are computed in float64 at the final coefficients (``full``
+    False: neither, only the coefficients and probabilities).
+    """
+    n, k = d.yz.shape
+    p = d.p
+    pen = np.full(p, ridge)
+    pen[0] = 0.0
+    n_obs = d.w.sum(axis=0) if d.w is not None else np.full(k, float(n))
+    mean = np.clip(d.yz.sum(axis=0) / np.maximum(n_obs, 1), 1e-3, 1 - 1e-3)
+    beta = np.zeros((k, p))
+    beta[:, 0] = np.log(mean / (1 - mean))
+    _newton(d.astype(np.float32), beta, pen, 3e-4)
+    _newton(d, beta, pen, 1e-6)
+    e = d.eta(-beta)  # -eta
+    pr = _expit(e.copy(), negated=True)
+    if not full:
+        return beta, None, None, pr
+    # y log p + (1 - y) log(1 - p) = (1 - y) e - log(1 + exp(e)) with e = -eta clipped as p is to [1e-12, 1 - 1e-12]
+    np.clip(e, -LOGIT_CLIP, LOGIT_CLIP, out=e)
+    ll = (e.sum(axis=0) if d.w is None else np.einsum("ij,ij->j", d.w, e)) - np.einsum("ij,ij->j", d.yz, e)
+    np.exp(e, out=e)
+    np.log1p(e, out=e)
+    ll -= e.sum(axis=0) if d.w is None else np.einsum("ij,ij->j", e, d.w)
+    del e
+    wv = pr * (1 - pr)
+    if d.w is not None:
+        wv *= d.w
+    return beta, np.linalg.inv(d.hessian(wv, pen)), ll, pr
+
+
 def _glm_batch(
     y: np.ndarray, cols: list[np.ndarray], ridge: float = GLM_RIDGE
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -555,64 +721,13 @@ def _glm_batch(
     either ``(n,)`` (shared by every item) or ``(n, k)`` (one per item). The
     slopes (not the intercept) carry a ridge ``ridge / 2 * beta^2``. Every
     sum over models is a matrix-vector product or an elementwise product
-    (no ``(n, k, p)`` array). Returns ``(beta (k, p), covariance (k, p, p),
+    (no ``(n, k, p)`` array); only the items not yet converged are iterated,
+    first in float32, then in float64 to a last step below 1e-6 (see
+    :func:`_glm_fit`). Returns ``(beta (k, p), covariance (k, p, p),
     log-likelihood (k,))`` with the log-likelihood unpenalised.
     """
-    obs = ~np.isnan(y)
-    w_obs = obs.astype(float)
-    yz = np.where(obs, y, 0.0)
-    k = y.shape[1]
-    xs = [None, *cols]  # None = the intercept
-    p = len(xs)
-    pen = np.full(p, ridge)
-    pen[0] = 0.0
-    eye = np.eye(p)
-
-    def wsum(v: np.ndarray, a: np.ndarray | None, b: np.ndarray | None = None) -> np.ndarray:
-        """Sum over models of ``v * x_a * x_b`` per item (``v``: ``(n, k)``)."""
-        f = [x for x in (a, b) if x is not None]
-        shared = [x for x in f if x.ndim == 1]
-        own = [x for x in f if x.ndim == 2]
-        if own:
-            v = v * own[0] if len(own) == 1 else v * own[0] * own[1]
-        if not shared:
-            return v.sum(axis=0)
-        vec = shared[0] if len(shared) == 1 else shared[0] * shared[1]
-        return vec @ v
-
-    mean = np.clip(yz.sum(axis=0) / np.maximum(w_obs.sum(axis=0), 1), 1e-3, 1 - 1e-3)
-    beta = np.zeros((k, p))
-    beta[:, 0] = np.log(mean / (1 - mean))
-
-    def eta_of(b: np.ndarray) -> np.ndarray:
-        e = np.broadcast_to(b[:, 0], y.shape).copy()
-        for a in range(1, p):
-            x = xs[a]
-            e += (x[:, None] if x.ndim == 1 else x) * b[:, a]
-        return e
-
-    def hessian(wv: np.ndarray) -> np.ndarray:
-        h = np.empty((k, p, p))
-        for a in range(p):
-            for b in range(a, p):
-                h[:, a, b] = h[:, b, a] = wsum(wv, xs[a], xs[b])
-        return h + pen * eye + 1e-9 * eye
-
-    from scipy.special import expit
-
-    for _ in range(GLM_ITER):
-        pr = expit(eta_of(beta))
-        r = w_obs * (yz - pr)
-        grad = np.stack([wsum(r, xs[a]) for a in range(p)], axis=1) - pen * beta
-        pr *= 1 - pr
-        pr *= w_obs
-        step = np.clip(np.linalg.solve(hessian(pr), grad[:, :, None])[:, :, 0], -2.0, 2.0)
-        beta = beta + step
-        if np.abs(step).max(initial=0.0) < 1e-6:
-            break
-    pr = np.clip(expit(eta_of(beta)), 1e-12, 1 - 1e-12)
-    ll = (w_obs * (yz * np.log(pr) + (1 - yz) * np.log1p(-pr))).sum(axis=0)
-    return beta, np.linalg.inv(hessian(w_obs * pr * (1 - pr))), ll
+    beta, cov, ll, _ = _glm_fit(_Design.of(y, cols), ridge)
+    return beta, cov, ll
 
 
 def calibrated_covariate(s: np.ndarray, se: np.ndarray | None = None) -> np.ndarray:
@@ -661,7 +776,15 @@ def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> I
     Runs in blocks of :data:`BLOCK` items; items with fewer than 3 models or
     a constant response get NaN.
     """
-    from scipy.stats import chi2
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # its matrix-vector products are memory-bound: threads only spin
+        return _item_models(y, s, se)
+
+
+def _item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None) -> ItemModels:
+    """:func:`item_models` (BLAS threads already limited)."""
+    from scipy.special import chdtrc  # chi^2 survival function (what scipy.stats.chi2.sf calls), without scipy.stats
 
     n, k = y.shape
     z = calibrated_covariate(s, se)
@@ -675,32 +798,47 @@ def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> I
     out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
     glm_block = max(64, min(BLOCK, 4_000_000 // max(n, 1)))
     for sl in _blocks(k, glm_block):
-        b = np.asarray(y[:, sl], dtype=float)
-        m = ~np.isnan(b)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rest = (rows[:, None] - np.where(m, b, 0.0)) / (cnt[:, None] - m)
-        rest = np.where(np.isfinite(rest), rest, np.nanmean(rest) if np.isfinite(rest).any() else 0.0)
-        rsd = rest.std(axis=0)
-        rest = (rest - rest.mean(axis=0)) / np.where(rsd > 0, rsd, 1.0)
-        ll0 = _null_loglik(b, m)
-        beta, cov, ll1 = _glm_batch(b, [z])
-        br, _, _ = _glm_batch(b, [rest])
-        cond_slope, cond_stat = _score_test(b, br, rest, z)
+        d = _Design.of(y[:, sl], [z])
+        rest = _rest_scores(d, rows, cnt)
+        ni = d.w.sum(axis=0) if d.w is not None else np.full(d.yz.shape[1], float(n))
+        tot = d.yz.sum(axis=0)
+        ll0 = _null_loglik(tot, ni)
+        beta, cov, ll1, _ = _glm_fit(d)
+        _, _, _, pr = _glm_fit(_Design(d.yz, d.w, [rest]), full=False)
+        cond_slope, cond_stat = _score_test(d, pr, rest, z)
+        del pr, rest
         se1 = np.sqrt(np.clip(cov[:, 1, 1], 0, None))
-        ni = m.sum(axis=0)
-        mu = np.where(m, b, 0.0).sum(axis=0) / np.maximum(ni, 1)
+        mu = tot / np.maximum(ni, 1)
         ok = (ni >= 3) & (mu > 0) & (mu < 1)
         out["discrimination"][sl] = np.where(ok, beta[:, 1], np.nan)
         out["disc_low"][sl] = np.where(ok, beta[:, 1] - 1.959964 * se1, np.nan)
         out["disc_high"][sl] = np.where(ok, beta[:, 1] + 1.959964 * se1, np.nan)
-        out["lr_p"][sl] = np.where(ok, chi2.sf(np.clip(2 * (ll1 - ll0), 0, None), 1), np.nan)
+        out["lr_p"][sl] = np.where(ok, chdtrc(1, np.clip(2 * (ll1 - ll0), 0, None)), np.nan)
         out["cond_discrimination"][sl] = np.where(ok, cond_slope, np.nan)
-        out["cond_p"][sl] = np.where(ok, chi2.sf(cond_stat, 1), np.nan)
+        out["cond_p"][sl] = np.where(ok, chdtrc(1, cond_stat), np.nan)
     return ItemModels(**out)
 
 
-def _score_test(b: np.ndarray, beta0: np.ndarray, rest: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rao score test of adding ``z`` to each item's fit on its rest score (``beta0``: ``(k, 2)``, intercept and rest).
+def _rest_scores(d: _Design, rows: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+    """Each model's mean over the other items it ran, per item of the block, standardised per item (``(n, k)``).
+
+    ``rows``/``cnt``: every model's total score and item count over the whole benchmark. Where a model ran no other
+    item, the block's mean rest score stands in.
+    """
+    rest = np.subtract(rows[:, None], d.yz)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest /= (cnt[:, None] - d.w) if d.w is not None else (cnt[:, None] - 1.0)
+    fin = np.isfinite(rest)
+    if not fin.all():
+        rest = np.where(fin, rest, np.nanmean(np.where(fin, rest, np.nan)) if fin.any() else 0.0)
+    rsd = rest.std(axis=0)
+    rest -= rest.mean(axis=0)
+    rest /= np.where(rsd > 0, rsd, 1.0)
+    return rest
+
+
+def _score_test(d: _Design, pr: np.ndarray, rest: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rao score test of adding ``z`` to each item's fit on its rest score (``pr``: ``(n, k)`` that fit's probabilities).
 
     Returns ``(one-step slope, chi^2 statistic)``: with ``U`` the score of
     the ``z`` coefficient at the null fit and ``I`` its efficient information
@@ -708,13 +846,17 @@ def _score_test(b: np.ndarray, beta0: np.ndarray, rest: np.ndarray, z: np.ndarra
     slope are profiled out), the statistic is ``U^2 / I`` (chi^2, 1 df) and
     ``U / I`` the one-step estimate of the conditional slope.
     """
-    m = ~np.isnan(b)
-    yz = np.where(m, b, 0.0)
-    pr = 1.0 / (1.0 + np.exp(-np.clip(beta0[:, 0] + beta0[:, 1] * rest, -30, 30)))
-    wv = m * pr * (1 - pr)
-    u = z @ (m * (yz - pr))
-    h00, h01, h11 = wv.sum(axis=0), (wv * rest).sum(axis=0), (wv * rest * rest).sum(axis=0)
-    h0z, h1z, hzz = z @ wv, z @ (wv * rest), (z * z) @ wv
+    r = np.subtract(d.yz, pr)
+    if d.w is not None:
+        r *= d.w
+    u = z @ r
+    np.multiply(pr, pr, out=r)
+    wv = np.subtract(pr, r, out=r)
+    if d.w is not None:
+        wv *= d.w
+    wr = wv * rest
+    h00, h01, h11 = wv.sum(axis=0), wr.sum(axis=0), np.einsum("ij,ij->j", wr, rest)
+    h0z, h1z, hzz = z @ wv, z @ wr, (z * z) @ wv
     det = h00 * h11 - h01 * h01
     with np.errstate(invalid="ignore", divide="ignore"):
         proj = (h0z * (h11 * h0z - h01 * h1z) + h1z * (h00 * h1z - h01 * h0z)) / det
@@ -722,12 +864,13 @@ def _score_test(b: np.ndarray, beta0: np.ndarray, rest: np.ndarray, z: np.ndarra
         return u / info, u * u / info
 
 
-def _null_loglik(b: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Log-likelihood of the intercept-only model per item (the item's mean as its probability)."""
-    ni = m.sum(axis=0)
-    yz = np.where(m, b, 0.0)
-    mu = np.clip(yz.sum(axis=0) / np.maximum(ni, 1), 1e-12, 1 - 1e-12)
-    return (yz * np.log(mu) + (m - yz) * np.log1p(-mu)).sum(axis=0)
+def _null_loglik(tot: np.ndarray, ni: np.ndarray) -> np.ndarray:
+    """Log-likelihood of the intercept-only model per item (the item's mean as its probability).
+
+    ``tot``, ``ni``: each item's total score and number of models that ran it: ``tot log(mu) + (ni - tot) log(1 - mu)``.
+    """
+    mu = np.clip(tot / np.maximum(ni, 1), 1e-12, 1 - 1e-12)
+    return tot * np.log(mu) + (ni - tot) * np.log1p(-mu)
 
 
 # --- dimensionality ---------------------------------------------------------------------------------
