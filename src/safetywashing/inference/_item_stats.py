@@ -427,16 +427,24 @@ class CrossFit:
 
 
 def _interval(oof: np.ndarray, s: np.ndarray, method: str, n_boot: int, level: float, rng: np.random.Generator):
-    """Percentile bootstrap over models of the repeat-averaged correlation of ``oof`` (``(n, repeats)``) with ``s``."""
+    """Percentile bootstrap over models of the repeat-averaged correlation of ``oof`` (``(n, repeats)``) with ``s``.
+
+    Each resample is held as its count vector over the models (the same draws as indexing the rows), and its
+    correlations come from :func:`_counted_corr`: no resampled copy of the data and, for Spearman, no sorting per
+    resample (equal, up to rounding, to :func:`pairwise_corr_masked` of the resampled rows).
+    """
     import warnings
 
     n, repeats = oof.shape
     a = (1 - level) / 2
     means = []
-    chunk = max(1, 2_000_000 // max(1, n * repeats))  # bound the batched bootstrap's memory
+    chunk = max(1, 2_000_000 // max(1, n * repeats))  # the draws are made in these chunks (kept: same draws as before)
     for start in range(0, n_boot, chunk):
-        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
-        rb, _ = pairwise_corr_masked(oof[idx], s[idx], method)
+        b = min(chunk, n_boot - start)
+        idx = rng.integers(0, n, size=(b, n))
+        counts = np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n).astype(float)
+        s_ranks = _counted_ranks(s, counts) if method == "spearman" and np.isfinite(s).all() else None
+        rb = np.stack([_counted_corr(oof[:, j], s, counts, method, s_ranks) for j in range(repeats)], axis=1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             means.append(np.nanmean(rb, axis=1))
@@ -444,6 +452,62 @@ def _interval(oof: np.ndarray, s: np.ndarray, method: str, n_boot: int, level: f
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanquantile(mb, a), np.nanquantile(mb, 1 - a)
+
+
+def _counted_ranks(v: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties averaged) of ``v`` (``(n,)``, finite) in resamples given by ``counts`` (``(B, n)``).
+
+    A model drawn ``c`` times whose value has ``L`` drawn values below it and ``E`` drawn copies of itself (ties
+    included) holds ranks ``L + 1 .. L + E``: their average is ``L + (E + 1) / 2``. The values are sorted once;
+    each resample costs a cumulative sum of its counts in that order. Returns ``(B, n)`` in ``v``'s order (any
+    value where the count is 0).
+    """
+    order = np.argsort(v, kind="stable")
+    vs = v[order]
+    cs = counts[:, order]
+    cum = np.cumsum(cs, axis=1)
+    new = np.ones(v.size, dtype=bool)
+    new[1:] = vs[1:] != vs[:-1]
+    if new.all():
+        rk = cum - (cs - 1.0) / 2.0
+    else:
+        pos = np.arange(v.size)
+        end = np.ones(v.size, dtype=bool)
+        end[:-1] = new[1:]
+        gs = np.maximum.accumulate(np.where(new, pos, 0))
+        ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, v.size - 1))))
+        below = cum[:, gs] - cs[:, gs]
+        rk = below + (cum[:, ge] - below + 1.0) / 2.0
+    out = np.empty_like(rk)
+    out[:, order] = rk
+    return out
+
+
+def _counted_corr(x: np.ndarray, s: np.ndarray, counts: np.ndarray, method: str,
+                  s_ranks: np.ndarray | None = None) -> np.ndarray:
+    """Correlation of ``x`` with ``s`` (``(n,)`` each, NaN = missing) in each resample ``counts`` (``(B, n)``): ``(B,)``.
+
+    The resample holds model ``i`` ``counts[b, i]`` times; pairs with a missing side are left out (pairwise
+    deletion); Spearman ranks are taken within each resample's pairs (:func:`_counted_ranks`). NaN below 3 pairs or
+    where a side is constant (as :func:`pairwise_corr_masked`). Rank sums are exact (multiples of 1/4 below 2^53).
+    ``s_ranks``: :func:`_counted_ranks` of ``s`` in these resamples (used when no pair of ``x`` is left out).
+    """
+    ok = ~(np.isnan(x) | np.isnan(s))
+    c = counts if ok.all() else counts * ok
+    xv, sv = np.where(ok, x, 0.0), np.where(ok, s, 0.0)
+    if method == "spearman":
+        xv, sv = _counted_ranks(xv, c), (s_ranks if s_ranks is not None and ok.all() else _counted_ranks(sv, c))
+    w = c.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx = (c * xv).sum(axis=1) / w
+        my = (c * sv).sum(axis=1) / w
+        dx = xv - mx[:, None] if xv.ndim == 2 else xv[None, :] - mx[:, None]
+        dy = sv - my[:, None] if sv.ndim == 2 else sv[None, :] - my[:, None]
+        cdx = c * dx
+        sxx, syy, sxy = (cdx * dx).sum(axis=1), (c * dy * dy).sum(axis=1), (cdx * dy).sum(axis=1)
+        r = sxy / np.sqrt(sxx * syy)
+    good = (w >= 3) & (sxx > 1e-12 * np.maximum(1.0, mx * mx * w)) & (syy > 1e-12 * np.maximum(1.0, my * my * w))
+    return np.where(good, np.clip(r, -1.0, 1.0), np.nan)
 
 
 def _standardised(v: np.ndarray, train: np.ndarray) -> np.ndarray:
