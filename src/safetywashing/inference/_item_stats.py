@@ -235,8 +235,8 @@ class _Suff:
         self.y0 = np.where(miss, np.float32(0), y).astype(np.float32, copy=False)
         self.m = (~miss).astype(np.float32) if miss.any() else None
         del miss
-        binary = bool(np.all((self.y0 == 0) | (self.y0 == 1)))
-        self.y0sq = self.y0 if binary else self.y0 * self.y0
+        self.binary = bool(np.all((self.y0 == 0) | (self.y0 == 1)))
+        self.y0sq = self.y0 if self.binary else self.y0 * self.y0
         ones = np.ones(self.k, dtype=np.float32)
         cnt = self.m @ ones if self.m is not None else np.full(self.n, float(self.k))
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -341,6 +341,31 @@ class _Suff:
         cnt = (self.m @ grid).astype(float) if self.m is not None else np.broadcast_to(sizes.astype(float), tot.shape)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
+    def prefix_means_many(self, orders: list[np.ndarray], sizes: np.ndarray) -> np.ndarray:
+        """:meth:`prefix_means` of several orders at once (``(n, len(orders), G)``): a few matrix products, not one per order.
+
+        0/1 responses give exact integer sums, so the means equal :meth:`prefix_means`' bit for bit; other responses
+        take :meth:`prefix_means` per order (float32 sums in another order could break ties between models differently).
+        """
+        if not self.binary:
+            return np.stack([self.prefix_means(o, sizes) for o in orders], axis=1)
+        g = sizes.size
+        out = np.empty((self.n, len(orders), g))
+        step = max(1, 256 // g)  # orders per product: the indicator matrix stays <= k x 256
+        for a in range(0, len(orders), step):
+            chunk = orders[a : a + step]
+            grid = np.empty((self.k, len(chunk) * g), dtype=np.float32)
+            rank = np.empty(self.k, dtype=np.int64)
+            for c, order in enumerate(chunk):
+                rank[order] = np.arange(self.k)
+                grid[:, c * g : (c + 1) * g] = rank[:, None] < sizes[None, :]
+            tot = (self.y0 @ grid).astype(float)
+            cnt = (self.m @ grid).astype(float) if self.m is not None else np.broadcast_to(np.tile(sizes, len(chunk)), tot.shape)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pm = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+            out[:, a : a + len(chunk), :] = pm.reshape(self.n, len(chunk), g)
+        return out
 
     def choose(
         self, w: np.ndarray, s: np.ndarray, *, size: int | None, max_correlation: float | None, method: str, max_points: int
@@ -559,15 +584,14 @@ def crossfit_subset(
     suff = _Suff(y)
     sizes = np.array([max(1, min(size, suff.k))]) if size is not None else _prefix_sizes(suff.k, max_points)
     oof = np.full((n, repeats, sizes.size), np.nan)
-    for rep in range(repeats):
-        parts = np.array_split(rng.permutation(n), folds)
-        train = np.ones((n, folds))
-        for f, test in enumerate(parts):
-            train[test, f] = 0.0
-        keys = suff.keys_many(train, s)
-        for f, test in enumerate(parts):
-            pm = suff.prefix_means(np.argsort(keys[f], kind="stable"), sizes)
-            oof[test, rep, :] = _standardised(pm, train[:, f] > 0)[test]
+    parts = [np.array_split(rng.permutation(n), folds) for _ in range(repeats)]  # column rep * folds + f: repeat, fold
+    train = np.ones((n, repeats * folds))
+    for c, test in enumerate(t for rep in parts for t in rep):
+        train[test, c] = 0.0
+    keys = suff.keys_many(train, s)  # every repeat's folds in one batch of matrix products
+    pms = suff.prefix_means_many([np.argsort(kc, kind="stable") for kc in keys], sizes)
+    for c, test in enumerate(t for rep in parts for t in rep):
+        oof[test, c // folds, :] = _standardised(pms[:, c, :], train[:, c] > 0)[test]
     r_rep, _ = pairwise_corr_masked(np.moveaxis(oof, 2, 0), s, method)  # (G, repeats)
     with np.errstate(invalid="ignore"):
         import warnings
