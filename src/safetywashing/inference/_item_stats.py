@@ -11,6 +11,7 @@ items squared or models squared.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,25 @@ SELECTION_RULE = (
 def _blocks(k: int, size: int = BLOCK):
     for a in range(0, k, size):
         yield slice(a, min(a + size, k))
+
+
+def one_blas_thread(fn: Callable) -> Callable:
+    """Run ``fn`` with BLAS limited to one thread (``threadpoolctl``).
+
+    The item statistics' products are matrix-vector or skinny matrix products over a large response matrix:
+    memory-bound, so extra BLAS threads only spin (on 1,000 x 20,000 they doubled the CPU time and gained no wall
+    time).
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def item_correlations(y: np.ndarray, s: np.ndarray, method: str = "spearman") -> tuple[np.ndarray, np.ndarray]:
@@ -416,17 +436,20 @@ def _prefix_sizes(k: int, max_points: int = 256) -> np.ndarray:
 
 
 def choose_subset(
-    y: np.ndarray, s: np.ndarray, *, size: int | None = None, max_correlation: float | None = None, method: str = "spearman"
+    y: np.ndarray, s: np.ndarray, *, size: int | None = None, max_correlation: float | None = None, method: str = "spearman",
+    suff: _Suff | None = None,
 ) -> np.ndarray:
     """Indices of the subset chosen on these models (``size`` items, or the largest prefix under ``max_correlation``).
 
     With ``max_correlation``, prefix sizes in key order (all, or 64 on a log
     grid when there are more items) are tried and the largest whose
     subset-mean correlation with ``s`` is at most the bound is kept; when no
-    prefix qualifies, the prefix with the lowest correlation.
+    prefix qualifies, the prefix with the lowest correlation. ``suff``:
+    ``_Suff(y)`` when the caller has it already (it is reused, not rebuilt).
     """
     s = np.asarray(s, dtype=float)
-    return _Suff(y).choose(np.ones(len(s)), s, size=size, max_correlation=max_correlation, method=method, max_points=64)
+    suff = _Suff(y) if suff is None else suff
+    return suff.choose(np.ones(len(s)), s, size=size, max_correlation=max_correlation, method=method, max_points=64)
 
 
 @dataclass(frozen=True)
@@ -451,6 +474,36 @@ class CrossFit:
     target_met: bool | None = None
 
 
+def _resample_counts(n: int, n_boot: int, chunk: int, rng: np.random.Generator):
+    """Count vectors ``(b, n)`` of ``n_boot`` resamples of ``n`` models, drawn as ``rng.integers(0, n, (b, n))`` in chunks.
+
+    The same draws as indexing the rows with those indices, ``chunk`` resamples at a time.
+    """
+    for start in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - start)
+        idx = rng.integers(0, n, size=(b, n))
+        yield np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n).astype(float)
+
+
+def bootstrap_corr_counted(
+    x: np.ndarray, s: np.ndarray, *, method: str, n_boot: int, level: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Percentile bootstrap interval over models of corr(x, s) (``(n,)`` each, NaN = missing), resamples as counts.
+
+    The draws and values of the fixed-model bootstrap with exact scores (:func:`._draws.resampled_correlations`,
+    chunks of 4,000,000 cells; Spearman bit for bit, Pearson to rounding) without copying or re-sorting each
+    resample. NaN bounds when no resample has a defined correlation.
+    """
+    import warnings
+
+    n = len(s)
+    rb = np.concatenate([_counted_corr(x, s, c, method) for c in _resample_counts(n, n_boot, max(1, 4_000_000 // n), rng)])
+    a = (1 - level) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanquantile(rb, a)), float(np.nanquantile(rb, 1 - a))
+
+
 def _interval(oof: np.ndarray, s: np.ndarray, method: str, n_boot: int, level: float, rng: np.random.Generator):
     """Percentile bootstrap over models of the repeat-averaged correlation of ``oof`` (``(n, repeats)``) with ``s``.
 
@@ -464,10 +517,7 @@ def _interval(oof: np.ndarray, s: np.ndarray, method: str, n_boot: int, level: f
     a = (1 - level) / 2
     means = []
     chunk = max(1, 2_000_000 // max(1, n * repeats))  # the draws are made in these chunks (kept: same draws as before)
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        idx = rng.integers(0, n, size=(b, n))
-        counts = np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n).astype(float)
+    for counts in _resample_counts(n, n_boot, chunk, rng):
         s_ranks = _counted_ranks(s, counts) if method == "spearman" and np.isfinite(s).all() else None
         rb = np.stack([_counted_corr(oof[:, j], s, counts, method, s_ranks) for j in range(repeats)], axis=1)
         with warnings.catch_warnings():
@@ -546,6 +596,7 @@ def _standardised(v: np.ndarray, train: np.ndarray) -> np.ndarray:
     return (v - mu) / np.where(sd > 0, sd, 1.0)
 
 
+@one_blas_thread
 def crossfit_subset(
     y: np.ndarray,
     s: np.ndarray,
@@ -559,6 +610,7 @@ def crossfit_subset(
     level: float = 0.95,
     seed: int = 0,
     max_points: int = 32,
+    suff: _Suff | None = None,
 ) -> CrossFit:
     """Repeated K-fold cross-fitting of the subset's capabilities correlation.
 
@@ -575,13 +627,13 @@ def crossfit_subset(
     (``target_met`` False and the lowest-correlation size when none is). The
     interval is a percentile bootstrap over models of that repeat-averaged
     correlation (selections held fixed; it leaves out the variability of the
-    selection itself).
+    selection itself). ``suff``: ``_Suff(y)`` when the caller has it already.
     """
     s = np.asarray(s, dtype=float)
     n = y.shape[0]
     rng = np.random.default_rng(seed)
     folds = max(2, min(folds, n // 2))
-    suff = _Suff(y)
+    suff = _Suff(y) if suff is None else suff
     sizes = np.array([max(1, min(size, suff.k))]) if size is not None else _prefix_sizes(suff.k, max_points)
     oof = np.full((n, repeats, sizes.size), np.nan)
     parts = [np.array_split(rng.permutation(n), folds) for _ in range(repeats)]  # column rep * folds + f: repeat, fold
@@ -858,20 +910,13 @@ class ItemModels:
     cond_p: np.ndarray
 
 
+@one_blas_thread
 def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> ItemModels:
     """Fit :data:`ITEM_MODEL_METHOD`'s regressions for every item of ``y`` (``(n_models, n_items)``, any float/int dtype).
 
     Runs in blocks of :data:`BLOCK` items; items with fewer than 3 models or
     a constant response get NaN.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):  # its matrix-vector products are memory-bound: threads only spin
-        return _item_models(y, s, se)
-
-
-def _item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None) -> ItemModels:
-    """:func:`item_models` (BLAS threads already limited)."""
     from scipy.special import chdtrc  # chi^2 survival function (what scipy.stats.chi2.sf calls), without scipy.stats
 
     n, k = y.shape
