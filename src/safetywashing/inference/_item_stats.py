@@ -670,6 +670,7 @@ def crossfit_subset(
 
 GLM_RIDGE = 0.05  # penalty on the slopes (not the intercept): keeps separated items finite
 GLM_ITER = 30
+GLM_BLOCK_CELLS = 262_144  # models x items per block of the logistic fits: ~1 MB float32 arrays stay in cache
 DISCRIMINATION_MIN = 0.5  # logits per SD of capability: the effect size an item needs to be flagged
 ITEM_MODEL_METHOD = (
     "per item, a logistic regression of the item's responses on the models' standardised capabilities score "
@@ -929,7 +930,7 @@ def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> I
         rows += np.where(m, b, 0.0).sum(axis=1)
         cnt += m.sum(axis=1)
     out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
-    glm_block = max(64, min(BLOCK, 4_000_000 // max(n, 1)))
+    glm_block = max(64, min(BLOCK, GLM_BLOCK_CELLS // max(n, 1)))
     for sl in _blocks(k, glm_block):
         d = _Design.of(y[:, sl], [z])
         rest = _rest_scores(d, rows, cnt)
