@@ -562,7 +562,9 @@ def _counted_ranks(v: np.ndarray, counts: np.ndarray) -> np.ndarray:
     new = np.ones(v.size, dtype=bool)
     new[1:] = vs[1:] != vs[:-1]
     if new.all():
-        rk = cum - (cs - 1.0) / 2.0
+        rk = np.subtract(cs, 1.0, out=cs)
+        rk *= -0.5
+        rk += cum  # cum - (cs - 1) / 2
     else:
         pos = np.arange(v.size)
         end = np.ones(v.size, dtype=bool)
@@ -588,9 +590,20 @@ def _counted_corr(x: np.ndarray, s: np.ndarray, counts: np.ndarray, method: str,
     ok = ~(np.isnan(x) | np.isnan(s))
     c = counts if ok.all() else counts * ok
     xv, sv = np.where(ok, x, 0.0), np.where(ok, s, 0.0)
-    if method == "spearman":
-        xv, sv = _counted_ranks(xv, c), (s_ranks if s_ranks is not None and ok.all() else _counted_ranks(sv, c))
     w = c.sum(axis=1)
+    if method == "spearman":
+        rx, ry = _counted_ranks(xv, c), (s_ranks if s_ranks is not None and ok.all() else _counted_ranks(sv, c))
+        # every resample's mean rank is (w + 1) / 2, so the centred sums are the raw ones less w mean^2 (all exact)
+        mean = (w + 1.0) / 2.0
+        wm2 = w * mean * mean
+        cx = c * rx
+        sxx = np.einsum("ij,ij->i", cx, rx) - wm2
+        sxy = np.einsum("ij,ij->i", cx, ry) - wm2
+        syy = np.einsum("ij,ij,ij->i", c, ry, ry) - wm2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = sxy / np.sqrt(sxx * syy)
+        good = (w >= 3) & (sxx > 1e-12 * np.maximum(1.0, mean * mean * w)) & (syy > 1e-12 * np.maximum(1.0, mean * mean * w))
+        return np.where(good, np.clip(r, -1.0, 1.0), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         mx = (c * xv).sum(axis=1) / w
         my = (c * sv).sum(axis=1) / w
