@@ -76,8 +76,22 @@ def item_correlations(y: np.ndarray, s: np.ndarray, method: str = "spearman") ->
     v = rankdata(s[:, None])[:, 0] if method == "spearman" else s
     vc = v - v.mean()
     svv = float(vc @ vc)
+    vc32 = vc.astype(np.float32) if method == "spearman" else None  # centred ranks: multiples of 1/2, exact in float32
     for sl in _blocks(k):
-        b = np.asarray(y[:, sl], dtype=float)
+        raw = y[:, sl]
+        if vc32 is not None and full and svv > 0 and raw.dtype == np.float32 and not np.isnan(raw).any() \
+                and np.all((raw == 0) | (raw == 1)):
+            # complete 0/1 float32 block: every sum below is of integers or halves under 2^23, so exact in float32
+            # (the float64 route's values, bit for bit, without converting the block)
+            m = raw.shape[0]
+            sx = raw.sum(axis=0).astype(float)
+            vx = sx - sx * sx / m
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rr = (vc32 @ raw).astype(float) / np.sqrt(vx * svv)
+            r[sl] = np.where(vx > 1e-12 * np.maximum(1.0, sx * sx / m), np.clip(rr, -1.0, 1.0), np.nan)
+            n[sl] = m
+            continue
+        b = np.asarray(raw, dtype=float)
         fast = full and svv > 0 and not np.isnan(b).any()
         if fast and method == "spearman":
             fast = bool(np.all((b == 0) | (b == 1)))
@@ -866,10 +880,10 @@ def _glm_fit(d: _Design, ridge: float = GLM_RIDGE, full: bool = True) -> tuple[n
     beta[:, 0] = np.log(mean / (1 - mean))
     _newton(d.astype(np.float32), beta, pen, 3e-4)
     _newton(d, beta, pen, 1e-6)
+    if not full:
+        return beta, None, None, _expit(d.eta(-beta), negated=True)
     e = d.eta(-beta)  # -eta
     pr = _expit(e.copy(), negated=True)
-    if not full:
-        return beta, None, None, pr
     # y log p + (1 - y) log(1 - p) = (1 - y) e - log(1 + exp(e)) with e = -eta clipped as p is to [1e-12, 1 - 1e-12]
     np.clip(e, -LOGIT_CLIP, LOGIT_CLIP, out=e)
     ll = (e.sum(axis=0) if d.w is None else np.einsum("ij,ij->j", d.w, e)) - np.einsum("ij,ij->j", d.yz, e)
