@@ -20,6 +20,8 @@ from ..inference._item_stats import (
     SELECTION_RULE,
     SPLIT_HALF_METHOD,
     ItemModels,
+    _Suff,
+    bootstrap_corr_counted,
     choose_subset,
     corr_pvalues,
     cronbach_alpha,
@@ -29,12 +31,12 @@ from ..inference._item_stats import (
     item_correlations,
     item_models,
     noise_ceiling,
+    one_blas_thread,
     row_means,
     split_half,
 )
 from ..inference._multiplicity import bh_qvalues
 from ._analyze import MIN_MODELS
-from ._audit import bootstrap_corr_fixed
 
 Q_FLAG = 0.10  # an item is flagged capability-driven when its LR test's q < Q_FLAG and discrimination >= DISCRIMINATION_MIN
 FLAG_RULE = (
@@ -260,6 +262,7 @@ class ItemsResult(NotebookRepr):
         }
 
 
+@one_blas_thread
 def audit_items(
     y: np.ndarray,
     s: np.ndarray,
@@ -431,8 +434,8 @@ def _mean_score_correlation(
     lo = hi = None
     if corr is not None:
         rng = np.random.default_rng(seed)
-        lo_a, hi_a, _ = bootstrap_corr_fixed(bench[:, None], s, method=method, n_boot=n_boot, level=level, rng=rng)
-        lo, hi = _f(lo_a[0]), _f(hi_a[0])
+        lo_b, hi_b = bootstrap_corr_counted(bench, s, method=method, n_boot=n_boot, level=level, rng=rng)
+        lo, hi = _f(lo_b), _f(hi_b)
     return corr, lo, hi
 
 
@@ -471,11 +474,12 @@ def _decorrelated_subset(
     n, k = y.shape
     size = subset_size if subset_size is not None else (None if max_correlation is not None else max(1, k // 2))
     cf = None
+    suff = _Suff(y)  # the response matrix prepared once for the cross-fitting and the final choice
     if n >= MIN_CROSSFIT:
         # with a --max-correlation target the size is chosen on the cross-fitted curve (held-out models), then the
         # subset of that size is chosen on all models
         cf = crossfit_subset(y, s, size=size, max_correlation=max_correlation, method=method, folds=folds,
-                             repeats=repeats, n_boot=min(n_boot, 1000), level=level, seed=seed)
+                             repeats=repeats, n_boot=min(n_boot, 1000), level=level, seed=seed, suff=suff)
         if size is None and cf.size is not None:
             size = cf.size
             if not cf.target_met:
@@ -485,10 +489,12 @@ def _decorrelated_subset(
                     if cf.correlation is not None else
                     f"no subset meets --max-correlation {max_correlation} on held-out models (no cross-fitted correlation)"
                 )
-    cols = choose_subset(y, s, size=size, max_correlation=max_correlation, method=method)
-    sub_mean = row_means(y, cols)
-    r_in, _ = pairwise_corr_masked(sub_mean[:, None], s, method)
-    sub_alpha = _f(cronbach_alpha(y[:, cols])) if len(cols) >= 2 else None
+    cols = choose_subset(y, s, size=size, max_correlation=max_correlation, method=method, suff=suff)
+    del suff
+    sub = y[:, cols]
+    r_in, _ = pairwise_corr_masked(row_means(sub)[:, None], s, method)
+    sub_alpha = _f(cronbach_alpha(sub)) if len(cols) >= 2 else None
+    del sub
     if cf is not None:
         c_est, c_lo, c_hi, nf, nr, ms = cf.correlation, cf.ci_low, cf.ci_high, cf.folds, cf.repeats, cf.mean_size
     else:

@@ -11,6 +11,7 @@ items squared or models squared.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,25 @@ def _blocks(k: int, size: int = BLOCK):
         yield slice(a, min(a + size, k))
 
 
+def one_blas_thread(fn: Callable) -> Callable:
+    """Run ``fn`` with BLAS limited to one thread (``threadpoolctl``).
+
+    The item statistics' products are matrix-vector or skinny matrix products over a large response matrix:
+    memory-bound, so extra BLAS threads only spin (on 1,000 x 20,000 they doubled the CPU time and gained no wall
+    time).
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return run
+
+
 def item_correlations(y: np.ndarray, s: np.ndarray, method: str = "spearman") -> tuple[np.ndarray, np.ndarray]:
     """Correlation of every item with ``s`` over the models that ran it: ``(r, n)`` per item.
 
@@ -56,8 +76,22 @@ def item_correlations(y: np.ndarray, s: np.ndarray, method: str = "spearman") ->
     v = rankdata(s[:, None])[:, 0] if method == "spearman" else s
     vc = v - v.mean()
     svv = float(vc @ vc)
+    vc32 = vc.astype(np.float32) if method == "spearman" else None  # centred ranks: multiples of 1/2, exact in float32
     for sl in _blocks(k):
-        b = np.asarray(y[:, sl], dtype=float)
+        raw = y[:, sl]
+        if vc32 is not None and full and svv > 0 and raw.dtype == np.float32 and not np.isnan(raw).any() \
+                and np.all((raw == 0) | (raw == 1)):
+            # complete 0/1 float32 block: every sum below is of integers or halves under 2^23, so exact in float32
+            # (the float64 route's values, bit for bit, without converting the block)
+            m = raw.shape[0]
+            sx = raw.sum(axis=0).astype(float)
+            vx = sx - sx * sx / m
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rr = (vc32 @ raw).astype(float) / np.sqrt(vx * svv)
+            r[sl] = np.where(vx > 1e-12 * np.maximum(1.0, sx * sx / m), np.clip(rr, -1.0, 1.0), np.nan)
+            n[sl] = m
+            continue
+        b = np.asarray(raw, dtype=float)
         fast = full and svv > 0 and not np.isnan(b).any()
         if fast and method == "spearman":
             fast = bool(np.all((b == 0) | (b == 1)))
@@ -122,6 +156,14 @@ def cronbach_alpha(y: np.ndarray) -> float:
     for sl in _blocks(k):
         b = np.asarray(y[:, sl], dtype=float)
         m = ~np.isnan(b)
+        if m.all():  # a complete block: the same sums without masks or weights (every w_i = n / n_i = 1)
+            x = b - b.sum(axis=0) / n
+            ss = np.einsum("ij,ij->j", x, x)
+            v_sum += float((ss / (n - 1)).sum())
+            total += x.sum(axis=1)
+            diag += float(ss.sum())
+            k_used += x.shape[1]
+            continue
         ni = m.sum(axis=0)
         use = ni >= 2
         if not use.any():
@@ -164,7 +206,17 @@ def split_half(y: np.ndarray, *, n_splits: int = 20, seed: int = 0) -> float:
     ca = np.zeros((n, n_splits))
     cb = np.zeros((n, n_splits))
     for sl in _blocks(k):
-        b = np.asarray(y[:, sl], dtype=float)
+        raw = y[:, sl]
+        if raw.dtype == np.float32 and not np.isnan(raw).any() and np.all((raw == 0) | (raw == 1)):
+            # complete 0/1 block: float32 sums of 0/1 are exact integers (the float64 ones, faster); counts are the
+            # numbers of A and B items in the block
+            wa = w[sl].astype(np.float32)
+            sa += raw @ wa
+            sb += raw @ (1 - wa)
+            ca += wa.sum(axis=0, dtype=float)
+            cb += (1 - wa).sum(axis=0, dtype=float)
+            continue
+        b = np.asarray(raw, dtype=float)
         m = (~np.isnan(b)).astype(float)
         b0 = np.where(m > 0, b, 0.0)
         wa, wb = w[sl], 1.0 - w[sl]
@@ -235,8 +287,8 @@ class _Suff:
         self.y0 = np.where(miss, np.float32(0), y).astype(np.float32, copy=False)
         self.m = (~miss).astype(np.float32) if miss.any() else None
         del miss
-        binary = bool(np.all((self.y0 == 0) | (self.y0 == 1)))
-        self.y0sq = self.y0 if binary else self.y0 * self.y0
+        self.binary = bool(np.all((self.y0 == 0) | (self.y0 == 1)))
+        self.y0sq = self.y0 if self.binary else self.y0 * self.y0
         ones = np.ones(self.k, dtype=np.float32)
         cnt = self.m @ ones if self.m is not None else np.full(self.n, float(self.k))
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -342,6 +394,31 @@ class _Suff:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
+    def prefix_means_many(self, orders: list[np.ndarray], sizes: np.ndarray) -> np.ndarray:
+        """:meth:`prefix_means` of several orders at once (``(n, len(orders), G)``): a few matrix products, not one per order.
+
+        0/1 responses give exact integer sums, so the means equal :meth:`prefix_means`' bit for bit; other responses
+        take :meth:`prefix_means` per order (float32 sums in another order could break ties between models differently).
+        """
+        if not self.binary:
+            return np.stack([self.prefix_means(o, sizes) for o in orders], axis=1)
+        g = sizes.size
+        out = np.empty((self.n, len(orders), g))
+        step = max(1, 256 // g)  # orders per product: the indicator matrix stays <= k x 256
+        for a in range(0, len(orders), step):
+            chunk = orders[a : a + step]
+            grid = np.empty((self.k, len(chunk) * g), dtype=np.float32)
+            rank = np.empty(self.k, dtype=np.int64)
+            for c, order in enumerate(chunk):
+                rank[order] = np.arange(self.k)
+                grid[:, c * g : (c + 1) * g] = rank[:, None] < sizes[None, :]
+            tot = (self.y0 @ grid).astype(float)
+            cnt = (self.m @ grid).astype(float) if self.m is not None else np.broadcast_to(np.tile(sizes, len(chunk)), tot.shape)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pm = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+            out[:, a : a + len(chunk), :] = pm.reshape(self.n, len(chunk), g)
+        return out
+
     def choose(
         self, w: np.ndarray, s: np.ndarray, *, size: int | None, max_correlation: float | None, method: str, max_points: int
     ) -> np.ndarray:
@@ -391,17 +468,20 @@ def _prefix_sizes(k: int, max_points: int = 256) -> np.ndarray:
 
 
 def choose_subset(
-    y: np.ndarray, s: np.ndarray, *, size: int | None = None, max_correlation: float | None = None, method: str = "spearman"
+    y: np.ndarray, s: np.ndarray, *, size: int | None = None, max_correlation: float | None = None, method: str = "spearman",
+    suff: _Suff | None = None,
 ) -> np.ndarray:
     """Indices of the subset chosen on these models (``size`` items, or the largest prefix under ``max_correlation``).
 
     With ``max_correlation``, prefix sizes in key order (all, or 64 on a log
     grid when there are more items) are tried and the largest whose
     subset-mean correlation with ``s`` is at most the bound is kept; when no
-    prefix qualifies, the prefix with the lowest correlation.
+    prefix qualifies, the prefix with the lowest correlation. ``suff``:
+    ``_Suff(y)`` when the caller has it already (it is reused, not rebuilt).
     """
     s = np.asarray(s, dtype=float)
-    return _Suff(y).choose(np.ones(len(s)), s, size=size, max_correlation=max_correlation, method=method, max_points=64)
+    suff = _Suff(y) if suff is None else suff
+    return suff.choose(np.ones(len(s)), s, size=size, max_correlation=max_correlation, method=method, max_points=64)
 
 
 @dataclass(frozen=True)
@@ -426,17 +506,52 @@ class CrossFit:
     target_met: bool | None = None
 
 
+def _resample_counts(n: int, n_boot: int, chunk: int, rng: np.random.Generator):
+    """Count vectors ``(b, n)`` of ``n_boot`` resamples of ``n`` models, drawn as ``rng.integers(0, n, (b, n))`` in chunks.
+
+    The same draws as indexing the rows with those indices, ``chunk`` resamples at a time.
+    """
+    for start in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - start)
+        idx = rng.integers(0, n, size=(b, n))
+        yield np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n).reshape(b, n).astype(float)
+
+
+def bootstrap_corr_counted(
+    x: np.ndarray, s: np.ndarray, *, method: str, n_boot: int, level: float, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Percentile bootstrap interval over models of corr(x, s) (``(n,)`` each, NaN = missing), resamples as counts.
+
+    The draws and values of the fixed-model bootstrap with exact scores (:func:`._draws.resampled_correlations`,
+    chunks of 4,000,000 cells; Spearman bit for bit, Pearson to rounding) without copying or re-sorting each
+    resample. NaN bounds when no resample has a defined correlation.
+    """
+    import warnings
+
+    n = len(s)
+    rb = np.concatenate([_counted_corr(x, s, c, method) for c in _resample_counts(n, n_boot, max(1, 4_000_000 // n), rng)])
+    a = (1 - level) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanquantile(rb, a)), float(np.nanquantile(rb, 1 - a))
+
+
 def _interval(oof: np.ndarray, s: np.ndarray, method: str, n_boot: int, level: float, rng: np.random.Generator):
-    """Percentile bootstrap over models of the repeat-averaged correlation of ``oof`` (``(n, repeats)``) with ``s``."""
+    """Percentile bootstrap over models of the repeat-averaged correlation of ``oof`` (``(n, repeats)``) with ``s``.
+
+    Each resample is held as its count vector over the models (the same draws as indexing the rows), and its
+    correlations come from :func:`_counted_corr`: no resampled copy of the data and, for Spearman, no sorting per
+    resample (equal, up to rounding, to :func:`pairwise_corr_masked` of the resampled rows).
+    """
     import warnings
 
     n, repeats = oof.shape
     a = (1 - level) / 2
     means = []
-    chunk = max(1, 2_000_000 // max(1, n * repeats))  # bound the batched bootstrap's memory
-    for start in range(0, n_boot, chunk):
-        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
-        rb, _ = pairwise_corr_masked(oof[idx], s[idx], method)
+    chunk = max(1, 2_000_000 // max(1, n * repeats))  # the draws are made in these chunks (kept: same draws as before)
+    for counts in _resample_counts(n, n_boot, chunk, rng):
+        s_ranks = _counted_ranks(s, counts) if method == "spearman" and np.isfinite(s).all() else None
+        rb = np.stack([_counted_corr(oof[:, j], s, counts, method, s_ranks) for j in range(repeats)], axis=1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             means.append(np.nanmean(rb, axis=1))
@@ -444,6 +559,75 @@ def _interval(oof: np.ndarray, s: np.ndarray, method: str, n_boot: int, level: f
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanquantile(mb, a), np.nanquantile(mb, 1 - a)
+
+
+def _counted_ranks(v: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties averaged) of ``v`` (``(n,)``, finite) in resamples given by ``counts`` (``(B, n)``).
+
+    A model drawn ``c`` times whose value has ``L`` drawn values below it and ``E`` drawn copies of itself (ties
+    included) holds ranks ``L + 1 .. L + E``: their average is ``L + (E + 1) / 2``. The values are sorted once;
+    each resample costs a cumulative sum of its counts in that order. Returns ``(B, n)`` in ``v``'s order (any
+    value where the count is 0).
+    """
+    order = np.argsort(v, kind="stable")
+    vs = v[order]
+    cs = counts[:, order]
+    cum = np.cumsum(cs, axis=1)
+    new = np.ones(v.size, dtype=bool)
+    new[1:] = vs[1:] != vs[:-1]
+    if new.all():
+        rk = np.subtract(cs, 1.0, out=cs)
+        rk *= -0.5
+        rk += cum  # cum - (cs - 1) / 2
+    else:
+        pos = np.arange(v.size)
+        end = np.ones(v.size, dtype=bool)
+        end[:-1] = new[1:]
+        gs = np.maximum.accumulate(np.where(new, pos, 0))
+        ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, v.size - 1))))
+        below = cum[:, gs] - cs[:, gs]
+        rk = below + (cum[:, ge] - below + 1.0) / 2.0
+    out = np.empty_like(rk)
+    out[:, order] = rk
+    return out
+
+
+def _counted_corr(x: np.ndarray, s: np.ndarray, counts: np.ndarray, method: str,
+                  s_ranks: np.ndarray | None = None) -> np.ndarray:
+    """Correlation of ``x`` with ``s`` (``(n,)`` each, NaN = missing) in each resample ``counts`` (``(B, n)``): ``(B,)``.
+
+    The resample holds model ``i`` ``counts[b, i]`` times; pairs with a missing side are left out (pairwise
+    deletion); Spearman ranks are taken within each resample's pairs (:func:`_counted_ranks`). NaN below 3 pairs or
+    where a side is constant (as :func:`pairwise_corr_masked`). Rank sums are exact (multiples of 1/4 below 2^53).
+    ``s_ranks``: :func:`_counted_ranks` of ``s`` in these resamples (used when no pair of ``x`` is left out).
+    """
+    ok = ~(np.isnan(x) | np.isnan(s))
+    c = counts if ok.all() else counts * ok
+    xv, sv = np.where(ok, x, 0.0), np.where(ok, s, 0.0)
+    w = c.sum(axis=1)
+    if method == "spearman":
+        rx, ry = _counted_ranks(xv, c), (s_ranks if s_ranks is not None and ok.all() else _counted_ranks(sv, c))
+        # every resample's mean rank is (w + 1) / 2, so the centred sums are the raw ones less w mean^2 (all exact)
+        mean = (w + 1.0) / 2.0
+        wm2 = w * mean * mean
+        cx = c * rx
+        sxx = np.einsum("ij,ij->i", cx, rx) - wm2
+        sxy = np.einsum("ij,ij->i", cx, ry) - wm2
+        syy = np.einsum("ij,ij,ij->i", c, ry, ry) - wm2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = sxy / np.sqrt(sxx * syy)
+        good = (w >= 3) & (sxx > 1e-12 * np.maximum(1.0, mean * mean * w)) & (syy > 1e-12 * np.maximum(1.0, mean * mean * w))
+        return np.where(good, np.clip(r, -1.0, 1.0), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx = (c * xv).sum(axis=1) / w
+        my = (c * sv).sum(axis=1) / w
+        dx = xv - mx[:, None] if xv.ndim == 2 else xv[None, :] - mx[:, None]
+        dy = sv - my[:, None] if sv.ndim == 2 else sv[None, :] - my[:, None]
+        cdx = c * dx
+        sxx, syy, sxy = (cdx * dx).sum(axis=1), (c * dy * dy).sum(axis=1), (cdx * dy).sum(axis=1)
+        r = sxy / np.sqrt(sxx * syy)
+    good = (w >= 3) & (sxx > 1e-12 * np.maximum(1.0, mx * mx * w)) & (syy > 1e-12 * np.maximum(1.0, my * my * w))
+    return np.where(good, np.clip(r, -1.0, 1.0), np.nan)
 
 
 def _standardised(v: np.ndarray, train: np.ndarray) -> np.ndarray:
@@ -457,6 +641,7 @@ def _standardised(v: np.ndarray, train: np.ndarray) -> np.ndarray:
     return (v - mu) / np.where(sd > 0, sd, 1.0)
 
 
+@one_blas_thread
 def crossfit_subset(
     y: np.ndarray,
     s: np.ndarray,
@@ -470,6 +655,7 @@ def crossfit_subset(
     level: float = 0.95,
     seed: int = 0,
     max_points: int = 32,
+    suff: _Suff | None = None,
 ) -> CrossFit:
     """Repeated K-fold cross-fitting of the subset's capabilities correlation.
 
@@ -486,24 +672,23 @@ def crossfit_subset(
     (``target_met`` False and the lowest-correlation size when none is). The
     interval is a percentile bootstrap over models of that repeat-averaged
     correlation (selections held fixed; it leaves out the variability of the
-    selection itself).
+    selection itself). ``suff``: ``_Suff(y)`` when the caller has it already.
     """
     s = np.asarray(s, dtype=float)
     n = y.shape[0]
     rng = np.random.default_rng(seed)
     folds = max(2, min(folds, n // 2))
-    suff = _Suff(y)
+    suff = _Suff(y) if suff is None else suff
     sizes = np.array([max(1, min(size, suff.k))]) if size is not None else _prefix_sizes(suff.k, max_points)
     oof = np.full((n, repeats, sizes.size), np.nan)
-    for rep in range(repeats):
-        parts = np.array_split(rng.permutation(n), folds)
-        train = np.ones((n, folds))
-        for f, test in enumerate(parts):
-            train[test, f] = 0.0
-        keys = suff.keys_many(train, s)
-        for f, test in enumerate(parts):
-            pm = suff.prefix_means(np.argsort(keys[f], kind="stable"), sizes)
-            oof[test, rep, :] = _standardised(pm, train[:, f] > 0)[test]
+    parts = [np.array_split(rng.permutation(n), folds) for _ in range(repeats)]  # column rep * folds + f: repeat, fold
+    train = np.ones((n, repeats * folds))
+    for c, test in enumerate(t for rep in parts for t in rep):
+        train[test, c] = 0.0
+    keys = suff.keys_many(train, s)  # every repeat's folds in one batch of matrix products
+    pms = suff.prefix_means_many([np.argsort(kc, kind="stable") for kc in keys], sizes)
+    for c, test in enumerate(t for rep in parts for t in rep):
+        oof[test, c // folds, :] = _standardised(pms[:, c, :], train[:, c] > 0)[test]
     r_rep, _ = pairwise_corr_masked(np.moveaxis(oof, 2, 0), s, method)  # (G, repeats)
     with np.errstate(invalid="ignore"):
         import warnings
@@ -530,6 +715,7 @@ def crossfit_subset(
 
 GLM_RIDGE = 0.05  # penalty on the slopes (not the intercept): keeps separated items finite
 GLM_ITER = 30
+GLM_BLOCK_CELLS = 262_144  # models x items per block of the logistic fits: ~1 MB float32 arrays stay in cache
 DISCRIMINATION_MIN = 0.5  # logits per SD of capability: the effect size an item needs to be flagged
 ITEM_MODEL_METHOD = (
     "per item, a logistic regression of the item's responses on the models' standardised capabilities score "
@@ -545,6 +731,172 @@ ITEM_MODEL_METHOD = (
 )
 
 
+def _expit(e: np.ndarray, negated: bool = False) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-e))`` computed in place in ``e`` (any float dtype); returns ``e``.
+
+    ``negated``: ``e`` holds ``-eta`` already (one pass fewer).
+    """
+    if not negated:
+        np.negative(e, out=e)
+    with np.errstate(over="ignore"):
+        np.exp(e, out=e)  # overflow to inf for eta < -709 (float64) gives 1 / inf = 0, the right limit
+    e += 1.0
+    return np.reciprocal(e, out=e)
+
+
+class _Design:
+    """One block of responses and covariates in one float dtype, for the batched Newton steps of :func:`_glm_batch`.
+
+    ``yz``: ``(n, k)`` responses with 0 where missing; ``w``: ``(n, k)`` 1 = observed, 0 = missing, or None when
+    nothing is missing; ``xs``: the covariates after the intercept, each ``(n,)`` (shared by every item) or
+    ``(n, k)`` (one per item). Every sum over models is a matrix-vector product or a column sum of one elementwise
+    product (no ``(n, k, p)`` array).
+    """
+
+    def __init__(self, yz: np.ndarray, w: np.ndarray | None, xs: list[np.ndarray]) -> None:
+        self.yz, self.w, self.xs = yz, w, xs
+        self.p = 1 + len(xs)
+
+    @classmethod
+    def of(cls, y: np.ndarray, cols: list[np.ndarray]) -> _Design:
+        """The float64 design of responses ``y`` (NaN = missing) and covariates ``cols``."""
+        y = np.asarray(y, dtype=float)
+        obs = ~np.isnan(y)
+        full = bool(obs.all())
+        return cls(y if full else np.where(obs, y, 0.0), None if full else obs.astype(float),
+                   [np.asarray(c, dtype=float) for c in cols])
+
+    def astype(self, dtype: type) -> _Design:
+        return _Design(self.yz.astype(dtype), None if self.w is None else self.w.astype(dtype),
+                       [x.astype(dtype) for x in self.xs])
+
+    def take(self, idx: np.ndarray) -> _Design:
+        """The design of the items ``idx`` only (copies)."""
+        return _Design(self.yz[:, idx], None if self.w is None else self.w[:, idx],
+                       [x if x.ndim == 1 else x[:, idx] for x in self.xs])
+
+    def x(self, a: int) -> np.ndarray | None:
+        """Covariate ``a`` (0 = the intercept: None)."""
+        return None if a == 0 else self.xs[a - 1]
+
+    def eta(self, beta: np.ndarray) -> np.ndarray:
+        """Linear predictors ``(n, k)`` for coefficients ``beta`` (``(k, p)``), in the design's dtype (``-beta``: minus them)."""
+        dt = self.yz.dtype
+        b = beta.astype(dt, copy=False)
+        e = np.empty(self.yz.shape, dtype=dt)
+        x1 = self.xs[0] if self.xs else None
+        if x1 is None:
+            e[...] = b[:, 0]
+            return e
+        np.multiply(x1[:, None] if x1.ndim == 1 else x1, b[:, 1], out=e)
+        e += b[:, 0]
+        for a in range(2, self.p):
+            x = self.xs[a - 1]
+            e += (x[:, None] if x.ndim == 1 else x) * b[:, a]
+        return e
+
+    def wsum(self, v: np.ndarray, *factors: np.ndarray | None) -> np.ndarray:
+        """Sum over models of ``v`` times the given covariates (None = the intercept), per item, as float64 ``(k,)``."""
+        own = [x for x in factors if x is not None and x.ndim == 2]
+        shared = [x for x in factors if x is not None and x.ndim == 1]
+        vec = None
+        for x in shared:
+            vec = x if vec is None else vec * x
+        if len(own) == 2:
+            v = v * own.pop()
+        if own:
+            out = np.einsum("ij,ij->j", v, own[0]) if vec is None else vec @ (v * own[0])
+        else:
+            out = v.sum(axis=0) if vec is None else vec @ v
+        return out.astype(float, copy=False)
+
+    def terms(self, beta: np.ndarray, pen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(probabilities (n, k), penalised gradient (k, p), penalised Hessian (k, p, p))`` at ``beta``.
+
+        The probabilities' array is reused for the Hessian weights: it holds ``w p (1 - p)`` on return.
+        """
+        pr = _expit(self.eta(-beta), negated=True)
+        r = np.subtract(self.yz, pr)
+        if self.w is not None:
+            r *= self.w
+        grad = np.stack([self.wsum(r, self.x(a)) for a in range(self.p)], axis=1) - pen * beta
+        np.multiply(pr, pr, out=r)
+        pr -= r  # p (1 - p), in place
+        if self.w is not None:
+            pr *= self.w
+        return pr, grad, self.hessian(pr, pen)
+
+    def hessian(self, wv: np.ndarray, pen: np.ndarray) -> np.ndarray:
+        """Penalised Hessian ``(k, p, p)``: sums over models of ``wv x_a x_b`` plus the ridge (and 1e-9 for safety)."""
+        k, p = wv.shape[1], self.p
+        h = np.empty((k, p, p))
+        for a in range(p):
+            xa = self.x(a)
+            va, fa = (wv * xa, None) if xa is not None and xa.ndim == 2 else (wv, xa)
+            for b in range(a, p):
+                h[:, a, b] = h[:, b, a] = self.wsum(va, fa, self.x(b))
+        eye = np.eye(p)
+        return h + pen * eye + 1e-9 * eye
+
+
+def _newton(d: _Design, beta: np.ndarray, pen: np.ndarray, tol: float) -> None:
+    """Newton steps (each coefficient's step clipped to +-2) on the items of ``d`` from ``beta`` (updated in place).
+
+    Stops when every item's last step is below ``tol`` (or after :data:`GLM_ITER` steps). Only the items not yet
+    converged are carried on: the design is cut down to them whenever a quarter of those left have converged.
+    """
+    cols = np.arange(beta.shape[0])
+    for _ in range(GLM_ITER):
+        _, grad, h = d.terms(beta[cols], pen)
+        step = np.clip(np.linalg.solve(h, grad[:, :, None])[:, :, 0], -2.0, 2.0)
+        beta[cols] += step
+        left = np.abs(step).max(axis=1, initial=0.0) >= tol
+        if not left.any():
+            return
+        if left.mean() < 0.75:
+            cols, d = cols[left], d.take(np.flatnonzero(left))
+
+
+LOGIT_CLIP = float(np.log((1 - 1e-12) / 1e-12))  # the log-likelihood takes probabilities clipped to [1e-12, 1 - 1e-12]
+
+
+def _glm_fit(d: _Design, ridge: float = GLM_RIDGE, full: bool = True) -> tuple[np.ndarray, np.ndarray | None,
+                                                                                   np.ndarray | None, np.ndarray]:
+    """:func:`_glm_batch` of a float64 design; also returns the fitted probabilities ``(n, k)``.
+
+    Newton steps run first in float32 (half the memory traffic) until every item's step is below 3e-4 (where the
+    next step would be ~1e-7, far above float32 rounding of the sums of centred residuals), then in float64 from
+    there until every item's last step is below 1e-6 (the stopping rule of a plain float64 Newton loop; usually one
+    step), then the log-likelihood and covariance are computed in float64 at the final coefficients (``full``
+    False: neither, only the coefficients and probabilities).
+    """
+    n, k = d.yz.shape
+    p = d.p
+    pen = np.full(p, ridge)
+    pen[0] = 0.0
+    n_obs = d.w.sum(axis=0) if d.w is not None else np.full(k, float(n))
+    mean = np.clip(d.yz.sum(axis=0) / np.maximum(n_obs, 1), 1e-3, 1 - 1e-3)
+    beta = np.zeros((k, p))
+    beta[:, 0] = np.log(mean / (1 - mean))
+    _newton(d.astype(np.float32), beta, pen, 3e-4)
+    _newton(d, beta, pen, 1e-6)
+    if not full:
+        return beta, None, None, _expit(d.eta(-beta), negated=True)
+    e = d.eta(-beta)  # -eta
+    pr = _expit(e.copy(), negated=True)
+    # y log p + (1 - y) log(1 - p) = (1 - y) e - log(1 + exp(e)) with e = -eta clipped as p is to [1e-12, 1 - 1e-12]
+    np.clip(e, -LOGIT_CLIP, LOGIT_CLIP, out=e)
+    ll = (e.sum(axis=0) if d.w is None else np.einsum("ij,ij->j", d.w, e)) - np.einsum("ij,ij->j", d.yz, e)
+    np.exp(e, out=e)
+    np.log1p(e, out=e)
+    ll -= e.sum(axis=0) if d.w is None else np.einsum("ij,ij->j", e, d.w)
+    del e
+    wv = pr * (1 - pr)
+    if d.w is not None:
+        wv *= d.w
+    return beta, np.linalg.inv(d.hessian(wv, pen)), ll, pr
+
+
 def _glm_batch(
     y: np.ndarray, cols: list[np.ndarray], ridge: float = GLM_RIDGE
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -555,64 +907,13 @@ def _glm_batch(
     either ``(n,)`` (shared by every item) or ``(n, k)`` (one per item). The
     slopes (not the intercept) carry a ridge ``ridge / 2 * beta^2``. Every
     sum over models is a matrix-vector product or an elementwise product
-    (no ``(n, k, p)`` array). Returns ``(beta (k, p), covariance (k, p, p),
+    (no ``(n, k, p)`` array); only the items not yet converged are iterated,
+    first in float32, then in float64 to a last step below 1e-6 (see
+    :func:`_glm_fit`). Returns ``(beta (k, p), covariance (k, p, p),
     log-likelihood (k,))`` with the log-likelihood unpenalised.
     """
-    obs = ~np.isnan(y)
-    w_obs = obs.astype(float)
-    yz = np.where(obs, y, 0.0)
-    k = y.shape[1]
-    xs = [None, *cols]  # None = the intercept
-    p = len(xs)
-    pen = np.full(p, ridge)
-    pen[0] = 0.0
-    eye = np.eye(p)
-
-    def wsum(v: np.ndarray, a: np.ndarray | None, b: np.ndarray | None = None) -> np.ndarray:
-        """Sum over models of ``v * x_a * x_b`` per item (``v``: ``(n, k)``)."""
-        f = [x for x in (a, b) if x is not None]
-        shared = [x for x in f if x.ndim == 1]
-        own = [x for x in f if x.ndim == 2]
-        if own:
-            v = v * own[0] if len(own) == 1 else v * own[0] * own[1]
-        if not shared:
-            return v.sum(axis=0)
-        vec = shared[0] if len(shared) == 1 else shared[0] * shared[1]
-        return vec @ v
-
-    mean = np.clip(yz.sum(axis=0) / np.maximum(w_obs.sum(axis=0), 1), 1e-3, 1 - 1e-3)
-    beta = np.zeros((k, p))
-    beta[:, 0] = np.log(mean / (1 - mean))
-
-    def eta_of(b: np.ndarray) -> np.ndarray:
-        e = np.broadcast_to(b[:, 0], y.shape).copy()
-        for a in range(1, p):
-            x = xs[a]
-            e += (x[:, None] if x.ndim == 1 else x) * b[:, a]
-        return e
-
-    def hessian(wv: np.ndarray) -> np.ndarray:
-        h = np.empty((k, p, p))
-        for a in range(p):
-            for b in range(a, p):
-                h[:, a, b] = h[:, b, a] = wsum(wv, xs[a], xs[b])
-        return h + pen * eye + 1e-9 * eye
-
-    from scipy.special import expit
-
-    for _ in range(GLM_ITER):
-        pr = expit(eta_of(beta))
-        r = w_obs * (yz - pr)
-        grad = np.stack([wsum(r, xs[a]) for a in range(p)], axis=1) - pen * beta
-        pr *= 1 - pr
-        pr *= w_obs
-        step = np.clip(np.linalg.solve(hessian(pr), grad[:, :, None])[:, :, 0], -2.0, 2.0)
-        beta = beta + step
-        if np.abs(step).max(initial=0.0) < 1e-6:
-            break
-    pr = np.clip(expit(eta_of(beta)), 1e-12, 1 - 1e-12)
-    ll = (w_obs * (yz * np.log(pr) + (1 - yz) * np.log1p(-pr))).sum(axis=0)
-    return beta, np.linalg.inv(hessian(w_obs * pr * (1 - pr))), ll
+    beta, cov, ll, _ = _glm_fit(_Design.of(y, cols), ridge)
+    return beta, cov, ll
 
 
 def calibrated_covariate(s: np.ndarray, se: np.ndarray | None = None) -> np.ndarray:
@@ -655,13 +956,14 @@ class ItemModels:
     cond_p: np.ndarray
 
 
+@one_blas_thread
 def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> ItemModels:
     """Fit :data:`ITEM_MODEL_METHOD`'s regressions for every item of ``y`` (``(n_models, n_items)``, any float/int dtype).
 
     Runs in blocks of :data:`BLOCK` items; items with fewer than 3 models or
     a constant response get NaN.
     """
-    from scipy.stats import chi2
+    from scipy.special import chdtrc  # chi^2 survival function (what scipy.stats.chi2.sf calls), without scipy.stats
 
     n, k = y.shape
     z = calibrated_covariate(s, se)
@@ -673,34 +975,49 @@ def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> I
         rows += np.where(m, b, 0.0).sum(axis=1)
         cnt += m.sum(axis=1)
     out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
-    glm_block = max(64, min(BLOCK, 4_000_000 // max(n, 1)))
+    glm_block = max(64, min(BLOCK, GLM_BLOCK_CELLS // max(n, 1)))
     for sl in _blocks(k, glm_block):
-        b = np.asarray(y[:, sl], dtype=float)
-        m = ~np.isnan(b)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rest = (rows[:, None] - np.where(m, b, 0.0)) / (cnt[:, None] - m)
-        rest = np.where(np.isfinite(rest), rest, np.nanmean(rest) if np.isfinite(rest).any() else 0.0)
-        rsd = rest.std(axis=0)
-        rest = (rest - rest.mean(axis=0)) / np.where(rsd > 0, rsd, 1.0)
-        ll0 = _null_loglik(b, m)
-        beta, cov, ll1 = _glm_batch(b, [z])
-        br, _, _ = _glm_batch(b, [rest])
-        cond_slope, cond_stat = _score_test(b, br, rest, z)
+        d = _Design.of(y[:, sl], [z])
+        rest = _rest_scores(d, rows, cnt)
+        ni = d.w.sum(axis=0) if d.w is not None else np.full(d.yz.shape[1], float(n))
+        tot = d.yz.sum(axis=0)
+        ll0 = _null_loglik(tot, ni)
+        beta, cov, ll1, _ = _glm_fit(d)
+        _, _, _, pr = _glm_fit(_Design(d.yz, d.w, [rest]), full=False)
+        cond_slope, cond_stat = _score_test(d, pr, rest, z)
+        del pr, rest
         se1 = np.sqrt(np.clip(cov[:, 1, 1], 0, None))
-        ni = m.sum(axis=0)
-        mu = np.where(m, b, 0.0).sum(axis=0) / np.maximum(ni, 1)
+        mu = tot / np.maximum(ni, 1)
         ok = (ni >= 3) & (mu > 0) & (mu < 1)
         out["discrimination"][sl] = np.where(ok, beta[:, 1], np.nan)
         out["disc_low"][sl] = np.where(ok, beta[:, 1] - 1.959964 * se1, np.nan)
         out["disc_high"][sl] = np.where(ok, beta[:, 1] + 1.959964 * se1, np.nan)
-        out["lr_p"][sl] = np.where(ok, chi2.sf(np.clip(2 * (ll1 - ll0), 0, None), 1), np.nan)
+        out["lr_p"][sl] = np.where(ok, chdtrc(1, np.clip(2 * (ll1 - ll0), 0, None)), np.nan)
         out["cond_discrimination"][sl] = np.where(ok, cond_slope, np.nan)
-        out["cond_p"][sl] = np.where(ok, chi2.sf(cond_stat, 1), np.nan)
+        out["cond_p"][sl] = np.where(ok, chdtrc(1, cond_stat), np.nan)
     return ItemModels(**out)
 
 
-def _score_test(b: np.ndarray, beta0: np.ndarray, rest: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rao score test of adding ``z`` to each item's fit on its rest score (``beta0``: ``(k, 2)``, intercept and rest).
+def _rest_scores(d: _Design, rows: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+    """Each model's mean over the other items it ran, per item of the block, standardised per item (``(n, k)``).
+
+    ``rows``/``cnt``: every model's total score and item count over the whole benchmark. Where a model ran no other
+    item, the block's mean rest score stands in.
+    """
+    rest = np.subtract(rows[:, None], d.yz)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest /= (cnt[:, None] - d.w) if d.w is not None else (cnt[:, None] - 1.0)
+    fin = np.isfinite(rest)
+    if not fin.all():
+        rest = np.where(fin, rest, np.nanmean(np.where(fin, rest, np.nan)) if fin.any() else 0.0)
+    rsd = rest.std(axis=0)
+    rest -= rest.mean(axis=0)
+    rest /= np.where(rsd > 0, rsd, 1.0)
+    return rest
+
+
+def _score_test(d: _Design, pr: np.ndarray, rest: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rao score test of adding ``z`` to each item's fit on its rest score (``pr``: ``(n, k)`` that fit's probabilities).
 
     Returns ``(one-step slope, chi^2 statistic)``: with ``U`` the score of
     the ``z`` coefficient at the null fit and ``I`` its efficient information
@@ -708,13 +1025,17 @@ def _score_test(b: np.ndarray, beta0: np.ndarray, rest: np.ndarray, z: np.ndarra
     slope are profiled out), the statistic is ``U^2 / I`` (chi^2, 1 df) and
     ``U / I`` the one-step estimate of the conditional slope.
     """
-    m = ~np.isnan(b)
-    yz = np.where(m, b, 0.0)
-    pr = 1.0 / (1.0 + np.exp(-np.clip(beta0[:, 0] + beta0[:, 1] * rest, -30, 30)))
-    wv = m * pr * (1 - pr)
-    u = z @ (m * (yz - pr))
-    h00, h01, h11 = wv.sum(axis=0), (wv * rest).sum(axis=0), (wv * rest * rest).sum(axis=0)
-    h0z, h1z, hzz = z @ wv, z @ (wv * rest), (z * z) @ wv
+    r = np.subtract(d.yz, pr)
+    if d.w is not None:
+        r *= d.w
+    u = z @ r
+    np.multiply(pr, pr, out=r)
+    wv = np.subtract(pr, r, out=r)
+    if d.w is not None:
+        wv *= d.w
+    wr = wv * rest
+    h00, h01, h11 = wv.sum(axis=0), wr.sum(axis=0), np.einsum("ij,ij->j", wr, rest)
+    h0z, h1z, hzz = z @ wv, z @ wr, (z * z) @ wv
     det = h00 * h11 - h01 * h01
     with np.errstate(invalid="ignore", divide="ignore"):
         proj = (h0z * (h11 * h0z - h01 * h1z) + h1z * (h00 * h1z - h01 * h0z)) / det
@@ -722,12 +1043,13 @@ def _score_test(b: np.ndarray, beta0: np.ndarray, rest: np.ndarray, z: np.ndarra
         return u / info, u * u / info
 
 
-def _null_loglik(b: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Log-likelihood of the intercept-only model per item (the item's mean as its probability)."""
-    ni = m.sum(axis=0)
-    yz = np.where(m, b, 0.0)
-    mu = np.clip(yz.sum(axis=0) / np.maximum(ni, 1), 1e-12, 1 - 1e-12)
-    return (yz * np.log(mu) + (m - yz) * np.log1p(-mu)).sum(axis=0)
+def _null_loglik(tot: np.ndarray, ni: np.ndarray) -> np.ndarray:
+    """Log-likelihood of the intercept-only model per item (the item's mean as its probability).
+
+    ``tot``, ``ni``: each item's total score and number of models that ran it: ``tot log(mu) + (ni - tot) log(1 - mu)``.
+    """
+    mu = np.clip(tot / np.maximum(ni, 1), 1e-12, 1 - 1e-12)
+    return tot * np.log(mu) + (ni - tot) * np.log1p(-mu)
 
 
 # --- dimensionality ---------------------------------------------------------------------------------
