@@ -13,11 +13,11 @@ import os
 import pytest
 
 import safetywashing as sw
-from _browser import Browser, find_chromium
+from _browser import find_chromium
 from safetywashing.commands._items import ItemMatrix, items
 from safetywashing.present._report import build_report
 from safetywashing.sources._item_synth import draw_models, make_items
-from test_report import FIXED, IMG, SCRIPT
+from test_report import FIXED, IMG, SCRIPT, hostile_matrix
 
 CHROMIUM = find_chromium()
 REQUIRED = os.environ.get("SW_REQUIRE_BROWSER") == "1"
@@ -29,9 +29,7 @@ pytestmark = [
 READY = "document.body && document.body.getAttribute('data-sw-ready')"
 
 
-def test_item_view_renders(tmp_path):
-    if CHROMIUM is None:
-        pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
+def test_item_view_renders(tmp_path, browser):
     bank = make_items({"capability": 10, "safety": 10, "noise": 4}, seed=1)
     d = draw_models(bank, 60, seed=2)
     names = [SCRIPT, IMG] + [f"item-{j}" for j in range(2, 24)]
@@ -41,11 +39,11 @@ def test_item_view_renders(tmp_path):
     assert 5 <= n_flag < 24
     drawn = sum(it["correlation"] is not None for it in doc["items"])  # constant items have no correlation: not drawn
     assert drawn >= 20
-    chat = sw.load_panel("chat")
+    panel = hostile_matrix()  # a small panel beside the item view: the page renders in a fraction of the chat panel's time
     path = tmp_path / "items.html"
-    path.write_text(build_report([sw.analyze(chat, bootstrap=0)], [chat], items=doc, generated=FIXED), encoding="utf-8")
-    with Browser(CHROMIUM, width=1100, height=1000) as b:
-        s, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
+    path.write_text(build_report([sw.analyze(panel, bootstrap=0)], [panel], items=doc, generated=FIXED), encoding="utf-8")
+    b = browser
+    with b.page(path.as_uri(), ready_js=READY, timeout=120, width=1100, height=1000) as (s, run):
         assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []
         n_sub = len(doc["subset"]["items"])
         assert b.evaluate(s, "document.querySelectorAll('#items .js-plotly-plot .scatterlayer .point').length") == drawn + n_sub

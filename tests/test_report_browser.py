@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import safetywashing as sw
-from _browser import Browser, find_chromium
+from _browser import find_chromium
 from safetywashing.present._report import build_report
 from test_report import CANARY, CLAIM_DICT, FIXED, HOSTILE_BENCH, IMG, SCRIPT, hostile_matrix
 
@@ -32,9 +32,7 @@ READY = "document.body && document.body.getAttribute('data-sw-ready')"
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
+def page(tmp_path_factory, browser):
     chat = sw.load_panel("chat")
     hostile = hostile_matrix()
     results = [sw.analyze(chat, bootstrap=0), sw.analyze(hostile, bootstrap=0)]
@@ -42,9 +40,8 @@ def page(tmp_path_factory):
                         generated=FIXED)
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(html, encoding="utf-8")
-    with Browser(CHROMIUM, width=1280, height=1400) as b:
-        session, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
-        yield b, session, run, path
+    with browser.page(path.as_uri(), ready_js=READY, timeout=120, width=1280, height=1400) as (session, run):
+        yield browser, session, run, path
 
 
 def js(page, expr: str):
@@ -123,9 +120,7 @@ def test_scatter_picker_and_table_sort(page):
     assert shown and set(shown) == {"high"}
 
 
-def test_audit_and_claim_views_render(tmp_path):
-    if CHROMIUM is None:
-        pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
+def test_audit_and_claim_views_render(tmp_path, browser):
     m = hostile_matrix()
     audit = {"panel": "chat", "matched": [], "unmatched": [IMG],
              "results": [{"benchmark": "mine", "name": SCRIPT, "correlation": 0.5, "n": 3, "verdict": "moderate"}],
@@ -135,8 +130,8 @@ def test_audit_and_claim_views_render(tmp_path):
     path = tmp_path / "audit.html"
     path.write_text(build_report([sw.analyze(m, bootstrap=0)], [m], audit=audit, claim=CLAIM_DICT, generated=FIXED),
                     encoding="utf-8")
-    with Browser(CHROMIUM, width=1000, height=900) as b:
-        s, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
+    b = browser
+    with b.page(path.as_uri(), ready_js=READY, timeout=120, width=1000, height=900) as (s, run):
         assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []
         assert b.evaluate(s, "document.querySelectorAll('#audit .js-plotly-plot .scatterlayer .point').length") == 3
         assert b.evaluate(s, "document.querySelectorAll('#claim .js-plotly-plot .annotation').length") >= 2
