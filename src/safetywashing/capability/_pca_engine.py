@@ -549,15 +549,18 @@ def single_blas_thread() -> contextlib.AbstractContextManager:
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def top_eigen(c: np.ndarray, squarings: int = 4, tol: float = 1e-13) -> tuple[np.ndarray, np.ndarray]:
+def top_eigen(c: np.ndarray, squarings: int = 5, tol: float = 1e-13) -> tuple[np.ndarray, np.ndarray]:
     """Top eigenvalue and eigenvector of symmetric PSD matrices ``(B, k, k)``, batched.
 
     Repeated squaring (``C^(2^squarings)``, renormalised) followed by three
     power steps; a matrix whose residual ``|Cv - lambda v|`` stays above
     ``tol * lambda`` (a nearly degenerate PC1) is redone with
-    ``numpy.linalg.eigh``. The vector is signed like the paper's (its
-    largest-magnitude entry positive). About 10x faster than a batched
-    ``eigh`` of 12 x 12 matrices.
+    ``numpy.linalg.eigh``. Five squarings (``C^32``): with four, 21% of the
+    chat panel's bootstrap matrices (second / first eigenvalue near 0.27)
+    missed the tolerance and went to ``eigh``; with five, 0.3% do (measured,
+    2,000 resamples; top_eigen 0.049 -> 0.028 s for 10,000). The vector is
+    signed like the paper's (its largest-magnitude entry positive). About
+    10x faster than a batched ``eigh`` of 12 x 12 matrices.
     """
     c = np.asarray(c, dtype=float)
     a = c / np.trace(c, axis1=-2, axis2=-1)[..., None, None]

@@ -191,6 +191,10 @@ def _usage_error(exc: Exception) -> int:
 
 def run() -> None:
     """Console-script wrapper: exit with :func:`main`'s code (a failed final flush of stdout is one line too)."""
+    if sys.argv[1:2] and not sys.argv[1].startswith("-"):  # a command runs (not --version or --help)
+        from .._util.limits import keep_freed_memory
+
+        keep_freed_memory()
     try:
         code = main()
     except KeyboardInterrupt:  # Ctrl-C between typer's handler and ours

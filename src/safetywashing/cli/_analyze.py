@@ -112,8 +112,6 @@ def analyze(
     --data: a column's direction comes from the registry, the options or a
     header suffix (asr:lower); a harm-named column without one is refused.
     """
-    from ._data import data_matrices
-
     fmt = output_format(fmt, output, FORMATS)
     data = stdin_input(data)
     check_choice(compute, ("flop", "params", "none"), "--compute")
@@ -126,18 +124,23 @@ def analyze(
     if data is not None or any(data_opts.values()):
         if as_published:
             raise InputError("--as-published applies to the embedded panels, not to --data")
-        matrices = data_matrices(data, panel=panel, capabilities=caps, **data_opts)
+        from ._data import data_matrices
+
+        matrices: list[Any] = data_matrices(data, panel=panel, capabilities=caps, **data_opts)
     else:
-        matrices = [load_panel(p, as_published=as_published) for p in _panels(panel)]
+        matrices = _panels(panel)  # names: each is read on its own thread below
     opts = dict(bootstrap=bootstrap, level=ci, ci_method=ci_method, seed=seed, permutations=permutations,
                 compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity,
                 adjust=adjust, cluster=None if cluster == "none" else cluster, n_items=items)
+
+    def one(m: Any) -> Any:
+        if isinstance(m, str):
+            m = load_panel(m, as_published=as_published)
+        method_for = score_method_for(score_method, None if data is not None else m.name)
+        return run_analysis(m, capabilities=caps, method=method, progress=tick, score_method=method_for, **opts)
+
     with bootstrap_progress(bootstrap * len(matrices)) as tick:
-        results = each_panel(
-            lambda m: run_analysis(m, capabilities=caps, method=method, progress=tick,
-                                   score_method=score_method_for(score_method, None if data is not None else m.name), **opts),
-            matrices,
-        )
+        results = each_panel(one, matrices)
     if compute != "params" and data is not None and matrices[0].models["params"].notna().any():  # named or recognised
         print("hint: the parameter counts are model metadata; correlate with them through --compute params", file=sys.stderr)
     text = render_summary(results, width=min(console_width(), 80)) if fmt == "table" and not full else render(results, fmt)
@@ -275,7 +278,9 @@ def models(
     if fmt == "csv":
         emit(to_csv(df, index=False), None)
     elif fmt == "json":
-        emit(json.dumps(json.loads(df.to_json(orient="records")), indent=2) + "\n", None)
+        from .._util.jsonout import dumps
+
+        emit(dumps(json.loads(df.to_json(orient="records"))), None)
     else:
         from rich.markup import escape
 

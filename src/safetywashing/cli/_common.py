@@ -13,7 +13,6 @@ Conventions every command follows (tests/test_shell.py checks them):
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +25,7 @@ import typer.core
 
 from .._util.errors import InputError
 from .._util.io import atomic_write, write_stdout
+from .._util.jsonout import dumps
 from ..present._sheet import markdown_safe, to_csv
 
 STDIO = "-"  # stands for standard input (inputs) or standard output (outputs)
@@ -244,7 +244,7 @@ def render_result(res: Any, fmt: str, *, table: Callable[[Any], str], markdown: 
 
         return html_page([res])
     if fmt == "json":
-        return json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
+        return dumps(res.to_dict())
     if fmt == "csv":
         return to_csv(res.to_frame(), index=False)
     if fmt == "markdown" and markdown is not None:

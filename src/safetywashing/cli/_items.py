@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from .._util.jsonout import dumps
 from ..sources._panels import load_panel, panel_names
 from . import app
 from ._common import FORMATS_HELP, check_choice, choice, emit, output_format, rich_text, stdin_input, table
@@ -111,7 +111,7 @@ def render_items(rep: ItemsReport, fmt: str) -> str:
 
         return html_page([rep])
     if fmt == "json":
-        return json.dumps(rep.to_dict(), indent=2, allow_nan=False) + "\n"
+        return dumps(rep.to_dict())
     if fmt == "csv":
         from ..present._sheet import to_csv
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from .._util.jsonout import dumps
 from ..capability import SCORE_METHODS
 from ..present._render import console_width
 from ..present._sheet import to_csv
@@ -184,7 +184,7 @@ def place(
 
         text = html_page([res])
     elif fmt == "json":
-        text = json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
+        text = dumps(res.to_dict())
     elif fmt == "csv":
         text = to_csv(res.to_frame(), index=False, float_format="%.10g")
     else:

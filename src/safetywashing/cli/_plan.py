@@ -52,10 +52,10 @@ def render_plan_text(res: PlanResult) -> str:
 
 def render_plan(res: PlanResult, fmt: str) -> str:
     """``table``, ``json``, ``csv`` or ``inspect`` (one Inspect model string per line)."""
-    import json
-
     if fmt == "json":
-        return json.dumps(res.to_dict(), indent=2, allow_nan=False) + "\n"
+        from .._util.jsonout import dumps
+
+        return dumps(res.to_dict())
     if fmt == "csv":
         return to_csv(res.to_frame(), index=False, float_format="%.6g")
     if fmt == "inspect":

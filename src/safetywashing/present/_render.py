@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import pandas as pd
 
+from .._util.jsonout import dumps
 from ..commands._analyze import AnalysisResult
 from ..inference._verdict import BANDS_SENTENCE
 from ..sources._registry import area_label
@@ -188,7 +188,7 @@ def render_json(results: list[AnalysisResult], extra: dict[str, Any] | None = No
     doc: dict[str, Any] = {"panels": [r.to_dict() for r in results]}
     if extra:
         doc.update(extra)
-    return json.dumps(doc, indent=2, allow_nan=False, default=_json_default) + "\n"
+    return dumps(doc, default=_json_default)
 
 
 def _json_default(o: Any) -> Any:
