@@ -5,7 +5,9 @@ messages (JSON, NUL-terminated) on file descriptor 3 and writes on 4. No
 browser download, no extra Python package: the system ``chromium`` (Debian's
 package in CI) is enough. Used by the report's browser test to load a page,
 record console errors, exceptions and every network request, evaluate
-JavaScript and take a screenshot.
+JavaScript and take a screenshot. One browser serves every browser test of a
+test process (the ``browser`` fixture of conftest.py); each page opens in its
+own tab (:meth:`Browser.page`), sized as the test asks, and is closed after it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +65,10 @@ class Browser:
         self.width, self.height = width, height
         self._id = 0
         self._responses: dict[int, dict[str, Any]] = {}
-        self._events: queue.Queue = queue.Queue()
+        self._events: dict[str | None, queue.Queue] = {}  # protocol events, per session (tab)
         self._cond = threading.Condition()
         self._closed = False
+        self._targets: dict[str, str] = {}
 
     def __enter__(self) -> Browser:
         self._profile = tempfile.mkdtemp(prefix="sw-chromium-")
@@ -129,7 +134,7 @@ class Browser:
                         self._responses[msg["id"]] = msg
                         self._cond.notify_all()
                 else:
-                    self._events.put(msg)
+                    self._queue(msg.get("sessionId")).put(msg)
 
     def send(self, method: str, params: dict[str, Any] | None = None, *, session: str | None = None,
              timeout: float = 60) -> dict[str, Any]:
@@ -154,10 +159,15 @@ class Browser:
             raise RuntimeError(f"{method}: {resp['error']}")
         return resp.get("result", {})
 
-    def _drain(self, run: PageRun) -> None:
+    def _queue(self, session: str | None) -> queue.Queue:
+        with self._cond:
+            return self._events.setdefault(session, queue.Queue())
+
+    def _drain(self, run: PageRun, session: str) -> None:
+        """Record the events of ``session``'s tab so far in ``run``."""
         while True:
             try:
-                ev = self._events.get_nowait()
+                ev = self._queue(session).get_nowait()
             except queue.Empty:
                 return
             m, p = ev.get("method"), ev.get("params", {})
@@ -175,27 +185,48 @@ class Browser:
                 run.dialogs.append(f"{p.get('type')}: {p.get('message')}")
                 self.send("Page.handleJavaScriptDialog", {"accept": True}, session=ev.get("sessionId"))
 
-    def open(self, url: str, *, ready_js: str, timeout: float = 90) -> tuple[str, PageRun]:
-        """Open ``url`` in a new tab and wait until ``ready_js`` evaluates truthy; returns (session, run)."""
+    def open(self, url: str, *, ready_js: str, timeout: float = 90, width: int | None = None,
+             height: int | None = None) -> tuple[str, PageRun]:
+        """Open ``url`` in a new tab (``width`` x ``height`` CSS pixels, default the browser's) and wait until
+        ``ready_js`` evaluates truthy; returns (session, run). :meth:`close` closes the tab."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self._targets[session] = target
         for m in ("Runtime.enable", "Log.enable", "Network.enable", "Page.enable"):
             self.send(m, session=session)
         self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False}, session=session)
+                  {"width": width or self.width, "height": height or self.height, "deviceScaleFactor": 1,
+                   "mobile": False}, session=session)
+        self.send("Page.bringToFront", session=session)
         run = PageRun()
         self.send("Page.navigate", {"url": url}, session=session)
         deadline = time.monotonic() + timeout
         while True:
-            self._drain(run)
+            self._drain(run, session)
             if self.evaluate(session, ready_js):
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"page not ready after {timeout}s: {ready_js}; errors {run}")
-            time.sleep(0.2)
+            time.sleep(0.05)
         time.sleep(0.5)  # let late console messages arrive
-        self._drain(run)
+        self._drain(run, session)
         return session, run
+
+    def close(self, session: str) -> None:
+        """Close the tab of ``session`` (its events are dropped)."""
+        self.send("Target.closeTarget", {"targetId": self._targets.pop(session)})
+        with self._cond:
+            self._events.pop(session, None)
+
+    @contextmanager
+    def page(self, url: str, *, ready_js: str, timeout: float = 90, width: int | None = None,
+             height: int | None = None) -> Iterator[tuple[str, PageRun]]:
+        """:meth:`open` as a context manager: the tab is closed on exit."""
+        session, run = self.open(url, ready_js=ready_js, timeout=timeout, width=width, height=height)
+        try:
+            yield session, run
+        finally:
+            self.close(session)
 
     def evaluate(self, session: str, expression: str) -> Any:
         """Evaluate JavaScript in the page and return its (JSON) value."""

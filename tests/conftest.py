@@ -1,4 +1,4 @@
-"""Shared fixtures: the reference figures (the tests' own copy) and CLI runner."""
+"""Shared fixtures: the reference figures (the tests' own copy), CLI runners and the headless browser."""
 
 from __future__ import annotations
 
@@ -54,6 +54,19 @@ def run_cli_inprocess(*args: str, cwd: Path | None = None, stdin: str | None = N
         sys.stdin = old_stdin
         os.chdir(old_cwd)
     return subprocess.CompletedProcess(["safetywashing", *args], code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of this test process (starting one costs about a second of
+    CPU); each test opens its pages in tabs of their own (``browser.page(...)``)."""
+    from _browser import Browser, find_chromium
+
+    exe = find_chromium()
+    if exe is None:
+        pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
+    with Browser(exe) as b:
+        yield b
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ Measured from the source text with :mod:`ast`, so a change that breaks a rule fa
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "src" / "safetywashing"
@@ -31,9 +32,15 @@ def _modules() -> dict[str, Path]:
     return out
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed source of ``path`` (parsed once per test process; the checks only read the trees)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """Every package module ``name`` imports (top-level and inside functions; TYPE_CHECKING blocks left out)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     skip: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
@@ -62,9 +69,10 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     return out
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {m: _imports(m, p, modules) for m, p in modules.items()}
+    return {m: frozenset(_imports(m, p, modules)) for m, p in modules.items()}
 
 
 def _layer(module: str) -> int | None:
@@ -121,8 +129,7 @@ def test_no_import_cycle():
 
 def _functions():
     for mod, path in _modules().items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 yield mod, node
 
@@ -138,8 +145,7 @@ def test_no_score_method_comparison_outside_capability():
     for mod, path in _modules().items():
         if mod.startswith("safetywashing.capability"):
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Compare):
                 consts = [c.value for c in [node.left, *node.comparators] if isinstance(c, ast.Constant)]
                 names = [e.value for c in [node.left, *node.comparators] if isinstance(c, (ast.Tuple, ast.List, ast.Set))

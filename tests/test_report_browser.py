@@ -4,7 +4,10 @@ Opens the generated file, waits for every chart, and checks: charts rendered
 (plotly SVG present, one dot per benchmark), no console error or uncaught
 exception, no request other than the file itself and inline ``data:`` images,
 hostile model / benchmark / panel names inert (no element, no dialog, shown as
-text), the scatter picker and the table sorting work; saves a screenshot.
+text), the scatter picker and the table sorting work; saves a screenshot. A
+second page holds the audit, claim and item views (the item view from a real
+``items`` result on synthetic two-trait data whose item ids include hostile
+markup) beside the small hostile panel.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from pathlib import Path
 import pytest
 
 import safetywashing as sw
-from _browser import Browser, find_chromium
+from _browser import find_chromium
+from safetywashing.commands._items import ItemMatrix, items
 from safetywashing.present._report import build_report
+from safetywashing.sources._item_synth import draw_models, make_items
 from test_report import CANARY, CLAIM_DICT, FIXED, HOSTILE_BENCH, IMG, SCRIPT, hostile_matrix
 
 CHROMIUM = find_chromium()
@@ -32,9 +37,7 @@ READY = "document.body && document.body.getAttribute('data-sw-ready')"
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
+def page(tmp_path_factory, browser):
     chat = sw.load_panel("chat")
     hostile = hostile_matrix()
     results = [sw.analyze(chat, bootstrap=0), sw.analyze(hostile, bootstrap=0)]
@@ -42,9 +45,8 @@ def page(tmp_path_factory):
                         generated=FIXED)
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(html, encoding="utf-8")
-    with Browser(CHROMIUM, width=1280, height=1400) as b:
-        session, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
-        yield b, session, run, path
+    with browser.page(path.as_uri(), ready_js=READY, timeout=120, width=1280, height=1400) as (session, run):
+        yield browser, session, run, path
 
 
 def js(page, expr: str):
@@ -123,27 +125,6 @@ def test_scatter_picker_and_table_sort(page):
     assert shown and set(shown) == {"high"}
 
 
-def test_audit_and_claim_views_render(tmp_path):
-    if CHROMIUM is None:
-        pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
-    m = hostile_matrix()
-    audit = {"panel": "chat", "matched": [], "unmatched": [IMG],
-             "results": [{"benchmark": "mine", "name": SCRIPT, "correlation": 0.5, "n": 3, "verdict": "moderate"}],
-             "points": [{"input_name": IMG, "model": "a", "capabilities_score": -1, "mine": 0.1},
-                        {"input_name": "b", "model": "b", "capabilities_score": 0, "mine": 0.3},
-                        {"input_name": "c", "model": "c", "capabilities_score": 1, "mine": 0.2}]}
-    path = tmp_path / "audit.html"
-    path.write_text(build_report([sw.analyze(m, bootstrap=0)], [m], audit=audit, claim=CLAIM_DICT, generated=FIXED),
-                    encoding="utf-8")
-    with Browser(CHROMIUM, width=1000, height=900) as b:
-        s, run = b.open(path.as_uri(), ready_js=READY, timeout=120)
-        assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []
-        assert b.evaluate(s, "document.querySelectorAll('#audit .js-plotly-plot .scatterlayer .point').length") == 3
-        assert b.evaluate(s, "document.querySelectorAll('#claim .js-plotly-plot .annotation').length") >= 2
-        assert b.evaluate(s, "document.querySelectorAll('img, b').length") == 0
-        assert SCRIPT in b.evaluate(s, "document.querySelector('#audit h3').textContent")
-
-
 def test_screenshot_saved(page, tmp_path):
     b, session, _run, _path = page
     png = b.screenshot(session)
@@ -155,3 +136,60 @@ def test_screenshot_saved(page, tmp_path):
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(out, Path(keep) / "report.png")
     print(json.dumps({"screenshot": str(out), "bytes": len(png)}))
+
+
+@pytest.fixture(scope="module")
+def views(tmp_path_factory, browser):
+    """One page with the audit, claim and item views beside the small hostile panel (names with markup everywhere):
+    ``(browser, session, run, items doc)``."""
+    m = hostile_matrix()
+    audit = {"panel": "chat", "matched": [], "unmatched": [IMG],
+             "results": [{"benchmark": "mine", "name": SCRIPT, "correlation": 0.5, "n": 3, "verdict": "moderate"}],
+             "points": [{"input_name": IMG, "model": "a", "capabilities_score": -1, "mine": 0.1},
+                        {"input_name": "b", "model": "b", "capabilities_score": 0, "mine": 0.3},
+                        {"input_name": "c", "model": "c", "capabilities_score": 1, "mine": 0.2}]}
+    # a real ``items`` result on synthetic two-trait data whose item ids include hostile markup
+    bank = make_items({"capability": 10, "safety": 10, "noise": 4}, seed=1)
+    d = draw_models(bank, 60, seed=2)
+    names = [SCRIPT, IMG] + [f"item-{j}" for j in range(2, 24)]
+    mat = ItemMatrix(f"bench {IMG}", tuple(f"m{i}" for i in range(60)), tuple(names), d.y)
+    doc = items([mat], model_scores={f"m{i}": float(d.score[i]) for i in range(60)}, bootstrap=200).to_dict()
+    path = tmp_path_factory.mktemp("views") / "views.html"
+    path.write_text(build_report([sw.analyze(m, bootstrap=0)], [m], audit=audit, claim=CLAIM_DICT, items=doc,
+                                 generated=FIXED), encoding="utf-8")
+    with browser.page(path.as_uri(), ready_js=READY, timeout=120, width=1100, height=1000) as (session, run):
+        yield browser, session, run, doc
+
+
+def test_audit_and_claim_views_render(views):
+    b, s, run, _doc = views
+    assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []
+    assert b.evaluate(s, "document.querySelectorAll('#audit .js-plotly-plot .scatterlayer .point').length") == 3
+    assert b.evaluate(s, "document.querySelectorAll('#claim .js-plotly-plot .annotation').length") >= 2
+    assert b.evaluate(s, "document.querySelectorAll('img, b').length") == 0
+    assert SCRIPT in b.evaluate(s, "document.querySelector('#audit h3').textContent")
+
+
+def test_item_view_renders(views):
+    """The item view: every item drawn as one point, the flagged (capability-driven) items in their own trace, the
+    subset listed, no console error, no dialog, the markup shown as text."""
+    b, s, run, doc = views
+    n_flag = sum(it["capability_driven"] for it in doc["items"])
+    assert 5 <= n_flag < 24
+    drawn = sum(it["correlation"] is not None for it in doc["items"])  # constant items have no correlation: not drawn
+    assert drawn >= 20
+    assert b.evaluate(s, READY) == "1" and run.errors == [] and run.dialogs == []
+    n_sub = len(doc["subset"]["items"])
+    assert b.evaluate(s, "document.querySelectorAll('#items .js-plotly-plot .scatterlayer .point').length") == drawn + n_sub
+    traces = b.evaluate(s, "Array.from(document.querySelectorAll('#items .js-plotly-plot .scatterlayer .trace'))"
+                           ".map(t => t.querySelectorAll('.point').length)")
+    # filled dots: the flagged items, then the others (every drawn item once); blue rings: the subset
+    assert traces[0] == n_flag and sum(traces[:2]) == drawn and traces[2] == n_sub
+    legend = b.evaluate(s, "document.querySelector('#items .legend').textContent")
+    assert f"capability-driven (LR q < 0.10, discrimination >= 0.5): {n_flag}" in legend
+    assert f"decorrelated subset: {n_sub}" in legend
+    assert "correlation with capabilities" in b.evaluate(s, "document.querySelector('#items .js-plotly-plot').textContent")
+    assert IMG in b.evaluate(s, "document.querySelector('#items h3').textContent")
+    assert b.evaluate(s, "document.querySelectorAll('img, b').length") == 0
+    listed = b.evaluate(s, "document.querySelector('#items .subset-items').textContent")
+    assert all(i in listed for i in doc["subset"]["items"])

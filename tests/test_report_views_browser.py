@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import safetywashing as sw
-from _browser import Browser, find_chromium
+from _browser import find_chromium
 from safetywashing.present._report import build_report
 from test_report import FIXED, readme_items_doc
 
@@ -42,9 +42,7 @@ def artefact_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.fail("SW_REQUIRE_BROWSER=1 but no chromium executable on PATH")
+def page(tmp_path_factory, browser):
     chat, fr = sw.load_panel("chat"), sw.load_panel("frontier")
     results = [sw.analyze(chat, bootstrap=100, seed=0, adjust="fcr"), sw.analyze(fr, score_method="irt", bootstrap=100, seed=0)]
     mine = sw.read_table(ROOT / "examples" / "my_benchmark.csv", lower_is_better=["jailbreak_asr"])
@@ -54,9 +52,8 @@ def page(tmp_path_factory):
     html = build_report(results, [chat, fr], audit=audit, claim=claim, items=readme_items_doc(), generated=FIXED)
     path = tmp_path_factory.mktemp("views") / "report.html"
     path.write_text(html, encoding="utf-8")
-    with Browser(CHROMIUM, width=1200, height=900) as b:
-        session, run = b.open(path.as_uri(), ready_js=READY, timeout=180)
-        yield b, session, run
+    with browser.page(path.as_uri(), ready_js=READY, timeout=180, width=1200, height=900) as (session, run):
+        yield browser, session, run
 
 
 def test_every_view_renders_without_errors(page):

@@ -7,6 +7,7 @@ tiny task tests/standin_task.py correctly with a probability planted from each m
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import shutil
@@ -17,8 +18,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-pytest.importorskip("inspect_ai")
-pytest.importorskip("openai")
+# skipped without the inspect extra; checked without importing it (Inspect and openai take ~2 s to import, which
+# every test process would pay while collecting)
+pytestmark = pytest.mark.skipif(any(importlib.util.find_spec(m) is None for m in ("inspect_ai", "openai")),
+                                reason="needs the inspect extra: pip install '.[inspect]'")
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -103,7 +106,8 @@ def test_failures_are_one_line_each_and_the_audit_runs_on_the_rest(cli, tmp_path
     server.fail_models.add("Baichuan-7B")
     names = [f"openai-api/local/{m}" for m in MODELS]
     names += ["openai-api/local/gpt-4o-2024-11-2", "openai/gpt-4o-mini-2024-07-18"]
-    proc = _run(cli, tmp_path, names, "--format", "json")
+    # 3 samples per model: a failing model's eval errors once per sample, and Inspect renders a rich traceback for each
+    proc = _run(cli, tmp_path, names, "--format", "json", "--limit", "3")
     assert proc.returncode == 0, proc.stderr
     err = [ln for ln in proc.stderr.splitlines() if ln.startswith("safetywashing: ")]
     unmatched = [ln for ln in err if "openai-api/local/gpt-4o-2024-11-2:" in ln]

@@ -75,6 +75,19 @@ def load_commands(names: list[str] | None = None) -> None:
         use_shell_conventions(app)  # readable value names in every --help (cli/_common.py)
 
 
+_CLICK: dict[tuple, object] = {}  # the click command built from `app`, per set of registered commands
+
+
+def _click_command() -> typer.core.TyperGroup:
+    """``app`` as a click command, built once per set of registered commands (building it takes ~25 ms: a process
+    that calls :func:`main` many times, such as a notebook or the test suite, pays it once)."""
+    key = tuple((id(c), c.cls) for c in app.registered_commands)
+    if key not in _CLICK:
+        _CLICK.clear()
+        _CLICK[key] = typer.main.get_command(app)
+    return _CLICK[key]  # type: ignore[return-value]
+
+
 def _commands_for(args: list[str]) -> list[str] | None:
     """The commands a run with ``args`` needs: its own, none for ``--version``, all (None) otherwise."""
     if any(key.endswith("_COMPLETE") for key in os.environ if key.startswith("_SAFETYWASHING")):
@@ -128,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         load_commands(_commands_for(args))
         with warnings.catch_warnings():  # the commands print their own warning lines: not Python's as well
             warnings.simplefilter("ignore", SafetywashingWarning)
-            rv = app(args=args, prog_name="safetywashing", standalone_mode=False)
+            rv = _click_command()(args=args, prog_name="safetywashing", standalone_mode=False)
     except typer.Exit as exc:
         code = int(getattr(exc, "exit_code", 0) or 0)
         return _interrupted() if code == INTERRUPTED else code

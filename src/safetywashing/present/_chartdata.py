@@ -244,10 +244,19 @@ def scatter_data(result: AnalysisResult, matrix: ScoreMatrix, benchmark: str) ->
         "x": s[ok].tolist(),
         "y": y[ok].tolist(),
         "models": [str(m) for m in models],
-        "names": [matrix.display_name(m) for m in models],
+        "names": _display_names(matrix, models),
         "n": int(ok.sum()),
         "fit": fit,
     }
+
+
+def _display_names(matrix: ScoreMatrix, models: Any) -> list[str]:
+    """``matrix.display_name`` of each model, looked up in one step (a report asks for every benchmark's models)."""
+    info = matrix.models
+    if "name" not in info.columns or not info.index.is_unique:
+        return [matrix.display_name(m) for m in models]
+    names = info["name"].reindex(models)
+    return [n if isinstance(n, str) and n else m for m, n in zip(models, names)]
 
 
 def capability_intercorrelation(result: AnalysisResult, matrix: ScoreMatrix) -> pd.DataFrame:

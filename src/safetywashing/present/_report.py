@@ -16,6 +16,7 @@ is drawn as text.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -627,8 +628,10 @@ def _claim_step(
     return claim_view
 
 
+@functools.cache
 def _template_env() -> Any:
-    """The jinja2 environment of the packaged templates (autoescaping, strict variables) with the report's filters."""
+    """The jinja2 environment of the packaged templates (autoescaping, strict variables) with the report's filters;
+    one per process, so the template is compiled once (jinja2 recompiles it if the file changes)."""
     import jinja2
 
     from .._util.io import data_path
