@@ -121,14 +121,7 @@ def analyze(
     caps = split_ids(capabilities)
     data_opts = dict(model_column=model_column, lower_is_better=lower_is_better, higher_is_better=higher_is_better,
                      flop_column=flop_column, params_column=params_column)
-    if data is not None or any(data_opts.values()):
-        if as_published:
-            raise InputError("--as-published applies to the embedded panels, not to --data")
-        from ._data import data_matrices
-
-        matrices: list[Any] = data_matrices(data, panel=panel, capabilities=caps, **data_opts)
-    else:
-        matrices = _panels(panel)  # names: each is read on its own thread below
+    matrices = _inputs(data, panel, caps, as_published, data_opts)
     opts = dict(bootstrap=bootstrap, level=ci, ci_method=ci_method, seed=seed, permutations=permutations,
                 compute=None if compute == "none" else compute, impute=impute, sensitivity=sensitivity,
                 adjust=adjust, cluster=None if cluster == "none" else cluster, n_items=items)
@@ -145,6 +138,17 @@ def analyze(
         print("hint: the parameter counts are model metadata; correlate with them through --compute params", file=sys.stderr)
     text = render_summary(results, width=min(console_width(), 80)) if fmt == "table" and not full else render(results, fmt)
     emit(text, output, inputs=(data,) if data is not None else ())
+
+
+def _inputs(data: Any, panel: str, caps: Any, as_published: bool, data_opts: dict[str, Any]) -> list[Any]:
+    """``--data``'s score matrices, or the embedded panels' names (each is read on its own thread by :func:`each_panel`)."""
+    if data is not None or any(data_opts.values()):
+        if as_published:
+            raise InputError("--as-published applies to the embedded panels, not to --data")
+        from ._data import data_matrices
+
+        return list(data_matrices(data, panel=panel, capabilities=caps, **data_opts))
+    return list(_panels(panel))
 
 
 def each_panel(run: Any, matrices: list[Any]) -> list[Any]:
