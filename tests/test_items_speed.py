@@ -193,3 +193,27 @@ def test_reliability_fast_paths_equal_the_masked_route():
     kr20 = k / (k - 1) * (1 - y64.var(axis=0, ddof=1).sum() / np.var(y64.sum(axis=1), ddof=1))
     assert st.cronbach_alpha(y32) == pytest.approx(kr20, rel=1e-12)
     assert st.split_half(y32, seed=3) == st.split_half(y64, seed=3)  # float64: the masked route
+
+
+def test_items_blocks_reused_not_faulted_in_again():
+    """After keep_freed_memory (M_TOP_PAD, which freezes glibc's mmap threshold at 128 KB) a 2 MB block freed and
+    allocated again faults its pages in afresh each time; reuse_mid_blocks serves it from the heap instead."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, sys, numpy as np\n"
+        "from safetywashing._util.limits import keep_freed_memory, reuse_mid_blocks\n"
+        "if not keep_freed_memory(): print(-1); sys.exit()\n"
+        "if sys.argv[1] == '1': assert reuse_mid_blocks()\n"
+        "np.ones(262_144)\n"
+        "f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "for _ in range(100): np.ones(262_144)\n"  # 2 MB each, freed at once
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)\n"
+    )
+    faults = [int(subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, check=True).stdout)
+              for arg in ("0", "1")]
+    if faults[0] < 0:
+        pytest.skip("no glibc mallopt here")
+    assert faults[0] > 100 * 400  # every block's 512 pages faulted in again
+    assert faults[1] < 2_000
