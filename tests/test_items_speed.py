@@ -217,3 +217,33 @@ def test_items_blocks_reused_not_faulted_in_again():
         pytest.skip("no glibc mallopt here")
     assert faults[0] > 100 * 400  # every block's 512 pages faulted in again
     assert faults[1] < 2_000
+
+
+def test_item_fits_on_threads_equal_one_thread_bit_for_bit():
+    """item_models(threads=2) fits its blocks on two threads: the same bits as one thread (several blocks, missing cells)."""
+    rng = np.random.default_rng(11)
+    n, k = 2000, 300  # 131 items per block at 2,000 models: three blocks
+    z = rng.normal(size=n)
+    y = (rng.random((n, k)) < special.expit(rng.normal(size=k) * z[:, None] - rng.normal(size=k))).astype(np.float32)
+    y[rng.random((n, k)) < 0.05] = np.nan
+    assert st._glm_block_size(n) < k
+    one, two = st.item_models(y, z, threads=1), st.item_models(y, z, threads=2)
+    for f in st.ItemModels.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(one, f), getattr(two, f), err_msg=f)
+    assert np.isfinite(one.discrimination).sum() > k - 5
+
+
+def test_audit_with_fits_in_background_equals_inline(monkeypatch):
+    """The fits on their own threads beside the other statistics: the audit's dict is the inline one, value for value."""
+    from safetywashing.commands import _items_audit as au
+
+    y, s = _responses(seed=5, n=150, k=60)
+    items = [f"q{j}" for j in range(y.shape[1])]
+    inline = au.audit_items(y, s, items, n_boot=200).to_dict()
+    monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
+    calls = []
+    real = au.item_models
+    monkeypatch.setattr(au, "item_models", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    threaded = au.audit_items(y, s, items, n_boot=200).to_dict()
+    assert calls == [{"threads": au.FIT_THREADS}]
+    assert threaded == inline

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -310,23 +313,24 @@ def audit_items(
     se = None if score_se is None else np.asarray(score_se, dtype=float)[keep]
     y, s = _scored_models(y, s, benchmark)
     n, k = y.shape
-    r, nn = item_correlations(y, s, method)
-    p = corr_pvalues(r, nn)
-    q = bh_qvalues(p)
-    fitted = item_models(y, s, se)
-    mean, missing_share = _item_means(y)
-    notes = _coverage_notes(r, missing_share)
-    corr, lo, hi = _mean_score_correlation(y, s, method=method, n_boot=n_boot, level=level, seed=seed)
-    alpha = _f(cronbach_alpha(y))
-    sh = _f(split_half(y, seed=seed))
-    notes += _reliability_notes(alpha, method)
-    dims = dimensionality(y)  # its plain-language warning is shown beside alpha (not repeated as a note)
-    subset = None
-    if k >= 2:
-        subset = _decorrelated_subset(
-            y, s, items, method=method, subset_size=subset_size, max_correlation=max_correlation,
-            folds=folds, repeats=repeats, n_boot=n_boot, level=level, seed=seed, notes=notes,
-        )
+    with _in_background(item_models, y, s, se, threads=FIT_THREADS) as fits:  # the fits beside the other statistics
+        r, nn = item_correlations(y, s, method)
+        p = corr_pvalues(r, nn)
+        q = bh_qvalues(p)
+        mean, missing_share = _item_means(y)
+        notes = _coverage_notes(r, missing_share)
+        corr, lo, hi = _mean_score_correlation(y, s, method=method, n_boot=n_boot, level=level, seed=seed)
+        alpha = _f(cronbach_alpha(y))
+        sh = _f(split_half(y, seed=seed))
+        notes += _reliability_notes(alpha, method)
+        dims = dimensionality(y)  # its plain-language warning is shown beside alpha (not repeated as a note)
+        subset = None
+        if k >= 2:
+            subset = _decorrelated_subset(
+                y, s, items, method=method, subset_size=subset_size, max_correlation=max_correlation,
+                folds=folds, repeats=repeats, n_boot=n_boot, level=level, seed=seed, notes=notes,
+            )
+        fitted = fits.result()
     return ItemsResult(
         benchmark=benchmark,
         method=method,
@@ -354,6 +358,28 @@ def audit_items(
         score_se_used=se is not None and bool(np.isfinite(se).any()),
         dimensionality=dims,
     )
+
+
+FIT_THREADS = 2  # threads of the per-item fits (beside the thread computing the other statistics)
+FIT_BACKGROUND_CELLS = 1_000_000  # models x items from which the fits run on their own threads (below: inline)
+
+
+@contextmanager
+def _in_background(fn: Callable[..., Any], y: np.ndarray, *args: Any, **kwargs: Any) -> Iterator[Future]:
+    """``fn(y, *args, **kwargs)`` running on its own thread while the block runs; the block reads ``.result()``.
+
+    Only from :data:`FIT_BACKGROUND_CELLS` cells (below that a thread costs more than it saves: the call runs inline,
+    on one thread). The statistics share no random state and numpy releases the GIL in its loops, so each value is
+    the one a single thread computes; BLAS stays on one thread (:func:`one_blas_thread` holds it for the whole
+    audit, which waits for the thread before it returns). An error in the block waits for the thread to end.
+    """
+    if y.size < FIT_BACKGROUND_CELLS:
+        done: Future = Future()
+        done.set_result(fn(y, *args, **{**kwargs, "threads": 1}))
+        yield done
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="item-fits") as pool:
+        yield pool.submit(fn, y, *args, **kwargs)
 
 
 def _check_options(method: str, level: float, subset_size: int | None, max_correlation: float | None) -> None:

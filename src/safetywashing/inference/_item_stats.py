@@ -957,14 +957,15 @@ class ItemModels:
 
 
 @one_blas_thread
-def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> ItemModels:
+def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None, *, threads: int = 1) -> ItemModels:
     """Fit :data:`ITEM_MODEL_METHOD`'s regressions for every item of ``y`` (``(n_models, n_items)``, any float/int dtype).
 
-    Runs in blocks of :data:`BLOCK` items; items with fewer than 3 models or
-    a constant response get NaN.
+    Runs in blocks of items (:func:`_glm_block_size`); items with fewer than 3
+    models or a constant response get NaN. ``threads`` > 1 fits the blocks on
+    that many threads (numpy releases the GIL in its loops; BLAS stays on one
+    thread): each block's fits read only that block and the shared row
+    totals, so the values are those of one thread, bit for bit.
     """
-    from scipy.special import chdtrc  # chi^2 survival function (what scipy.stats.chi2.sf calls), without scipy.stats
-
     n, k = y.shape
     z = calibrated_covariate(s, se)
     rows = np.zeros(n)
@@ -975,27 +976,53 @@ def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> I
         rows += np.where(m, b, 0.0).sum(axis=1)
         cnt += m.sum(axis=1)
     out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
-    glm_block = max(64, min(BLOCK, GLM_BLOCK_CELLS // max(n, 1)))
-    for sl in _blocks(k, glm_block):
-        d = _Design.of(y[:, sl], [z])
-        rest = _rest_scores(d, rows, cnt)
-        ni = d.w.sum(axis=0) if d.w is not None else np.full(d.yz.shape[1], float(n))
-        tot = d.yz.sum(axis=0)
-        ll0 = _null_loglik(tot, ni)
-        beta, cov, ll1, _ = _glm_fit(d)
-        _, _, _, pr = _glm_fit(_Design(d.yz, d.w, [rest]), full=False)
-        cond_slope, cond_stat = _score_test(d, pr, rest, z)
-        del pr, rest
-        se1 = np.sqrt(np.clip(cov[:, 1, 1], 0, None))
-        mu = tot / np.maximum(ni, 1)
-        ok = (ni >= 3) & (mu > 0) & (mu < 1)
-        out["discrimination"][sl] = np.where(ok, beta[:, 1], np.nan)
-        out["disc_low"][sl] = np.where(ok, beta[:, 1] - 1.959964 * se1, np.nan)
-        out["disc_high"][sl] = np.where(ok, beta[:, 1] + 1.959964 * se1, np.nan)
-        out["lr_p"][sl] = np.where(ok, chdtrc(1, np.clip(2 * (ll1 - ll0), 0, None)), np.nan)
-        out["cond_discrimination"][sl] = np.where(ok, cond_slope, np.nan)
-        out["cond_p"][sl] = np.where(ok, chdtrc(1, cond_stat), np.nan)
+    blocks = list(_blocks(k, _glm_block_size(n)))
+
+    def fit(sl: slice) -> None:
+        _fit_block(y[:, sl], z, rows, cnt, {f: v[sl] for f, v in out.items()})
+
+    if threads > 1 and len(blocks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for _ in pool.map(fit, blocks):
+                pass
+    else:
+        for sl in blocks:
+            fit(sl)
     return ItemModels(**out)
+
+
+def _glm_block_size(n: int) -> int:
+    """Items per block of the logistic fits for ``n`` models: :data:`GLM_BLOCK_CELLS` cells, 64 to :data:`BLOCK` items."""
+    return max(64, min(BLOCK, GLM_BLOCK_CELLS // max(n, 1)))
+
+
+def _fit_block(yb: np.ndarray, z: np.ndarray, rows: np.ndarray, cnt: np.ndarray, out: dict[str, np.ndarray]) -> None:
+    """:func:`item_models` of one block of items ``yb`` (``(n, b)``), written into ``out``'s views of the block.
+
+    ``z``: the standardised capability; ``rows``/``cnt``: every model's total score and item count over the benchmark.
+    """
+    from scipy.special import chdtrc  # chi^2 survival function (what scipy.stats.chi2.sf calls), without scipy.stats
+
+    d = _Design.of(yb, [z])
+    rest = _rest_scores(d, rows, cnt)
+    ni = d.w.sum(axis=0) if d.w is not None else np.full(d.yz.shape[1], float(yb.shape[0]))
+    tot = d.yz.sum(axis=0)
+    ll0 = _null_loglik(tot, ni)
+    beta, cov, ll1, _ = _glm_fit(d)
+    _, _, _, pr = _glm_fit(_Design(d.yz, d.w, [rest]), full=False)
+    cond_slope, cond_stat = _score_test(d, pr, rest, z)
+    del pr, rest
+    se1 = np.sqrt(np.clip(cov[:, 1, 1], 0, None))
+    mu = tot / np.maximum(ni, 1)
+    ok = (ni >= 3) & (mu > 0) & (mu < 1)
+    out["discrimination"][:] = np.where(ok, beta[:, 1], np.nan)
+    out["disc_low"][:] = np.where(ok, beta[:, 1] - 1.959964 * se1, np.nan)
+    out["disc_high"][:] = np.where(ok, beta[:, 1] + 1.959964 * se1, np.nan)
+    out["lr_p"][:] = np.where(ok, chdtrc(1, np.clip(2 * (ll1 - ll0), 0, None)), np.nan)
+    out["cond_discrimination"][:] = np.where(ok, cond_slope, np.nan)
+    out["cond_p"][:] = np.where(ok, chdtrc(1, cond_stat), np.nan)
 
 
 def _rest_scores(d: _Design, rows: np.ndarray, cnt: np.ndarray) -> np.ndarray:
