@@ -222,21 +222,19 @@ class ItemsResult(NotebookRepr):
         """JSON-ready dict in the documented contract (plus ``method``, ``reliability_*`` and ``notes``)."""
         flags = self.capability_driven
         cflags = self.conditional_flag
-        cols = self._item_columns()
-        items = [
-            {
-                "item": it,
-                "n": int(self.n[i]),
-                "mean": _f(self.mean[i]),
-                "correlation": _f(self.correlation_items[i]),
-                "p_value": _f(self.p_value[i]),
-                "q_value": _f(self.q_value[i]),
-                **{c: _f(v[i]) for c, v in cols.items()},
-                "capability_driven": bool(flags[i]),
-                "conditional_flag": bool(cflags[i]),
-            }
-            for i, it in enumerate(self.items)
-        ]
+        cols = {
+            "item": list(self.items),
+            "n": np.asarray(self.n).astype(int).tolist(),
+            "mean": _floats(self.mean),
+            "correlation": _floats(self.correlation_items),
+            "p_value": _floats(self.p_value),
+            "q_value": _floats(self.q_value),
+            **{c: _floats(v) for c, v in self._item_columns().items()},
+            "capability_driven": np.asarray(flags, dtype=bool).tolist(),
+            "conditional_flag": np.asarray(cflags, dtype=bool).tolist(),
+        }
+        keys = tuple(cols)
+        items = [dict(zip(keys, row)) for row in zip(*cols.values())]  # one dict per item, built column by column
         return {
             "benchmark": self.benchmark,
             "method": self.method,
@@ -263,6 +261,15 @@ class ItemsResult(NotebookRepr):
             "subset": self.subset.to_dict() if self.subset else None,
             "notes": list(self.notes),
         }
+
+
+def _floats(a: np.ndarray) -> list[float | None]:
+    """``a`` as Python floats with None for NaN and infinity (:func:`finite_or_none` of each value, column at once)."""
+    v = np.asarray(a, dtype=float)
+    out = v.tolist()
+    for i in np.flatnonzero(~np.isfinite(v)).tolist():
+        out[i] = None
+    return out
 
 
 @one_blas_thread
