@@ -261,14 +261,26 @@ def disattenuate(r: float | None, reliability: float | None) -> float | None:
 
 def _r_from_sums(cnt: np.ndarray, sx: np.ndarray, sxx: np.ndarray, sy: np.ndarray, syy: np.ndarray,
                  sxy: np.ndarray) -> np.ndarray:
-    """Pearson r from counts and sums (``x`` the items, ``y`` the vector); NaN below 3 models or a constant side."""
+    """Pearson r from counts and sums (``x`` the items, ``y`` the vector); NaN below 3 models or a constant side.
+
+    The arrays broadcast (the ``y`` side may be ``(F, 1)``); the arithmetic runs in place in its temporaries, each
+    operation as ``sxy - sx * sy / cnt`` etc. evaluate it (the same values, fewer passes over ``(F, k)`` arrays).
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = sxy - sx * sy / cnt
-        vx = sxx - sx * sx / cnt
+        cov = np.multiply(sx, sy)
+        cov /= cnt
+        np.subtract(sxy, cov, out=cov)
+        vx = np.multiply(sx, sx)
+        vx /= cnt
+        np.subtract(sxx, vx, out=vx)
         vy = syy - sy * sy / cnt
-        r = cov / np.sqrt(vx * vy)
+        r = np.multiply(vx, vy)
+        np.sqrt(r, out=r)
+        np.divide(cov, r, out=r)
     good = (cnt >= 3) & (vx > 1e-9) & (vy > 1e-9)
-    return np.where(good, np.clip(r, -1, 1), np.nan)
+    np.clip(r, -1, 1, out=r)
+    np.copyto(r, np.nan, where=~good)
+    return r
 
 
 class _Suff:
@@ -342,9 +354,10 @@ class _Suff:
         return np.nan_to_num(r_cap) - np.nan_to_num(r_rest)
 
     def _mt_many(self, v: np.ndarray) -> np.ndarray:
-        """Column sums of the presence mask weighted by each column of ``v`` (``(n, F)`` -> ``(F, k)``)."""
+        """Column sums of the presence mask weighted by each column of ``v`` (``(n, F)`` -> ``(F, k)``, or ``(F, 1)``
+        when nothing is missing: the same sum for every item, broadcast)."""
         if self.m is None:
-            return np.repeat(v.sum(axis=0)[:, None], self.k, axis=1).astype(float)
+            return v.sum(axis=0)[:, None].astype(float)
         return (v.T.astype(np.float32) @ self.m).astype(float)
 
     def _corr_many(self, ok: np.ndarray, v: np.ndarray, base: tuple) -> np.ndarray:
