@@ -245,5 +245,30 @@ def test_audit_with_fits_in_background_equals_inline(monkeypatch):
     real = au.item_models
     monkeypatch.setattr(au, "item_models", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
     threaded = au.audit_items(y, s, items, n_boot=200).to_dict()
-    assert calls == [{"threads": au.FIT_THREADS}]
+    assert len(calls) == 1 and calls[0]["threads"] == au.FIT_THREADS and not calls[0]["stop"].is_set()
     assert threaded == inline
+
+
+def test_an_error_beside_the_fits_stops_their_remaining_blocks(monkeypatch):
+    """Ctrl-C (or any error) in the other statistics sets the fits' stop event: blocks not yet started are skipped."""
+    from safetywashing.commands import _items_audit as au
+
+    y, s = _responses(seed=6, n=2000, k=1572)  # 131 items per block: 12 blocks
+    started = []
+    real = st._fit_block
+    monkeypatch.setattr(st, "_fit_block", lambda yb, *a: started.append(yb.shape[1]) or real(yb, *a))
+    monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
+    monkeypatch.setattr(au, "FIT_THREADS", 1)
+
+    def interrupted(*a, **kw):
+        while not started:  # the fits have begun
+            pass
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(au, "item_correlations", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        au.audit_items(y, s, [f"q{j}" for j in range(y.shape[1])])
+    assert 1 <= len(started) < 12
+    stop = __import__("threading").Event()
+    stop.set()
+    assert np.isnan(st.item_models(y, s, stop=stop).discrimination).all()  # stopped before any block

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -378,15 +379,21 @@ def _in_background(fn: Callable[..., Any], y: np.ndarray, *args: Any, **kwargs: 
     Only from :data:`FIT_BACKGROUND_CELLS` cells (below that a thread costs more than it saves: the call runs inline,
     on one thread). The statistics share no random state and numpy releases the GIL in its loops, so each value is
     the one a single thread computes; BLAS stays on one thread (:func:`one_blas_thread` holds it for the whole
-    audit, which waits for the thread before it returns). An error in the block waits for the thread to end.
+    audit, which waits for the thread before it returns). An error in the block (Ctrl-C) sets ``fn``'s ``stop``
+    event: the blocks of work not yet started are skipped, so the error surfaces after the running one.
     """
     if y.size < FIT_BACKGROUND_CELLS:
         done: Future = Future()
         done.set_result(fn(y, *args, **{**kwargs, "threads": 1}))
         yield done
         return
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="item-fits") as pool:
-        yield pool.submit(fn, y, *args, **kwargs)
+        try:
+            yield pool.submit(fn, y, *args, stop=stop, **kwargs)
+        except BaseException:
+            stop.set()
+            raise
 
 
 def _check_options(method: str, level: float, subset_size: int | None, max_correlation: float | None) -> None:

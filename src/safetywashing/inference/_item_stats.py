@@ -11,6 +11,7 @@ items squared or models squared.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -970,14 +971,17 @@ class ItemModels:
 
 
 @one_blas_thread
-def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None, *, threads: int = 1) -> ItemModels:
+def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None, *, threads: int = 1,
+                stop: threading.Event | None = None) -> ItemModels:
     """Fit :data:`ITEM_MODEL_METHOD`'s regressions for every item of ``y`` (``(n_models, n_items)``, any float/int dtype).
 
     Runs in blocks of items (:func:`_glm_block_size`); items with fewer than 3
     models or a constant response get NaN. ``threads`` > 1 fits the blocks on
     that many threads (numpy releases the GIL in its loops; BLAS stays on one
     thread): each block's fits read only that block and the shared row
-    totals, so the values are those of one thread, bit for bit.
+    totals, so the values are those of one thread, bit for bit. ``stop``:
+    once set, the blocks not yet started are skipped (their items stay NaN;
+    for a caller that no longer wants the result, e.g. after Ctrl-C).
     """
     n, k = y.shape
     z = calibrated_covariate(s, se)
@@ -992,6 +996,8 @@ def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None, *, t
     blocks = list(_blocks(k, _glm_block_size(n)))
 
     def fit(sl: slice) -> None:
+        if stop is not None and stop.is_set():
+            return
         _fit_block(y[:, sl], z, rows, cnt, {f: v[sl] for f, v in out.items()})
 
     if threads > 1 and len(blocks) > 1:
