@@ -272,3 +272,19 @@ def test_an_error_beside_the_fits_stops_their_remaining_blocks(monkeypatch):
     stop = __import__("threading").Event()
     stop.set()
     assert np.isnan(st.item_models(y, s, stop=stop).discrimination).all()  # stopped before any block
+
+
+def test_crossfit_reads_a_complete_float32_matrix_without_copying_it():
+    """A complete C-ordered float32 matrix is used as it is (no 4-bytes-per-cell copy); the selection statistics are
+    those of the copied route, bit for bit."""
+    rng = np.random.default_rng(2)
+    n, k = 80, 50
+    z = rng.normal(size=n)
+    y = (rng.random((n, k)) < special.expit(rng.normal(size=k) * z[:, None])).astype(np.float32)
+    own, copied = st._Suff(y), st._Suff(y.astype(float))  # float64 input: zero-filled float32 copy
+    assert own.y0 is y and copied.y0 is not y
+    train = (rng.random((n, 6)) < 0.8).astype(float)
+    np.testing.assert_array_equal(own.keys_many(train, z), copied.keys_many(train, z))
+    orders = [rng.permutation(k) for _ in range(3)]
+    np.testing.assert_array_equal(own.prefix_means_many(orders, np.array([5, 20])),
+                                  copied.prefix_means_many(orders, np.array([5, 20])))

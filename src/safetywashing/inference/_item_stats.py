@@ -297,7 +297,10 @@ class _Suff:
         y = np.asarray(y)
         miss = np.isnan(y)
         self.n, self.k = y.shape
-        self.y0 = np.where(miss, np.float32(0), y).astype(np.float32, copy=False)
+        if y.dtype == np.float32 and y.flags.c_contiguous and not miss.any():
+            self.y0 = y  # read only; the copy np.where would make holds the same values in the same layout
+        else:
+            self.y0 = np.where(miss, np.float32(0), y).astype(np.float32, copy=False)
         self.m = (~miss).astype(np.float32) if miss.any() else None
         del miss
         self.binary = bool(np.all((self.y0 == 0) | (self.y0 == 1)))
