@@ -101,31 +101,3 @@ def check_seed(value: Any, option: str = "--seed") -> None:
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise InputError(f"{option}: {value!r} must be a whole number >= 0 (e.g. {option} 0)")
-
-
-ALLOCATOR_TOP_PAD = 128 * 1024**2  # bytes the C heap keeps beyond its top instead of returning them to the system
-
-
-def keep_freed_memory() -> bool:
-    """Let the C allocator (glibc) reuse freed memory instead of handing it back and faulting it in again.
-
-    A command's numpy temporaries (a bootstrap chunk's arrays, a block of
-    items) are freed and allocated again hundreds of times; by default glibc
-    returns the heap's top to the system after each and every new array's
-    pages fault in afresh (``analyze --bootstrap 10000``: 130,000 page
-    faults, 0.3 s of system time on two threads). ``M_TOP_PAD`` keeps up to
-    :data:`ALLOCATOR_TOP_PAD` at the top for reuse: peak memory is unchanged
-    (memory is kept, not taken). Console script only (a library does not
-    tune its host's allocator); a no-op off glibc. Returns whether it applied.
-    """
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        return bool(libc.mallopt(-2, ALLOCATOR_TOP_PAD))  # M_TOP_PAD = -2 in malloc.h
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
