@@ -71,3 +71,17 @@ def test_readme_compares_partial_and_r_over_the_same_models_and_states_power_lev
     assert sw.models_needed(0.55) == 242 and "about **240 models** before a 95% interval" in readme
     fcr = 1 - 87 * 0.05 / 166
     assert sw.models_needed(0.55, level=fcr) == 289 and "about **290 models**" in readme
+
+
+@pytest.mark.parametrize("n", [30, 170])  # 30 models: sums in float32 (exact); 170: N (N + 1)^2 > 2^22, float64
+def test_weighted_partial_equals_ranks_of_materialised_resamples(n):
+    from safetywashing.inference._effects import _weighted_partial
+
+    rng = np.random.default_rng(n)
+    x = np.column_stack([rng.integers(0, 6, n), rng.normal(size=n), rng.integers(0, 40, n)]).astype(float)  # ties
+    s, c = rng.normal(size=n) + 0.3 * x[:, 1], rng.integers(0, 9, n).astype(float)
+    idx = rng.integers(0, n, (12, n))
+    w = np.stack([np.bincount(i, minlength=n) for i in idx]).astype(float)
+    got = _weighted_partial(x, s, c, w, "spearman")
+    want = [[_partial_by_hand(x[i, j], s[i], c[i]) for j in range(x.shape[1])] for i in idx]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)

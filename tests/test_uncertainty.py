@@ -475,3 +475,23 @@ def test_both_panels_side_by_side_equal_one_at_a_time():
         return [strip(v) for v in x] if isinstance(x, list) else x
 
     assert strip(both) == strip(alone)
+
+
+@pytest.mark.parametrize("B, p", [(400, 7), (60_000, 40)])  # 60,000 resamples: the columns are sorted in 3 blocks
+def test_quantiles_equal_numpy_quantiles_of_each_columns_defined_values(B, p):
+    from safetywashing.inference._bootstrap import _quantiles
+
+    rng = np.random.default_rng(B)
+    boot = np.round(rng.normal(size=(B, p)), 2)  # ties
+    boot[rng.random((B, p)) < 0.2] = np.nan
+    boot[:, 0] = np.nan  # no defined value
+    boot[1:, 1] = np.nan  # one
+    used = (~np.isnan(boot)).sum(axis=0)
+    q1, q2 = rng.random(p), rng.random(p)
+    q2[2] = 1.0
+    lo, hi = _quantiles(boot, [q1, q2], used)
+    assert np.isnan(lo[0]) and np.isnan(hi[0])
+    for j in range(1, p):
+        v = boot[~np.isnan(boot[:, j]), j]
+        want = np.quantile(v, [q1[j], q2[j]])
+        assert (lo[j], hi[j]) == (pytest.approx(want[0], abs=1e-12), pytest.approx(want[1], abs=1e-12)), j

@@ -103,48 +103,22 @@ def check_seed(value: Any, option: str = "--seed") -> None:
         raise InputError(f"{option}: {value!r} must be a whole number >= 0 (e.g. {option} 0)")
 
 
-ALLOCATOR_TOP_PAD = 128 * 1024**2  # bytes the C heap keeps beyond its top instead of returning them to the system
-
-
-def keep_freed_memory() -> bool:
-    """Let the C allocator (glibc) reuse freed memory instead of handing it back and faulting it in again.
-
-    A command's numpy temporaries (a bootstrap chunk's arrays, a block of
-    items) are freed and allocated again hundreds of times; by default glibc
-    returns the heap's top to the system after each and every new array's
-    pages fault in afresh (``analyze --bootstrap 10000``: 130,000 page
-    faults, 0.3 s of system time on two threads). ``M_TOP_PAD`` keeps up to
-    :data:`ALLOCATOR_TOP_PAD` at the top for reuse: peak memory is unchanged
-    (memory is kept, not taken). Console script only (a library does not
-    tune its host's allocator); a no-op off glibc. Returns whether it applied.
-    """
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        return bool(libc.mallopt(-2, ALLOCATOR_TOP_PAD))  # M_TOP_PAD = -2 in malloc.h
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
-
-
 ITEMS_MMAP_THRESHOLD = 32 * 1024**2  # bytes: blocks below this come from the heap (glibc's ceiling for its own threshold)
 
 
 def reuse_mid_blocks(threshold: int = ITEMS_MMAP_THRESHOLD) -> bool:
-    """Serve blocks below ``threshold`` bytes from the C heap, where :func:`keep_freed_memory` keeps them for reuse.
+    """Serve blocks below ``threshold`` bytes from the C heap, where the console script keeps freed memory for reuse.
 
-    Setting ``M_TOP_PAD`` (:func:`keep_freed_memory`) also switches off glibc's
-    sliding mmap threshold, which would otherwise rise to the size of the
-    blocks freed: every block above 128 KB then gets a fresh ``mmap`` whose
+    The console script's ``M_TOP_PAD`` (:func:`safetywashing._util.process.keep_freed_memory`) also switches off
+    glibc's sliding mmap threshold, which would otherwise rise to the size of
+    the blocks freed: every block above 128 KB then gets a fresh ``mmap`` whose
     pages fault in on each use. ``items`` allocates and frees megabyte blocks
     thousands of times (the per-item fits on 1,000 x 20,000: a million page
     faults, 1 s of system time); this sets ``M_MMAP_THRESHOLD`` to the ceiling
-    the sliding threshold would have reached. Console script only; a no-op
-    off glibc. Returns whether it applied.
+    the sliding threshold would have reached. Called by the ``items`` command
+    (also when :func:`safetywashing.cli.main` runs it in a host process, where
+    glibc's own sliding threshold would reach the same); a no-op off glibc.
+    Returns whether it applied.
     """
     import sys
 

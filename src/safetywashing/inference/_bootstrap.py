@@ -183,25 +183,27 @@ def _quantiles(boot: np.ndarray, qs: list[np.ndarray], used: np.ndarray) -> list
     """Linear-interpolation quantiles (numpy's default) of each column's defined values.
 
     ``boot``: ``(B, p)`` with NaN for undefined; ``qs``: arrays ``(p,)`` of
-    probabilities (one per quantile wanted). One partial sort
-    (``numpy.partition``) per column instead of a full sort.
+    probabilities (one per quantile wanted); ``used``: each column's count of
+    defined values. Columns are sorted in blocks of about 2^20 values (NaN
+    sorts last, so a column's ``used`` defined values come first), and every
+    quantile of a block is read from its sorted values at once.
     """
-    outs = [np.full(boot.shape[1], np.nan) for _ in qs]
-    cols = np.ascontiguousarray(boot.T)
-    for j in range(cols.shape[0]):
-        m = int(used[j])
-        if m == 0:
-            continue
-        v = cols[j]
-        v = v[~np.isnan(v)] if m < v.shape[0] else v
-        hs = [(m - 1) * min(max(float(q[j]), 0.0), 1.0) for q in qs]
-        if any(math.isnan(h) for h in hs):
-            continue
-        los = [int(math.floor(h)) for h in hs]
-        his = [min(lo + 1, m - 1) for lo in los]
-        part = np.partition(v, sorted(set(los + his)))
-        for o, h, lo, hi in zip(outs, hs, los, his):
-            o[j] = part[lo] + (h - lo) * (part[hi] - part[lo])
+    B, p = boot.shape
+    outs = [np.full(p, np.nan) for _ in qs]
+    step = max(1, 2**20 // max(B, 1))
+    for a in range(0, p, step):
+        cols = np.arange(a, min(p, a + step))
+        srt = np.sort(np.ascontiguousarray(boot[:, cols].T), axis=1)  # (block, B)
+        m = used[cols].astype(np.int64)
+        rows = np.arange(len(cols))
+        hs = [(m - 1) * np.clip(np.asarray(q, dtype=float)[cols], 0.0, 1.0) for q in qs]
+        fine = (m > 0) & ~np.any(np.isnan(hs), axis=0)  # a column with an undefined probability gets no quantile
+        for o, h in zip(outs, hs):
+            hh = np.where(fine, h, 0.0)
+            lo = np.floor(hh).astype(np.int64)
+            hi = np.minimum(lo + 1, np.maximum(m - 1, 0))
+            v_lo, v_hi = srt[rows, lo], srt[rows, hi]
+            o[cols] = np.where(fine, v_lo + (hh - lo) * (v_hi - v_lo), np.nan)
     return outs
 
 
