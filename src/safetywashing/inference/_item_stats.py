@@ -799,17 +799,17 @@ class _Design:
     def eta(self, beta: np.ndarray) -> np.ndarray:
         """Linear predictors ``(n, k)`` for coefficients ``beta`` (``(k, p)``), in the design's dtype (``-beta``: minus them)."""
         dt = self.yz.dtype
-        b = beta.astype(dt, copy=False)
+        b = np.array(beta.T, dtype=dt, order="C")  # (p, k): each coefficient's row contiguous (fast broadcast loops)
         e = np.empty(self.yz.shape, dtype=dt)
         x1 = self.xs[0] if self.xs else None
         if x1 is None:
-            e[...] = b[:, 0]
+            e[...] = b[0]
             return e
-        np.multiply(x1[:, None] if x1.ndim == 1 else x1, b[:, 1], out=e)
-        e += b[:, 0]
+        np.multiply(x1[:, None] if x1.ndim == 1 else x1, b[1], out=e)
+        e += b[0]
         for a in range(2, self.p):
             x = self.xs[a - 1]
-            e += (x[:, None] if x.ndim == 1 else x) * b[:, a]
+            e += (x[:, None] if x.ndim == 1 else x) * b[a]
         return e
 
     def wsum(self, v: np.ndarray, *factors: np.ndarray | None) -> np.ndarray:
