@@ -788,9 +788,9 @@ class _Design:
                        [x.astype(dtype) for x in self.xs])
 
     def take(self, idx: np.ndarray) -> _Design:
-        """The design of the items ``idx`` only (copies)."""
-        return _Design(self.yz[:, idx], None if self.w is None else self.w[:, idx],
-                       [x if x.ndim == 1 else x[:, idx] for x in self.xs])
+        """The design of the items ``idx`` only (C-ordered copies: ``a[:, idx]`` would be column-major)."""
+        return _Design(np.take(self.yz, idx, axis=1), None if self.w is None else np.take(self.w, idx, axis=1),
+                       [x if x.ndim == 1 else np.take(x, idx, axis=1) for x in self.xs])
 
     def x(self, a: int) -> np.ndarray | None:
         """Covariate ``a`` (0 = the intercept: None)."""
