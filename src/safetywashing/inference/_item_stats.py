@@ -602,8 +602,12 @@ def _counted_ranks(v: np.ndarray, counts: np.ndarray) -> np.ndarray:
         end[:-1] = new[1:]
         gs = np.maximum.accumulate(np.where(new, pos, 0))
         ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, v.size - 1))))
-        below = np.take(cum, gs, axis=1) - np.take(cs, gs, axis=1)
-        rk = below + (np.take(cum, ge, axis=1) - below + 1.0) / 2.0
+        below = np.take(np.subtract(cum, cs, out=cs), gs, axis=1)  # cum - cs at each group's start
+        rk = np.take(cum, ge, axis=1)  # below + (cum at the group's end - below + 1) / 2, in place
+        rk -= below
+        rk += 1.0
+        rk /= 2.0
+        np.add(below, rk, out=rk)
     inv = np.empty_like(order)
     inv[order] = np.arange(v.size)
     return np.take(rk, inv, axis=1)  # back to v's order: out[:, order] = rk, as a fast C-ordered gather
