@@ -235,19 +235,43 @@ def test_item_fits_on_threads_equal_one_thread_bit_for_bit():
 
 
 def test_audit_with_fits_in_background_equals_inline(monkeypatch):
-    """The fits on their own threads beside the other statistics: the audit's dict is the inline one, value for value."""
+    """The fits on their own thread beside the other statistics (the calling thread then takes the blocks left): the
+    audit's dict is the inline one, value for value, and every block is fitted once."""
+    import threading
+
     from safetywashing.commands import _items_audit as au
 
-    y, s = _responses(seed=5, n=150, k=60)
+    y, s = _responses(seed=5, n=2000, k=270)  # 131 items per block: 3 blocks
     items = [f"q{j}" for j in range(y.shape[1])]
-    inline = au.audit_items(y, s, items, n_boot=200).to_dict()
+    inline = au.audit_items(y, s, items, n_boot=100).to_dict()
     monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
-    calls = []
-    real = au.item_models
-    monkeypatch.setattr(au, "item_models", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
-    threaded = au.audit_items(y, s, items, n_boot=200).to_dict()
-    assert len(calls) == 1 and calls[0]["threads"] == au.FIT_THREADS and not calls[0]["stop"].is_set()
+    fitted_by = []
+    real = st._fit_block
+    monkeypatch.setattr(st, "_fit_block", lambda yb, *a: fitted_by.append(threading.current_thread().name) or real(yb, *a))
+    threaded = au.audit_items(y, s, items, n_boot=100).to_dict()
     assert threaded == inline
+    assert len(fitted_by) == 3 and any(name.startswith("item-fits") for name in fitted_by)
+
+
+def test_fit_job_blocks_taken_once_by_any_number_of_threads():
+    """ItemFitJob: threads calling work() at once share its blocks (each fitted once): one thread's values, bit for bit."""
+    import threading
+
+    y, z = _responses(seed=12, n=2000, k=700)
+    one = st.ItemFitJob(y, z)
+    one.work()
+    job = st.ItemFitJob(y, z)
+    taken = []
+    real = job._take
+    job._take = lambda: taken.append(1) or real()
+    threads = [threading.Thread(target=job.work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(taken) == len(job.blocks) + 3  # every block once, then one empty take per thread
+    for f in st.ItemModels.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(one.result(), f), getattr(job.result(), f), err_msg=f)
 
 
 def test_an_error_beside_the_fits_stops_their_remaining_blocks(monkeypatch):
@@ -259,7 +283,6 @@ def test_an_error_beside_the_fits_stops_their_remaining_blocks(monkeypatch):
     real = st._fit_block
     monkeypatch.setattr(st, "_fit_block", lambda yb, *a: started.append(yb.shape[1]) or real(yb, *a))
     monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
-    monkeypatch.setattr(au, "FIT_THREADS", 1)
 
     def interrupted(*a, **kw):
         while not started:  # the fits have begun

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from ..inference._item_stats import (
     RELIABILITY_METHOD,
     SELECTION_RULE,
     SPLIT_HALF_METHOD,
+    ItemFitJob,
     ItemModels,
     _Suff,
     bootstrap_corr_counted,
@@ -33,7 +33,6 @@ from ..inference._item_stats import (
     dimensionality,
     disattenuate,
     item_correlations,
-    item_models,
     noise_ceiling,
     one_blas_thread,
     row_means,
@@ -321,7 +320,8 @@ def audit_items(
     se = None if score_se is None else np.asarray(score_se, dtype=float)[keep]
     y, s = _scored_models(y, s, benchmark)
     n, k = y.shape
-    with _in_background(item_models, y, s, se, threads=FIT_THREADS) as fits:  # the fits beside the other statistics
+    fits = ItemFitJob(y, s, se)
+    with _fits_beside(fits):  # the per-item fits on their own thread beside the other statistics
         r, nn = item_correlations(y, s, method)
         p = corr_pvalues(r, nn)
         q = bh_qvalues(p)
@@ -338,7 +338,7 @@ def audit_items(
                 y, s, items, method=method, subset_size=subset_size, max_correlation=max_correlation,
                 folds=folds, repeats=repeats, n_boot=n_boot, level=level, seed=seed, notes=notes,
             )
-        fitted = fits.result()
+    fitted = fits.result()
     return ItemsResult(
         benchmark=benchmark,
         method=method,
@@ -368,32 +368,34 @@ def audit_items(
     )
 
 
-FIT_THREADS = 2  # threads of the per-item fits (beside the thread computing the other statistics)
-FIT_BACKGROUND_CELLS = 1_000_000  # models x items from which the fits run on their own threads (below: inline)
+FIT_BACKGROUND_CELLS = 1_000_000  # models x items from which the fits also run on a thread of their own
 
 
 @contextmanager
-def _in_background(fn: Callable[..., Any], y: np.ndarray, *args: Any, **kwargs: Any) -> Iterator[Future]:
-    """``fn(y, *args, **kwargs)`` running on its own thread while the block runs; the block reads ``.result()``.
+def _fits_beside(job: ItemFitJob) -> Iterator[None]:
+    """The per-item fits on a thread of their own while the block computes the other statistics; then the calling
+    thread takes the blocks of items left, so both cores stay busy to the end.
 
-    Only from :data:`FIT_BACKGROUND_CELLS` cells (below that a thread costs more than it saves: the call runs inline,
-    on one thread). The statistics share no random state and numpy releases the GIL in its loops, so each value is
-    the one a single thread computes; BLAS stays on one thread (:func:`one_blas_thread` holds it for the whole
-    audit, which waits for the thread before it returns). An error in the block (Ctrl-C) sets ``fn``'s ``stop``
-    event: the blocks of work not yet started are skipped, so the error surfaces after the running one.
+    Only from :data:`FIT_BACKGROUND_CELLS` cells (below that a thread costs more than it saves: the fits run first,
+    on the calling thread). The statistics share no random state, each block of items is fitted once whichever
+    thread takes it (:class:`ItemFitJob`), and numpy releases the GIL in its loops, so every value is the one a
+    single thread computes; BLAS stays on one thread (:func:`one_blas_thread` holds it for the whole audit, which
+    waits for the thread before it returns). An error in the block (Ctrl-C) stops the fits: the blocks not yet
+    started are skipped, so the error surfaces after the running one.
     """
-    if y.size < FIT_BACKGROUND_CELLS:
-        done: Future = Future()
-        done.set_result(fn(y, *args, **{**kwargs, "threads": 1}))
-        yield done
+    if job.y.size < FIT_BACKGROUND_CELLS:
+        job.work()
+        yield
         return
-    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="item-fits") as pool:
+        done = pool.submit(job.work)
         try:
-            yield pool.submit(fn, y, *args, stop=stop, **kwargs)
+            yield
         except BaseException:
-            stop.set()
+            job.stop.set()
             raise
+        job.work()  # the blocks nobody has taken yet
+        done.result()  # an error of the fits' thread is raised here
 
 
 def _check_options(method: str, level: float, subset_size: int | None, max_correlation: float | None) -> None:

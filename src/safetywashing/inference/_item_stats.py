@@ -982,7 +982,7 @@ def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None, *, t
                 stop: threading.Event | None = None) -> ItemModels:
     """Fit :data:`ITEM_MODEL_METHOD`'s regressions for every item of ``y`` (``(n_models, n_items)``, any float/int dtype).
 
-    Runs in blocks of items (:func:`_glm_block_size`); items with fewer than 3
+    Runs in blocks of items (:class:`ItemFitJob`); items with fewer than 3
     models or a constant response get NaN. ``threads`` > 1 fits the blocks on
     that many threads (numpy releases the GIL in its loops; BLAS stays on one
     thread): each block's fits read only that block and the shared row
@@ -990,33 +990,74 @@ def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None, *, t
     once set, the blocks not yet started are skipped (their items stay NaN;
     for a caller that no longer wants the result, e.g. after Ctrl-C).
     """
-    n, k = y.shape
-    z = calibrated_covariate(s, se)
-    rows = np.zeros(n)
-    cnt = np.zeros(n)
-    for sl in _blocks(k):
-        b = np.asarray(y[:, sl], dtype=float)
-        m = ~np.isnan(b)
-        rows += np.where(m, b, 0.0).sum(axis=1)
-        cnt += m.sum(axis=1)
-    out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
-    blocks = list(_blocks(k, _glm_block_size(n)))
-
-    def fit(sl: slice) -> None:
-        if stop is not None and stop.is_set():
-            return
-        _fit_block(y[:, sl], z, rows, cnt, {f: v[sl] for f, v in out.items()})
-
-    if threads > 1 and len(blocks) > 1:
+    job = ItemFitJob(y, s, se, stop=stop)
+    if threads > 1 and len(job.blocks) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            for _ in pool.map(fit, blocks):
-                pass
+            for done in [pool.submit(job.work) for _ in range(threads)]:
+                done.result()
     else:
-        for sl in blocks:
-            fit(sl)
-    return ItemModels(**out)
+        job.work()
+    return job.result()
+
+
+class ItemFitJob:
+    """:func:`item_models`' fits as blocks of items that any number of threads take in turn (:meth:`work`).
+
+    Each block is fitted once, by whichever thread takes it; a block's fits
+    read only its own responses and the row totals (computed once, by the
+    first thread to need them), so the values do not depend on the threads.
+    Setting ``stop`` skips the blocks not yet taken. BLAS should be on one
+    thread (:func:`one_blas_thread` around the caller).
+    """
+
+    def __init__(self, y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.y = y
+        self.z = calibrated_covariate(s, se)
+        n, k = y.shape
+        self.out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
+        self.blocks = list(_blocks(k, _glm_block_size(n)))
+        self.stop = threading.Event() if stop is None else stop
+        self._lock = threading.Lock()
+        self._next = 0
+        self._totals: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _row_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every model's total score and number of items answered over the whole benchmark (computed once)."""
+        with self._lock:
+            if self._totals is None:
+                n, k = self.y.shape
+                rows = np.zeros(n)
+                cnt = np.zeros(n)
+                for sl in _blocks(k):
+                    b = np.asarray(self.y[:, sl], dtype=float)
+                    m = ~np.isnan(b)
+                    rows += np.where(m, b, 0.0).sum(axis=1)
+                    cnt += m.sum(axis=1)
+                self._totals = (rows, cnt)
+            return self._totals
+
+    def _take(self) -> slice | None:
+        """The next block nobody has taken (None when none is left or ``stop`` is set)."""
+        with self._lock:
+            if self.stop.is_set() or self._next >= len(self.blocks):
+                return None
+            self._next += 1
+            return self.blocks[self._next - 1]
+
+    def work(self) -> None:
+        """Fit blocks until none is left (several threads may call this at once)."""
+        if self.stop.is_set():
+            return
+        rows, cnt = self._row_totals()
+        while (sl := self._take()) is not None:
+            _fit_block(self.y[:, sl], self.z, rows, cnt, {f: v[sl] for f, v in self.out.items()})
+
+    def result(self) -> ItemModels:
+        """The fits (call after every :meth:`work` has returned)."""
+        return ItemModels(**self.out)
 
 
 def _glm_block_size(n: int) -> int:
