@@ -241,7 +241,8 @@ def test_audit_with_fits_in_background_equals_inline(monkeypatch):
 
     from safetywashing.commands import _items_audit as au
 
-    y, s = _responses(seed=5, n=2000, k=270)  # 131 items per block: 3 blocks
+    y, s = _responses(seed=5, n=200, k=170)
+    monkeypatch.setattr(st, "GLM_BLOCK_CELLS", 64 * 200)  # 64 items per block: 3 blocks
     items = [f"q{j}" for j in range(y.shape[1])]
     inline = au.audit_items(y, s, items, n_boot=100).to_dict()
     monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
@@ -253,11 +254,12 @@ def test_audit_with_fits_in_background_equals_inline(monkeypatch):
     assert len(fitted_by) == 3 and any(name.startswith("item-fits") for name in fitted_by)
 
 
-def test_fit_job_blocks_taken_once_by_any_number_of_threads():
+def test_fit_job_blocks_taken_once_by_any_number_of_threads(monkeypatch):
     """ItemFitJob: threads calling work() at once share its blocks (each fitted once): one thread's values, bit for bit."""
     import threading
 
-    y, z = _responses(seed=12, n=2000, k=700)
+    y, z = _responses(seed=12, n=200, k=640)
+    monkeypatch.setattr(st, "GLM_BLOCK_CELLS", 64 * 200)  # 64 items per block: 10 blocks
     one = st.ItemFitJob(y, z)
     one.work()
     job = st.ItemFitJob(y, z)
@@ -278,10 +280,24 @@ def test_an_error_beside_the_fits_stops_their_remaining_blocks(monkeypatch):
     """Ctrl-C (or any error) in the other statistics sets the fits' stop event: blocks not yet started are skipped."""
     from safetywashing.commands import _items_audit as au
 
-    y, s = _responses(seed=6, n=2000, k=1572)  # 131 items per block: 12 blocks
-    started = []
+    y, s = _responses(seed=6, n=200, k=768)
+    monkeypatch.setattr(st, "GLM_BLOCK_CELLS", 64 * 200)  # 64 items per block: 12 blocks
+    jobs, started = [], []
+
+    class Job(st.ItemFitJob):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            jobs.append(self)
+
     real = st._fit_block
-    monkeypatch.setattr(st, "_fit_block", lambda yb, *a: started.append(yb.shape[1]) or real(yb, *a))
+
+    def fit_block(yb, *a):
+        started.append(yb.shape[1])
+        jobs[0].stop.wait(10)  # the fits' thread holds its first block until the error has stopped the job
+        return real(yb, *a)
+
+    monkeypatch.setattr(au, "ItemFitJob", Job)
+    monkeypatch.setattr(st, "_fit_block", fit_block)
     monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
 
     def interrupted(*a, **kw):
@@ -292,7 +308,7 @@ def test_an_error_beside_the_fits_stops_their_remaining_blocks(monkeypatch):
     monkeypatch.setattr(au, "item_correlations", interrupted)
     with pytest.raises(KeyboardInterrupt):
         au.audit_items(y, s, [f"q{j}" for j in range(y.shape[1])])
-    assert 1 <= len(started) < 12
+    assert len(started) == 1 and jobs[0].stop.is_set()
     stop = __import__("threading").Event()
     stop.set()
     assert np.isnan(st.item_models(y, s, stop=stop).discrimination).all()  # stopped before any block
@@ -312,3 +328,29 @@ def test_crossfit_reads_a_complete_float32_matrix_without_copying_it():
     orders = [rng.permutation(k) for _ in range(3)]
     np.testing.assert_array_equal(own.prefix_means_many(orders, np.array([5, 20])),
                                   copied.prefix_means_many(orders, np.array([5, 20])))
+
+
+def test_an_error_while_the_caller_helps_with_the_fits_stops_them(monkeypatch):
+    """Ctrl-C while the calling thread fits blocks of its own (after its statistics) also stops the fits' thread."""
+    import threading
+
+    from safetywashing.commands import _items_audit as au
+
+    y, s = _responses(seed=6, n=200, k=640)
+    monkeypatch.setattr(st, "GLM_BLOCK_CELLS", 64 * 200)  # 64 items per block: 10 blocks
+    started, helping = [], threading.Event()
+    real = st._fit_block
+
+    def fit_block(yb, *a):
+        started.append(threading.current_thread().name)
+        if threading.current_thread() is threading.main_thread():
+            helping.set()
+            raise KeyboardInterrupt
+        helping.wait(10)  # the fits' thread holds its first block until the caller has begun helping
+        return real(yb, *a)
+
+    monkeypatch.setattr(st, "_fit_block", fit_block)
+    monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
+    with pytest.raises(KeyboardInterrupt):
+        au.audit_items(y, s, [f"q{j}" for j in range(y.shape[1])], n_boot=100)
+    assert "MainThread" in started and len(started) <= 2  # the caller's block and at most the thread's first

@@ -391,10 +391,10 @@ def _fits_beside(job: ItemFitJob) -> Iterator[None]:
         done = pool.submit(job.work)
         try:
             yield
+            job.work()  # the blocks nobody has taken yet
         except BaseException:
             job.stop.set()
             raise
-        job.work()  # the blocks nobody has taken yet
         done.result()  # an error of the fits' thread is raised here
 
 
