@@ -193,3 +193,164 @@ def test_reliability_fast_paths_equal_the_masked_route():
     kr20 = k / (k - 1) * (1 - y64.var(axis=0, ddof=1).sum() / np.var(y64.sum(axis=1), ddof=1))
     assert st.cronbach_alpha(y32) == pytest.approx(kr20, rel=1e-12)
     assert st.split_half(y32, seed=3) == st.split_half(y64, seed=3)  # float64: the masked route
+
+
+def test_items_blocks_reused_not_faulted_in_again():
+    """After keep_freed_memory (M_TOP_PAD, which freezes glibc's mmap threshold at 128 KB) a 2 MB block freed and
+    allocated again faults its pages in afresh each time; reuse_mid_blocks serves it from the heap instead."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, sys, numpy as np\n"
+        "from safetywashing._util.limits import reuse_mid_blocks\n"
+        "from safetywashing._util.process import keep_freed_memory\n"
+        "if not keep_freed_memory(): print(-1); sys.exit()\n"
+        "if sys.argv[1] == '1': assert reuse_mid_blocks()\n"
+        "np.ones(262_144)\n"
+        "f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "for _ in range(100): np.ones(262_144)\n"  # 2 MB each, freed at once
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)\n"
+    )
+    faults = [int(subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, check=True).stdout)
+              for arg in ("0", "1")]
+    if faults[0] < 0:
+        pytest.skip("no glibc mallopt here")
+    assert faults[0] > 100 * 400  # every block's 512 pages faulted in again
+    assert faults[1] < 2_000
+
+
+def test_item_fits_on_threads_equal_one_thread_bit_for_bit():
+    """item_models(threads=2) fits its blocks on two threads: the same bits as one thread (several blocks, missing cells)."""
+    rng = np.random.default_rng(11)
+    n, k = 2000, 300  # 131 items per block at 2,000 models: three blocks
+    z = rng.normal(size=n)
+    y = (rng.random((n, k)) < special.expit(rng.normal(size=k) * z[:, None] - rng.normal(size=k))).astype(np.float32)
+    y[rng.random((n, k)) < 0.05] = np.nan
+    assert st._glm_block_size(n) < k
+    one, two = st.item_models(y, z, threads=1), st.item_models(y, z, threads=2)
+    for f in st.ItemModels.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(one, f), getattr(two, f), err_msg=f)
+    assert np.isfinite(one.discrimination).sum() > k - 5
+
+
+def test_audit_with_fits_in_background_equals_inline(monkeypatch):
+    """The fits on their own thread beside the other statistics (the calling thread then takes the blocks left): the
+    audit's dict is the inline one, value for value, and every block is fitted once."""
+    import threading
+
+    from safetywashing.commands import _items_audit as au
+
+    y, s = _responses(seed=5, n=200, k=170)
+    monkeypatch.setattr(st, "GLM_BLOCK_CELLS", 64 * 200)  # 64 items per block: 3 blocks
+    items = [f"q{j}" for j in range(y.shape[1])]
+    inline = au.audit_items(y, s, items, n_boot=100).to_dict()
+    monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
+    fitted_by = []
+    real = st._fit_block
+    monkeypatch.setattr(st, "_fit_block", lambda yb, *a: fitted_by.append(threading.current_thread().name) or real(yb, *a))
+    threaded = au.audit_items(y, s, items, n_boot=100).to_dict()
+    assert threaded == inline
+    assert len(fitted_by) == 3 and any(name.startswith("item-fits") for name in fitted_by)
+
+
+def test_fit_job_blocks_taken_once_by_any_number_of_threads(monkeypatch):
+    """ItemFitJob: threads calling work() at once share its blocks (each fitted once): one thread's values, bit for bit."""
+    import threading
+
+    y, z = _responses(seed=12, n=200, k=640)
+    monkeypatch.setattr(st, "GLM_BLOCK_CELLS", 64 * 200)  # 64 items per block: 10 blocks
+    one = st.ItemFitJob(y, z)
+    one.work()
+    job = st.ItemFitJob(y, z)
+    taken = []
+    real = job._take
+    job._take = lambda: taken.append(1) or real()
+    threads = [threading.Thread(target=job.work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(taken) == len(job.blocks) + 3  # every block once, then one empty take per thread
+    for f in st.ItemModels.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(one.result(), f), getattr(job.result(), f), err_msg=f)
+
+
+def test_an_error_beside_the_fits_stops_their_remaining_blocks(monkeypatch):
+    """Ctrl-C (or any error) in the other statistics sets the fits' stop event: blocks not yet started are skipped."""
+    from safetywashing.commands import _items_audit as au
+
+    y, s = _responses(seed=6, n=200, k=768)
+    monkeypatch.setattr(st, "GLM_BLOCK_CELLS", 64 * 200)  # 64 items per block: 12 blocks
+    jobs, started = [], []
+
+    class Job(st.ItemFitJob):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            jobs.append(self)
+
+    real = st._fit_block
+
+    def fit_block(yb, *a):
+        started.append(yb.shape[1])
+        jobs[0].stop.wait(10)  # the fits' thread holds its first block until the error has stopped the job
+        return real(yb, *a)
+
+    monkeypatch.setattr(au, "ItemFitJob", Job)
+    monkeypatch.setattr(st, "_fit_block", fit_block)
+    monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
+
+    def interrupted(*a, **kw):
+        while not started:  # the fits have begun
+            pass
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(au, "item_correlations", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        au.audit_items(y, s, [f"q{j}" for j in range(y.shape[1])])
+    assert len(started) == 1 and jobs[0].stop.is_set()
+    stop = __import__("threading").Event()
+    stop.set()
+    assert np.isnan(st.item_models(y, s, stop=stop).discrimination).all()  # stopped before any block
+
+
+def test_crossfit_reads_a_complete_float32_matrix_without_copying_it():
+    """A complete C-ordered float32 matrix is used as it is (no 4-bytes-per-cell copy); the selection statistics are
+    those of the copied route, bit for bit."""
+    rng = np.random.default_rng(2)
+    n, k = 80, 50
+    z = rng.normal(size=n)
+    y = (rng.random((n, k)) < special.expit(rng.normal(size=k) * z[:, None])).astype(np.float32)
+    own, copied = st._Suff(y), st._Suff(y.astype(float))  # float64 input: zero-filled float32 copy
+    assert own.y0 is y and copied.y0 is not y
+    train = (rng.random((n, 6)) < 0.8).astype(float)
+    np.testing.assert_array_equal(own.keys_many(train, z), copied.keys_many(train, z))
+    orders = [rng.permutation(k) for _ in range(3)]
+    np.testing.assert_array_equal(own.prefix_means_many(orders, np.array([5, 20])),
+                                  copied.prefix_means_many(orders, np.array([5, 20])))
+
+
+def test_an_error_while_the_caller_helps_with_the_fits_stops_them(monkeypatch):
+    """Ctrl-C while the calling thread fits blocks of its own (after its statistics) also stops the fits' thread."""
+    import threading
+
+    from safetywashing.commands import _items_audit as au
+
+    y, s = _responses(seed=6, n=200, k=640)
+    monkeypatch.setattr(st, "GLM_BLOCK_CELLS", 64 * 200)  # 64 items per block: 10 blocks
+    started, helping = [], threading.Event()
+    real = st._fit_block
+
+    def fit_block(yb, *a):
+        started.append(threading.current_thread().name)
+        if threading.current_thread() is threading.main_thread():
+            helping.set()
+            raise KeyboardInterrupt
+        helping.wait(10)  # the fits' thread holds its first block until the caller has begun helping
+        return real(yb, *a)
+
+    monkeypatch.setattr(st, "_fit_block", fit_block)
+    monkeypatch.setattr(au, "FIT_BACKGROUND_CELLS", 0)
+    with pytest.raises(KeyboardInterrupt):
+        au.audit_items(y, s, [f"q{j}" for j in range(y.shape[1])], n_boot=100)
+    assert "MainThread" in started and len(started) <= 2  # the caller's block and at most the thread's first

@@ -30,3 +30,36 @@ def test_default_converts_numpy_scalars_and_nan_is_refused():
         dumps({"rows": [{"r": math.nan}]})
     with pytest.raises(TypeError):
         dumps({"x": object()})
+
+
+def _row_by_row(obj):
+    """The writer without the one-call path for lists of rows (every row encoded on its own)."""
+    from safetywashing._util import jsonout
+
+    real = jsonout._rows_at_once
+    jsonout._rows_at_once = lambda *a: None
+    try:
+        return dumps(obj)
+    finally:
+        jsonout._rows_at_once = real
+
+
+def test_list_of_rows_in_one_call_is_the_row_by_row_text():
+    """Rows whose strings hold the boundary text, quotes, backslashes and braces: split only between rows."""
+    tricky = ['}, {"item": 1', 'a\\\\', '"}, {"', "{", "}", 'x\\\\"}, {"y', "\u00e9\n"]
+    rows = [{"item": t, "n": i, "r": None if i % 3 else 0.5, "ci": [0.1, i], "ok": bool(i % 2)} for i, t in enumerate(tricky)]
+    doc = {"items": rows, "nested": {"more": rows[:2]}, "single": [rows[0]], "mixed": [rows[0], {}]}
+    text = dumps(doc)
+    assert text == _row_by_row(doc)
+    assert json.loads(text) == json.loads(json.dumps(doc))
+    assert sum(line.lstrip().startswith('{"item"') for line in text.splitlines()) == len(rows) + 2 + 1 + 1
+
+
+def test_rows_with_objects_made_by_default_fall_back_to_row_by_row():
+    class Pair:
+        pass
+
+    doc = {"rows": [{"a": Pair()}, {"a": Pair()}]}
+    conv = lambda o: [{"x": 1}, {"y": 2}]  # noqa: E731 - objects inside a row: the boundaries no longer count up
+    row = '{"a": [{"x": 1}, {"y": 2}]}'
+    assert dumps(doc, default=conv) == '{\n  "rows": [\n    ' + row + ',\n    ' + row + '\n  ]\n}\n'

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +22,7 @@ from ..inference._item_stats import (
     RELIABILITY_METHOD,
     SELECTION_RULE,
     SPLIT_HALF_METHOD,
+    ItemFitJob,
     ItemModels,
     _Suff,
     bootstrap_corr_counted,
@@ -29,7 +33,6 @@ from ..inference._item_stats import (
     dimensionality,
     disattenuate,
     item_correlations,
-    item_models,
     noise_ceiling,
     one_blas_thread,
     row_means,
@@ -219,21 +222,19 @@ class ItemsResult(NotebookRepr):
         """JSON-ready dict in the documented contract (plus ``method``, ``reliability_*`` and ``notes``)."""
         flags = self.capability_driven
         cflags = self.conditional_flag
-        cols = self._item_columns()
-        items = [
-            {
-                "item": it,
-                "n": int(self.n[i]),
-                "mean": _f(self.mean[i]),
-                "correlation": _f(self.correlation_items[i]),
-                "p_value": _f(self.p_value[i]),
-                "q_value": _f(self.q_value[i]),
-                **{c: _f(v[i]) for c, v in cols.items()},
-                "capability_driven": bool(flags[i]),
-                "conditional_flag": bool(cflags[i]),
-            }
-            for i, it in enumerate(self.items)
-        ]
+        cols = {
+            "item": list(self.items),
+            "n": np.asarray(self.n).astype(int).tolist(),
+            "mean": _floats(self.mean),
+            "correlation": _floats(self.correlation_items),
+            "p_value": _floats(self.p_value),
+            "q_value": _floats(self.q_value),
+            **{c: _floats(v) for c, v in self._item_columns().items()},
+            "capability_driven": np.asarray(flags, dtype=bool).tolist(),
+            "conditional_flag": np.asarray(cflags, dtype=bool).tolist(),
+        }
+        keys = tuple(cols)
+        items = [dict(zip(keys, row)) for row in zip(*cols.values())]  # one dict per item, built column by column
         return {
             "benchmark": self.benchmark,
             "method": self.method,
@@ -260,6 +261,15 @@ class ItemsResult(NotebookRepr):
             "subset": self.subset.to_dict() if self.subset else None,
             "notes": list(self.notes),
         }
+
+
+def _floats(a: np.ndarray) -> list[float | None]:
+    """``a`` as Python floats with None for NaN and infinity (:func:`finite_or_none` of each value, column at once)."""
+    v = np.asarray(a, dtype=float)
+    out = v.tolist()
+    for i in np.flatnonzero(~np.isfinite(v)).tolist():
+        out[i] = None
+    return out
 
 
 @one_blas_thread
@@ -310,23 +320,25 @@ def audit_items(
     se = None if score_se is None else np.asarray(score_se, dtype=float)[keep]
     y, s = _scored_models(y, s, benchmark)
     n, k = y.shape
-    r, nn = item_correlations(y, s, method)
-    p = corr_pvalues(r, nn)
-    q = bh_qvalues(p)
-    fitted = item_models(y, s, se)
-    mean, missing_share = _item_means(y)
-    notes = _coverage_notes(r, missing_share)
-    corr, lo, hi = _mean_score_correlation(y, s, method=method, n_boot=n_boot, level=level, seed=seed)
-    alpha = _f(cronbach_alpha(y))
-    sh = _f(split_half(y, seed=seed))
-    notes += _reliability_notes(alpha, method)
-    dims = dimensionality(y)  # its plain-language warning is shown beside alpha (not repeated as a note)
-    subset = None
-    if k >= 2:
-        subset = _decorrelated_subset(
-            y, s, items, method=method, subset_size=subset_size, max_correlation=max_correlation,
-            folds=folds, repeats=repeats, n_boot=n_boot, level=level, seed=seed, notes=notes,
-        )
+    fits = ItemFitJob(y, s, se)
+    with _fits_beside(fits):  # the per-item fits on their own thread beside the other statistics
+        r, nn = item_correlations(y, s, method)
+        p = corr_pvalues(r, nn)
+        q = bh_qvalues(p)
+        mean, missing_share = _item_means(y)
+        notes = _coverage_notes(r, missing_share)
+        corr, lo, hi = _mean_score_correlation(y, s, method=method, n_boot=n_boot, level=level, seed=seed)
+        alpha = _f(cronbach_alpha(y))
+        sh = _f(split_half(y, seed=seed))
+        notes += _reliability_notes(alpha, method)
+        dims = dimensionality(y)  # its plain-language warning is shown beside alpha (not repeated as a note)
+        subset = None
+        if k >= 2:
+            subset = _decorrelated_subset(
+                y, s, items, method=method, subset_size=subset_size, max_correlation=max_correlation,
+                folds=folds, repeats=repeats, n_boot=n_boot, level=level, seed=seed, notes=notes,
+            )
+    fitted = fits.result()
     return ItemsResult(
         benchmark=benchmark,
         method=method,
@@ -354,6 +366,36 @@ def audit_items(
         score_se_used=se is not None and bool(np.isfinite(se).any()),
         dimensionality=dims,
     )
+
+
+FIT_BACKGROUND_CELLS = 1_000_000  # models x items from which the fits also run on a thread of their own
+
+
+@contextmanager
+def _fits_beside(job: ItemFitJob) -> Iterator[None]:
+    """The per-item fits on a thread of their own while the block computes the other statistics; then the calling
+    thread takes the blocks of items left, so both cores stay busy to the end.
+
+    Only from :data:`FIT_BACKGROUND_CELLS` cells (below that a thread costs more than it saves: the fits run first,
+    on the calling thread). The statistics share no random state, each block of items is fitted once whichever
+    thread takes it (:class:`ItemFitJob`), and numpy releases the GIL in its loops, so every value is the one a
+    single thread computes; BLAS stays on one thread (:func:`one_blas_thread` holds it for the whole audit, which
+    waits for the thread before it returns). An error in the block (Ctrl-C) stops the fits: the blocks not yet
+    started are skipped, so the error surfaces after the running one.
+    """
+    if job.y.size < FIT_BACKGROUND_CELLS:
+        job.work()
+        yield
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="item-fits") as pool:
+        done = pool.submit(job.work)
+        try:
+            yield
+            job.work()  # the blocks nobody has taken yet
+        except BaseException:
+            job.stop.set()
+            raise
+        done.result()  # an error of the fits' thread is raised here
 
 
 def _check_options(method: str, level: float, subset_size: int | None, max_correlation: float | None) -> None:

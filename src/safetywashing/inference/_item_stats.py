@@ -11,6 +11,7 @@ items squared or models squared.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -261,14 +262,26 @@ def disattenuate(r: float | None, reliability: float | None) -> float | None:
 
 def _r_from_sums(cnt: np.ndarray, sx: np.ndarray, sxx: np.ndarray, sy: np.ndarray, syy: np.ndarray,
                  sxy: np.ndarray) -> np.ndarray:
-    """Pearson r from counts and sums (``x`` the items, ``y`` the vector); NaN below 3 models or a constant side."""
+    """Pearson r from counts and sums (``x`` the items, ``y`` the vector); NaN below 3 models or a constant side.
+
+    The arrays broadcast (the ``y`` side may be ``(F, 1)``); the arithmetic runs in place in its temporaries, each
+    operation as ``sxy - sx * sy / cnt`` etc. evaluate it (the same values, fewer passes over ``(F, k)`` arrays).
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = sxy - sx * sy / cnt
-        vx = sxx - sx * sx / cnt
+        cov = np.multiply(sx, sy)
+        cov /= cnt
+        np.subtract(sxy, cov, out=cov)
+        vx = np.multiply(sx, sx)
+        vx /= cnt
+        np.subtract(sxx, vx, out=vx)
         vy = syy - sy * sy / cnt
-        r = cov / np.sqrt(vx * vy)
+        r = np.multiply(vx, vy)
+        np.sqrt(r, out=r)
+        np.divide(cov, r, out=r)
     good = (cnt >= 3) & (vx > 1e-9) & (vy > 1e-9)
-    return np.where(good, np.clip(r, -1, 1), np.nan)
+    np.clip(r, -1, 1, out=r)
+    np.copyto(r, np.nan, where=~good)
+    return r
 
 
 class _Suff:
@@ -284,7 +297,10 @@ class _Suff:
         y = np.asarray(y)
         miss = np.isnan(y)
         self.n, self.k = y.shape
-        self.y0 = np.where(miss, np.float32(0), y).astype(np.float32, copy=False)
+        if y.dtype == np.float32 and y.flags.c_contiguous and not miss.any():
+            self.y0 = y  # read only; the copy np.where would make holds the same values in the same layout
+        else:
+            self.y0 = np.where(miss, np.float32(0), y).astype(np.float32, copy=False)
         self.m = (~miss).astype(np.float32) if miss.any() else None
         del miss
         self.binary = bool(np.all((self.y0 == 0) | (self.y0 == 1)))
@@ -342,9 +358,10 @@ class _Suff:
         return np.nan_to_num(r_cap) - np.nan_to_num(r_rest)
 
     def _mt_many(self, v: np.ndarray) -> np.ndarray:
-        """Column sums of the presence mask weighted by each column of ``v`` (``(n, F)`` -> ``(F, k)``)."""
+        """Column sums of the presence mask weighted by each column of ``v`` (``(n, F)`` -> ``(F, k)``, or ``(F, 1)``
+        when nothing is missing: the same sum for every item, broadcast)."""
         if self.m is None:
-            return np.repeat(v.sum(axis=0)[:, None], self.k, axis=1).astype(float)
+            return v.sum(axis=0)[:, None].astype(float)
         return (v.T.astype(np.float32) @ self.m).astype(float)
 
     def _corr_many(self, ok: np.ndarray, v: np.ndarray, base: tuple) -> np.ndarray:
@@ -571,7 +588,7 @@ def _counted_ranks(v: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """
     order = np.argsort(v, kind="stable")
     vs = v[order]
-    cs = counts[:, order]
+    cs = np.take(counts, order, axis=1)  # C-ordered (counts[:, order] came out column-major: slow to gather and sum)
     cum = np.cumsum(cs, axis=1)
     new = np.ones(v.size, dtype=bool)
     new[1:] = vs[1:] != vs[:-1]
@@ -585,11 +602,15 @@ def _counted_ranks(v: np.ndarray, counts: np.ndarray) -> np.ndarray:
         end[:-1] = new[1:]
         gs = np.maximum.accumulate(np.where(new, pos, 0))
         ge = np.flip(np.minimum.accumulate(np.flip(np.where(end, pos, v.size - 1))))
-        below = cum[:, gs] - cs[:, gs]
-        rk = below + (cum[:, ge] - below + 1.0) / 2.0
-    out = np.empty_like(rk)
-    out[:, order] = rk
-    return out
+        below = np.take(np.subtract(cum, cs, out=cs), gs, axis=1)  # cum - cs at each group's start
+        rk = np.take(cum, ge, axis=1)  # below + (cum at the group's end - below + 1) / 2, in place
+        rk -= below
+        rk += 1.0
+        rk /= 2.0
+        np.add(below, rk, out=rk)
+    inv = np.empty_like(order)
+    inv[order] = np.arange(v.size)
+    return np.take(rk, inv, axis=1)  # back to v's order: out[:, order] = rk, as a fast C-ordered gather
 
 
 def _counted_corr(x: np.ndarray, s: np.ndarray, counts: np.ndarray, method: str,
@@ -771,9 +792,9 @@ class _Design:
                        [x.astype(dtype) for x in self.xs])
 
     def take(self, idx: np.ndarray) -> _Design:
-        """The design of the items ``idx`` only (copies)."""
-        return _Design(self.yz[:, idx], None if self.w is None else self.w[:, idx],
-                       [x if x.ndim == 1 else x[:, idx] for x in self.xs])
+        """The design of the items ``idx`` only (C-ordered copies: ``a[:, idx]`` would be column-major)."""
+        return _Design(np.take(self.yz, idx, axis=1), None if self.w is None else np.take(self.w, idx, axis=1),
+                       [x if x.ndim == 1 else np.take(x, idx, axis=1) for x in self.xs])
 
     def x(self, a: int) -> np.ndarray | None:
         """Covariate ``a`` (0 = the intercept: None)."""
@@ -782,17 +803,17 @@ class _Design:
     def eta(self, beta: np.ndarray) -> np.ndarray:
         """Linear predictors ``(n, k)`` for coefficients ``beta`` (``(k, p)``), in the design's dtype (``-beta``: minus them)."""
         dt = self.yz.dtype
-        b = beta.astype(dt, copy=False)
+        b = np.array(beta.T, dtype=dt, order="C")  # (p, k): each coefficient's row contiguous (fast broadcast loops)
         e = np.empty(self.yz.shape, dtype=dt)
         x1 = self.xs[0] if self.xs else None
         if x1 is None:
-            e[...] = b[:, 0]
+            e[...] = b[0]
             return e
-        np.multiply(x1[:, None] if x1.ndim == 1 else x1, b[:, 1], out=e)
-        e += b[:, 0]
+        np.multiply(x1[:, None] if x1.ndim == 1 else x1, b[1], out=e)
+        e += b[0]
         for a in range(2, self.p):
             x = self.xs[a - 1]
-            e += (x[:, None] if x.ndim == 1 else x) * b[:, a]
+            e += (x[:, None] if x.ndim == 1 else x) * b[a]
         return e
 
     def wsum(self, v: np.ndarray, *factors: np.ndarray | None) -> np.ndarray:
@@ -957,45 +978,118 @@ class ItemModels:
 
 
 @one_blas_thread
-def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None) -> ItemModels:
+def item_models(y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None, *, threads: int = 1,
+                stop: threading.Event | None = None) -> ItemModels:
     """Fit :data:`ITEM_MODEL_METHOD`'s regressions for every item of ``y`` (``(n_models, n_items)``, any float/int dtype).
 
-    Runs in blocks of :data:`BLOCK` items; items with fewer than 3 models or
-    a constant response get NaN.
+    Runs in blocks of items (:class:`ItemFitJob`); items with fewer than 3
+    models or a constant response get NaN. ``threads`` > 1 fits the blocks on
+    that many threads (numpy releases the GIL in its loops; BLAS stays on one
+    thread): each block's fits read only that block and the shared row
+    totals, so the values are those of one thread, bit for bit. ``stop``:
+    once set, the blocks not yet started are skipped (their items stay NaN;
+    for a caller that no longer wants the result, e.g. after Ctrl-C).
+    """
+    job = ItemFitJob(y, s, se, stop=stop)
+    if threads > 1 and len(job.blocks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for done in [pool.submit(job.work) for _ in range(threads)]:
+                done.result()
+    else:
+        job.work()
+    return job.result()
+
+
+class ItemFitJob:
+    """:func:`item_models`' fits as blocks of items that any number of threads take in turn (:meth:`work`).
+
+    Each block is fitted once, by whichever thread takes it; a block's fits
+    read only its own responses and the row totals (computed once, by the
+    first thread to need them), so the values do not depend on the threads.
+    Setting ``stop`` skips the blocks not yet taken. BLAS should be on one
+    thread (:func:`one_blas_thread` around the caller).
+    """
+
+    def __init__(self, y: np.ndarray, s: np.ndarray, se: np.ndarray | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.y = y
+        self.z = calibrated_covariate(s, se)
+        n, k = y.shape
+        self.out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
+        self.blocks = list(_blocks(k, _glm_block_size(n)))
+        self.stop = threading.Event() if stop is None else stop
+        self._lock = threading.Lock()
+        self._next = 0
+        self._totals: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _row_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every model's total score and number of items answered over the whole benchmark (computed once)."""
+        with self._lock:
+            if self._totals is None:
+                n, k = self.y.shape
+                rows = np.zeros(n)
+                cnt = np.zeros(n)
+                for sl in _blocks(k):
+                    b = np.asarray(self.y[:, sl], dtype=float)
+                    m = ~np.isnan(b)
+                    rows += np.where(m, b, 0.0).sum(axis=1)
+                    cnt += m.sum(axis=1)
+                self._totals = (rows, cnt)
+            return self._totals
+
+    def _take(self) -> slice | None:
+        """The next block nobody has taken (None when none is left or ``stop`` is set)."""
+        with self._lock:
+            if self.stop.is_set() or self._next >= len(self.blocks):
+                return None
+            self._next += 1
+            return self.blocks[self._next - 1]
+
+    def work(self) -> None:
+        """Fit blocks until none is left (several threads may call this at once)."""
+        if self.stop.is_set():
+            return
+        rows, cnt = self._row_totals()
+        while (sl := self._take()) is not None:
+            _fit_block(self.y[:, sl], self.z, rows, cnt, {f: v[sl] for f, v in self.out.items()})
+
+    def result(self) -> ItemModels:
+        """The fits (call after every :meth:`work` has returned)."""
+        return ItemModels(**self.out)
+
+
+def _glm_block_size(n: int) -> int:
+    """Items per block of the logistic fits for ``n`` models: :data:`GLM_BLOCK_CELLS` cells, 64 to :data:`BLOCK` items."""
+    return max(64, min(BLOCK, GLM_BLOCK_CELLS // max(n, 1)))
+
+
+def _fit_block(yb: np.ndarray, z: np.ndarray, rows: np.ndarray, cnt: np.ndarray, out: dict[str, np.ndarray]) -> None:
+    """:func:`item_models` of one block of items ``yb`` (``(n, b)``), written into ``out``'s views of the block.
+
+    ``z``: the standardised capability; ``rows``/``cnt``: every model's total score and item count over the benchmark.
     """
     from scipy.special import chdtrc  # chi^2 survival function (what scipy.stats.chi2.sf calls), without scipy.stats
 
-    n, k = y.shape
-    z = calibrated_covariate(s, se)
-    rows = np.zeros(n)
-    cnt = np.zeros(n)
-    for sl in _blocks(k):
-        b = np.asarray(y[:, sl], dtype=float)
-        m = ~np.isnan(b)
-        rows += np.where(m, b, 0.0).sum(axis=1)
-        cnt += m.sum(axis=1)
-    out = {f: np.full(k, np.nan) for f in ItemModels.__dataclass_fields__}
-    glm_block = max(64, min(BLOCK, GLM_BLOCK_CELLS // max(n, 1)))
-    for sl in _blocks(k, glm_block):
-        d = _Design.of(y[:, sl], [z])
-        rest = _rest_scores(d, rows, cnt)
-        ni = d.w.sum(axis=0) if d.w is not None else np.full(d.yz.shape[1], float(n))
-        tot = d.yz.sum(axis=0)
-        ll0 = _null_loglik(tot, ni)
-        beta, cov, ll1, _ = _glm_fit(d)
-        _, _, _, pr = _glm_fit(_Design(d.yz, d.w, [rest]), full=False)
-        cond_slope, cond_stat = _score_test(d, pr, rest, z)
-        del pr, rest
-        se1 = np.sqrt(np.clip(cov[:, 1, 1], 0, None))
-        mu = tot / np.maximum(ni, 1)
-        ok = (ni >= 3) & (mu > 0) & (mu < 1)
-        out["discrimination"][sl] = np.where(ok, beta[:, 1], np.nan)
-        out["disc_low"][sl] = np.where(ok, beta[:, 1] - 1.959964 * se1, np.nan)
-        out["disc_high"][sl] = np.where(ok, beta[:, 1] + 1.959964 * se1, np.nan)
-        out["lr_p"][sl] = np.where(ok, chdtrc(1, np.clip(2 * (ll1 - ll0), 0, None)), np.nan)
-        out["cond_discrimination"][sl] = np.where(ok, cond_slope, np.nan)
-        out["cond_p"][sl] = np.where(ok, chdtrc(1, cond_stat), np.nan)
-    return ItemModels(**out)
+    d = _Design.of(yb, [z])
+    rest = _rest_scores(d, rows, cnt)
+    ni = d.w.sum(axis=0) if d.w is not None else np.full(d.yz.shape[1], float(yb.shape[0]))
+    tot = d.yz.sum(axis=0)
+    ll0 = _null_loglik(tot, ni)
+    beta, cov, ll1, _ = _glm_fit(d)
+    _, _, _, pr = _glm_fit(_Design(d.yz, d.w, [rest]), full=False)
+    cond_slope, cond_stat = _score_test(d, pr, rest, z)
+    del pr, rest
+    se1 = np.sqrt(np.clip(cov[:, 1, 1], 0, None))
+    mu = tot / np.maximum(ni, 1)
+    ok = (ni >= 3) & (mu > 0) & (mu < 1)
+    out["discrimination"][:] = np.where(ok, beta[:, 1], np.nan)
+    out["disc_low"][:] = np.where(ok, beta[:, 1] - 1.959964 * se1, np.nan)
+    out["disc_high"][:] = np.where(ok, beta[:, 1] + 1.959964 * se1, np.nan)
+    out["lr_p"][:] = np.where(ok, chdtrc(1, np.clip(2 * (ll1 - ll0), 0, None)), np.nan)
+    out["cond_discrimination"][:] = np.where(ok, cond_slope, np.nan)
+    out["cond_p"][:] = np.where(ok, chdtrc(1, cond_stat), np.nan)
 
 
 def _rest_scores(d: _Design, rows: np.ndarray, cnt: np.ndarray) -> np.ndarray:
