@@ -37,7 +37,7 @@ duckdb.sql(f'''
 
 PARTS = """
 import sys
-from safetywashing._util.limits import reuse_mid_blocks
+from safetywashing._util.process import reuse_mid_blocks
 from safetywashing._util.process import keep_freed_memory
 keep_freed_memory(); reuse_mid_blocks()  # as the console script and the items command
 import numpy as np

@@ -203,7 +203,7 @@ def test_items_blocks_reused_not_faulted_in_again():
 
     code = (
         "import resource, sys, numpy as np\n"
-        "from safetywashing._util.limits import reuse_mid_blocks\n"
+        "from safetywashing._util.process import reuse_mid_blocks\n"
         "from safetywashing._util.process import keep_freed_memory\n"
         "if not keep_freed_memory(): print(-1); sys.exit()\n"
         "if sys.argv[1] == '1': assert reuse_mid_blocks()\n"

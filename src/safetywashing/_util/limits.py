@@ -101,32 +101,3 @@ def check_seed(value: Any, option: str = "--seed") -> None:
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise InputError(f"{option}: {value!r} must be a whole number >= 0 (e.g. {option} 0)")
-
-
-ITEMS_MMAP_THRESHOLD = 32 * 1024**2  # bytes: blocks below this come from the heap (glibc's ceiling for its own threshold)
-
-
-def reuse_mid_blocks(threshold: int = ITEMS_MMAP_THRESHOLD) -> bool:
-    """Serve blocks below ``threshold`` bytes from the C heap, where the console script keeps freed memory for reuse.
-
-    The console script's ``M_TOP_PAD`` (:func:`safetywashing._util.process.keep_freed_memory`) also switches off
-    glibc's sliding mmap threshold, which would otherwise rise to the size of
-    the blocks freed: every block above 128 KB then gets a fresh ``mmap`` whose
-    pages fault in on each use. ``items`` allocates and frees megabyte blocks
-    thousands of times (the per-item fits on 1,000 x 20,000: a million page
-    faults, 1 s of system time); this sets ``M_MMAP_THRESHOLD`` to the ceiling
-    the sliding threshold would have reached. Called by the ``items`` command
-    (also when :func:`safetywashing.cli.main` runs it in a host process, where
-    glibc's own sliding threshold would reach the same); a no-op off glibc.
-    Returns whether it applied.
-    """
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        return bool(ctypes.CDLL(None).mallopt(-3, int(threshold)))  # M_MMAP_THRESHOLD = -3 in malloc.h
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False

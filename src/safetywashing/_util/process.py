@@ -1,7 +1,9 @@
 """How the console script runs its process: the C allocator, the cyclic garbage collector, and the exit.
 
 Console script only (``safetywashing`` and ``python -m safetywashing``): a library does not tune its host's
-allocator or collector, so :func:`safetywashing.cli.main` and the Python API never call these.
+allocator or collector, so :func:`safetywashing.cli.main` and the Python API never call these, except
+:func:`reuse_mid_blocks`, which the ``items`` command applies wherever it runs (it only restores what glibc's own
+sliding threshold would reach).
 
 Measured on ``safetywashing analyze --bootstrap 10000`` (both panels, idle 2-core machine; ``benchmarks/goals.py``):
 collecting garbage while modules are imported and ending the process without tearing the interpreter down cost
@@ -38,6 +40,33 @@ def keep_freed_memory() -> bool:
 
         libc = ctypes.CDLL(None)
         return bool(libc.mallopt(-2, ALLOCATOR_TOP_PAD))  # M_TOP_PAD = -2 in malloc.h
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+
+
+ITEMS_MMAP_THRESHOLD = 32 * 1024**2  # bytes: blocks below this come from the heap (glibc's ceiling for its own threshold)
+
+
+def reuse_mid_blocks(threshold: int = ITEMS_MMAP_THRESHOLD) -> bool:
+    """Serve blocks below ``threshold`` bytes from the C heap, where the console script keeps freed memory for reuse.
+
+    The console script's ``M_TOP_PAD`` (:func:`keep_freed_memory`) also switches off
+    glibc's sliding mmap threshold, which would otherwise rise to the size of
+    the blocks freed: every block above 128 KB then gets a fresh ``mmap`` whose
+    pages fault in on each use. ``items`` allocates and frees megabyte blocks
+    thousands of times (the per-item fits on 1,000 x 20,000: a million page
+    faults, 1 s of system time); this sets ``M_MMAP_THRESHOLD`` to the ceiling
+    the sliding threshold would have reached. Called by the ``items`` command
+    (also when :func:`safetywashing.cli.main` runs it in a host process, where
+    glibc's own sliding threshold would reach the same); a no-op off glibc.
+    Returns whether it applied.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        return bool(ctypes.CDLL(None).mallopt(-3, int(threshold)))  # M_MMAP_THRESHOLD = -3 in malloc.h
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
 

@@ -163,7 +163,7 @@ def items_cmd(
       safetywashing items examples/items_long.csv --model-scores examples/items_model_scores.csv
     """
     from .._util.errors import InputError
-    from .._util.limits import reuse_mid_blocks
+    from .._util.process import reuse_mid_blocks
     from ..commands._items import items, read_model_scores
 
     reuse_mid_blocks()  # the fits' megabyte blocks are reused, not faulted in afresh each time
