@@ -24,16 +24,7 @@ import sys
 import tempfile
 import time
 
-ANCHOR = """
-import duckdb, sys
-src, scores = sys.argv[1], sys.argv[2]
-reader = "read_parquet" if src.endswith(".parquet") else "read_csv_auto"
-duckdb.sql(f'''
-  WITH r AS (SELECT model, rank() OVER (ORDER BY capabilities_score) AS cr FROM read_csv_auto('{scores}')),
-       t AS (SELECT item, score, cr FROM {reader}('{src}') JOIN r USING (model))
-  SELECT item, corr(score, cr) FROM t GROUP BY item
-''').fetchall()
-"""
+from goals import ANCHOR  # the same anchor query as goals.py (this folder is on sys.path)
 
 PARTS = """
 import sys
