@@ -149,17 +149,20 @@ def _below(v: np.ndarray) -> np.ndarray:
     return ((v[:, None, :] < v[None, :, :]) + np.float32(0.5) * (v[:, None, :] == v[None, :, :])).reshape(n, n * p)
 
 
-def _weighted_ranks(below: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _weighted_ranks(below: np.ndarray, w: np.ndarray, dtype: type = np.float64) -> np.ndarray:
     """Average ranks of fixed values in resamples given as counts: ``below`` from :func:`_below`, ``w`` ``(B, n)``.
 
     Returns ``(B, n, p)``. Model ``i`` drawn in a resample ranks ``L + (m + 1) / 2``,
     with ``L`` the drawn models below it and ``m`` those tied with it (itself
     included), each counted as often as drawn: the ranks of the resample's
     rows with ties averaged, as :func:`~safetywashing._util.stats.rankdata`
-    gives them. One matrix product per batch (BLAS).
+    gives them. One matrix product per batch (BLAS), in ``dtype`` (float32
+    only where it holds every rank exactly: see :func:`_rank_sums`).
     """
     b, n = w.shape
-    return (w.astype(below.dtype) @ below).astype(float).reshape(b, n, -1) + 0.5
+    ranks = (w.astype(dtype) @ below.astype(dtype, copy=False)).reshape(b, n, -1)
+    ranks += dtype(0.5)
+    return ranks
 
 
 def _weighted_partial(
@@ -207,15 +210,12 @@ def _rank_sums(
     are those of float64, at half the memory traffic (the paper's panels: 26 models).
     """
     bx, bs, bc = below
-    b, n = w.shape
     big = float(tot.max(initial=0.0))
     exact = big * (big + 1.0) ** 2 <= 2.0**22 and bool(np.array_equal(w, np.rint(w)))
     dt = np.float32 if exact else np.float64
     wd = w.astype(dt)
-    X = (wd @ bx.astype(dt, copy=False)).reshape(b, n, -1)
-    X += dt(0.5)
-    S = wd @ bs.astype(dt, copy=False) + dt(0.5)
-    C = wd @ bc.astype(dt, copy=False) + dt(0.5)
+    X = _weighted_ranks(bx, w, dt)
+    S, C = _weighted_ranks(bs, w, dt)[..., 0], _weighted_ranks(bc, w, dt)[..., 0]
     ws, wc = wd * S, wd * C
     cross = np.matmul(np.stack([ws, wc], axis=1), X).astype(float)  # (B, 2, p)
     sxx = np.matmul(wd[:, None, :], X * X)[:, 0, :].astype(float)
